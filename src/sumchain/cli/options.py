@@ -1,0 +1,32 @@
+"""Options shared by the subcommands that take a configuration."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sumchain.config import Config, parse_assignment, parse_value
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys (see README)")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key, e.g. --set num_words=100 --set agents.Good.mean_deposit=5")
+    parser.add_argument("--seed", type=int, help="shorthand for --set seed=N")
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for text in args.assignments:
+        key, value = parse_assignment(text)
+        overrides[key] = parse_value(value)
+    if getattr(args, "seed", None) is not None:
+        overrides["seed"] = args.seed
+    return overrides
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    overrides = overrides_from(args)
+    if args.config:
+        return Config.from_toml(args.config, overrides)
+    return Config.from_overrides(overrides)

@@ -1,0 +1,328 @@
+"""The run configuration: a frozen, typed record with the study's Table I defaults.
+
+A run is data. `Config` is validated once, at the edge (`Config.from_overrides`), so the
+rest of the code can trust it. Overrides come as nested dicts (`{"agents": {"Good":
+{"mean_deposit": 5}}}`) or dotted keys (`{"agents.Good.mean_deposit": 5}`), which is what
+`--set` and TOML files produce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from sumchain.errors import ConfigError
+
+DAY_S = 86_400
+
+DATASETS = ("synthetic", "imdb", "text", "csv")
+ENGINES = ("python",)
+INCENTIVES = ("stakeable", "points")
+FEATURE_MODES = ("vocabulary", "hashing")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """One simulated contributor. Defaults are the study's honest agent ("Good")."""
+
+    name: str = "Good"
+    start_balance: int = 10_000
+    mean_deposit: float = 50.0
+    stdev_deposit: float = 10.0
+    mean_update_wait_s: float = 600.0
+    stdev_update_wait_s: float = 1.0
+    honest: bool = True
+    prob_mistake: float = 0.0001
+
+
+def _default_agents() -> tuple[AgentConfig, ...]:
+    return (
+        AgentConfig(),
+        AgentConfig(name="Bad", mean_deposit=100.0, stdev_deposit=3.0,
+                    mean_update_wait_s=3600.0, honest=False),
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that determines a run. Same config and seed, same results, bit for bit."""
+
+    # data
+    dataset: str = "synthetic"
+    num_words: int = 1000
+    train_size: float = 0.08
+    seed: int = 0
+    data_path: str | None = None
+    max_train: int | None = None
+    max_test: int | None = None
+    test_fraction: float = 0.5
+    text_column: str = "review"
+    label_column: str = "sentiment"
+    features: str = "vocabulary"
+    hash_seed: int = 0
+    # contract
+    engine: str = "python"
+    incentive: str = "stakeable"
+    cost_weight: int = 1
+    refund_wait_s: int = DAY_S
+    any_address_claim_wait_s: int = 9 * DAY_S
+    owner_claim_wait_s: int | None = None
+    # simulation
+    agents: tuple[AgentConfig, ...] = field(default_factory=_default_agents)
+    depleted_pct: float = 1.0
+    accuracy_interval_s: int = 200_000
+    first_accuracy_s: int = 10_000
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name == "agents":
+                value = self.agents
+                if isinstance(value, Mapping):
+                    object.__setattr__(self, "agents", _agents_from(value))
+                elif isinstance(value, list):
+                    object.__setattr__(self, "agents", tuple(value))
+            else:
+                object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), f.type))
+        _validate(self)
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, Any] | None = None, base: "Config | None" = None) -> "Config":
+        """Build a config from nested or dotted overrides on top of `base` (default: Table I)."""
+        merged = merge_overrides(base.to_dict() if base else cls().to_dict(), overrides or {})
+        return cls.from_dict(merged)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Config":
+        """A complete config as nested dicts (as `to_dict` gives): agents are exactly those listed."""
+        data = dict(data)
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise ConfigError(f"unknown config key '{key}'; allowed: {', '.join(sorted(known))}")
+        if "agents" in data:
+            data["agents"] = _agents_from(data["agents"], start=())
+        return cls(**data)
+
+    @classmethod
+    def from_toml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> "Config":
+        try:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ConfigError(f"config file '{path}' does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file '{path}' is not valid TOML: {error}") from None
+        return cls.from_overrides(merge_overrides(data, overrides or {}))
+
+    def replace(self, **changes: Any) -> "Config":
+        return replace(self, **changes)
+
+    # -- views -------------------------------------------------------------------------
+    def agent(self, name: str) -> AgentConfig:
+        for agent in self.agents:
+            if agent.name == name:
+                return agent
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "agents"}
+        data["agents"] = {a.name: {k: v for k, v in dataclasses.asdict(a).items() if k != "name"}
+                          for a in self.agents}
+        return data
+
+    def flat(self) -> dict[str, Any]:
+        """Dotted keys, one per leaf: the columns of a tidy results table."""
+        return flatten(self.to_dict())
+
+    def digest(self) -> str:
+        """A content hash of the config: the identity of a run in a sweep."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @property
+    def owner_wait_s(self) -> int:
+        return self.any_address_claim_wait_s if self.owner_claim_wait_s is None else self.owner_claim_wait_s
+
+
+def as_config(config: "Config | Mapping[str, Any] | None") -> Config:
+    """Every public function accepts a Config or a plain dict of overrides."""
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return Config.from_overrides(config)
+    raise ConfigError(f"expected a sumchain.Config or a dict of overrides, got {type(config).__name__}")
+
+
+# -- overrides -----------------------------------------------------------------------------
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def merge_overrides(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge nested and/or dotted overrides into a copy of `base`."""
+    result = _deep_copy(base)
+    for key, value in overrides.items():
+        parts = str(key).split(".")
+        target = result
+        for part in parts[:-1]:
+            existing = target.get(part)
+            if not isinstance(existing, dict):
+                if existing is not None and part != "agents":
+                    raise ConfigError(f"config key '{part}' is not a table; cannot set '{key}'")
+                existing = {}
+                target[part] = existing
+            target = existing
+        leaf = parts[-1]
+        if isinstance(value, Mapping):
+            current = target.get(leaf)
+            target[leaf] = merge_overrides(current if isinstance(current, dict) else {}, value)
+        else:
+            target[leaf] = value
+    return result
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+def parse_value(text: str) -> Any:
+    """Parse a `--set` value the way TOML would: int, float, bool, or else a string."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip().strip('"').strip("'")
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise ConfigError(f"--set expects key=value, got '{text}'")
+    key, value = text.split("=", 1)
+    if not key.strip():
+        raise ConfigError(f"--set expects key=value, got '{text}'")
+    return key.strip(), value
+
+
+# -- validation ------------------------------------------------------------------------------
+
+def _field_type(cls: type, name: str) -> Any:
+    hints = {f.name: f.type for f in fields(cls)}
+    return hints[name]
+
+
+def _coerce(key: str, value: Any, declared: Any) -> Any:
+    """Check a value against the declared annotation (a string, as annotations are postponed)."""
+    declared = str(declared)
+    optional = "None" in declared
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"config key '{key}' may not be empty; expected {declared.replace(' | None', '')}")
+    base = declared.replace(" | None", "")
+    if base == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
+    if base == "int":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+            raise ConfigError(f"config key '{key}' must be a whole number, got {value!r}")
+        return int(value)
+    if base == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
+        return float(value)
+    if base == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"config key '{key}' must be text, got {value!r}")
+        return value
+    return value
+
+
+def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tuple[AgentConfig, ...]:
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError("config key 'agents' must be a table of agent tables, e.g. agents.Good.mean_deposit=5")
+    # Tables merge onto the Table I agents; a table set to None removes that agent.
+    agents = {a.name: a for a in (_default_agents() if start is None else start)}
+    allowed = [f.name for f in fields(AgentConfig) if f.name != "name"]
+    for name, table in raw.items():
+        if table is None:
+            agents.pop(name, None)
+            continue
+        if isinstance(table, AgentConfig):
+            agents[name] = replace(table, name=name)
+            continue
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"config key 'agents.{name}' must be a table with keys: {', '.join(allowed)}")
+        kwargs = {}
+        for key, value in table.items():
+            if key not in allowed:
+                raise ConfigError(f"unknown config key 'agents.{name}.{key}'; allowed: {', '.join(allowed)}")
+            kwargs[key] = _coerce(f"agents.{name}.{key}", value, _field_type(AgentConfig, key))
+        agents[name] = replace(agents.get(name, AgentConfig(name=name)), **kwargs)
+    return tuple(agents.values())
+
+
+def _check(condition: bool, key: str, allowed: str, value: Any) -> None:
+    if not condition:
+        raise ConfigError(f"config key '{key}' = {value!r} is not allowed; {allowed}")
+
+
+def _validate(config: Config) -> None:
+    c = config
+    _check(c.dataset in DATASETS, "dataset", f"choose one of: {', '.join(DATASETS)}", c.dataset)
+    _check(c.engine in ENGINES, "engine", f"choose one of: {', '.join(ENGINES)}", c.engine)
+    _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)
+    _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
+    _check(isinstance(c.num_words, int) and c.num_words >= 1, "num_words", "must be a whole number >= 1", c.num_words)
+    _check(isinstance(c.train_size, (int, float)) and 0 < c.train_size < 1, "train_size",
+           "must be strictly between 0 and 1", c.train_size)
+    _check(0 < c.test_fraction < 1, "test_fraction", "must be strictly between 0 and 1", c.test_fraction)
+    _check(c.seed >= 0, "seed", "must be a whole number >= 0", c.seed)
+    for key in ("max_train", "max_test"):
+        value = getattr(c, key)
+        _check(value is None or value >= 1, key, "must be empty or a whole number >= 1", value)
+    _check(c.cost_weight >= 0, "cost_weight", "must be a whole number >= 0", c.cost_weight)
+    _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
+    _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",
+           f"must be >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
+           c.any_address_claim_wait_s)
+    _check(c.owner_claim_wait_s is None or c.owner_claim_wait_s >= c.refund_wait_s + 7 * DAY_S,
+           "owner_claim_wait_s", f"must be empty or >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
+           c.owner_claim_wait_s)
+    _check(0 <= c.depleted_pct <= 100, "depleted_pct", "must be between 0 and 100", c.depleted_pct)
+    _check(c.accuracy_interval_s >= 1, "accuracy_interval_s", "must be >= 1 second", c.accuracy_interval_s)
+    _check(c.first_accuracy_s >= 0, "first_accuracy_s", "must be >= 0 seconds", c.first_accuracy_s)
+    _check(isinstance(c.agents, tuple) and len(c.agents) >= 1, "agents", "needs at least one agent", c.agents)
+    names = [a.name for a in c.agents]
+    _check(len(set(names)) == len(names), "agents", "agent names must be unique", names)
+    for a in c.agents:
+        p = f"agents.{a.name}."
+        _check(a.start_balance >= 0, p + "start_balance", "must be a whole number >= 0", a.start_balance)
+        _check(math.isfinite(a.mean_deposit) and a.mean_deposit > 0, p + "mean_deposit", "must be > 0", a.mean_deposit)
+        _check(a.stdev_deposit >= 0, p + "stdev_deposit", "must be >= 0", a.stdev_deposit)
+        _check(a.mean_update_wait_s > 0, p + "mean_update_wait_s", "must be > 0 seconds", a.mean_update_wait_s)
+        _check(a.stdev_update_wait_s >= 0, p + "stdev_update_wait_s", "must be >= 0 seconds", a.stdev_update_wait_s)
+        _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)

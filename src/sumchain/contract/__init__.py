@@ -1,0 +1,8 @@
+"""The contract rules: incentive mechanisms, the data handler and the trainer that joins them."""
+
+from sumchain.contract.data_handler import Contribution, DataHandler
+from sumchain.contract.incentives import MECHANISMS, Points, Stakeable, mechanism_for
+from sumchain.contract.trainer import AddReceipt, ContributionView, Trainer
+
+__all__ = ["AddReceipt", "Contribution", "ContributionView", "DataHandler", "MECHANISMS", "Points",
+           "Stakeable", "Trainer", "mechanism_for"]

@@ -1,0 +1,19 @@
+"""Incentive mechanisms: the rules that decide what adding, refunding and reporting cost and pay."""
+
+from __future__ import annotations
+
+from sumchain.config import Config
+from sumchain.contract.incentives.points import Points
+from sumchain.contract.incentives.stakeable import Stakeable
+
+MECHANISMS = {"stakeable": Stakeable, "points": Points}
+
+
+def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Stakeable:
+    cls = MECHANISMS[config.incentive]
+    return cls(refund_wait_s=config.refund_wait_s, any_address_claim_wait_s=config.any_address_claim_wait_s,
+               owner_claim_wait_s=config.owner_claim_wait_s, cost_weight=config.cost_weight, owner=owner,
+               start_time=start_time)
+
+
+__all__ = ["MECHANISMS", "Points", "Stakeable", "mechanism_for"]

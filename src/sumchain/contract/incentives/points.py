@@ -1,0 +1,40 @@
+"""Points: the stakeable rules without money.
+
+Adding data costs nothing (the time rule still applies); a refund the model agrees with earns one
+point (a verified contribution); a report of data the model rejects marks it as bad against its
+author. A contribution is settled after its first successful claim, since there is no deposit
+whose remainder could still be claimed.
+"""
+
+from __future__ import annotations
+
+from sumchain.contract.data_handler import Contribution
+from sumchain.contract.incentives.stakeable import Stakeable
+from sumchain.errors import Rejected
+
+
+class Points(Stakeable):
+    name = "points"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reported: dict[str, int] = {}
+
+    def cost_to_add(self, now: int) -> int:
+        super().cost_to_add(now)   # the time rule only
+        return 0
+
+    def _check_claimable(self, record: Contribution) -> None:
+        if record.num_claims > 0:
+            raise Rejected("this contribution was already settled")
+
+    def record_report(self, record: Contribution, reporter: str) -> None:
+        self.reported[record.sender] = self.reported.get(record.sender, 0) + 1
+
+    def is_settled(self, record: Contribution) -> bool:
+        return record.num_claims > 0
+
+    def prediction_shares(self, value: int) -> list[tuple[str, int]]:
+        if value > 0:
+            raise Rejected("the points mechanism takes no payment for predictions")
+        return []

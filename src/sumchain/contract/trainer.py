@@ -1,0 +1,166 @@
+"""The trainer: the contract's public functions, named after what a participant does.
+
+The trainer wires the three parts together and moves the money: the incentive mechanism says what
+a call costs or pays (or refuses it), the data handler remembers contributions, the model learns.
+Each state-changing call runs as one ledger transaction; every check happens before any state
+changes, so a refused call (`Rejected`) leaves the contract, the model and the balances untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sumchain.contract.data_handler import DataHandler
+from sumchain.contract.incentives import Stakeable
+from sumchain.errors import Rejected
+from sumchain.ledger import Chain, Transfers
+from sumchain.models import SparsePerceptron
+
+
+@dataclass(frozen=True)
+class AddReceipt:
+    """What `add_data` returns: the cost taken, when the data was recorded, and whether the model moved."""
+
+    cost: int
+    added_time: int
+    model_updated: bool
+
+
+@dataclass(frozen=True)
+class ContributionView:
+    """A free read of one stored contribution."""
+
+    author: str
+    y: int
+    added_time: int
+    initial_deposit: int
+    claimable: int
+    claimed_by: frozenset[str]
+    num_claims: int
+    settled: bool
+
+
+class Trainer:
+    """A deployed SUM contract: `add_data`, `refund`, `report`, `predict`, plus free reads."""
+
+    def __init__(self, chain: Chain, model: SparsePerceptron, mechanism: Stakeable,
+                 handler: DataHandler | None = None, owner: str = "owner", address: str = "trainer"):
+        self.chain = chain
+        self.model = model
+        self.mechanism = mechanism
+        self.handler = handler or DataHandler()
+        self.owner = owner
+        self.address = address
+
+    def __repr__(self) -> str:
+        return f"Trainer(model={self.model!r}, mechanism={self.mechanism!r}, contributions={len(self.handler)})"
+
+    # -- calls that change state -------------------------------------------------------------
+    def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
+        x = self._features(x)
+        y = self._label(y)
+        now = self.chain.now
+
+        def add(transfers: Transfers) -> AddReceipt:
+            cost = self.mechanism.cost_to_add(now)
+            if value < cost:
+                raise Rejected(f"did not pay enough: sent {value} but adding data costs {cost} now")
+            key = self.handler.check_new(x, y, now, sender)
+            transfers.pay(sender, self.address, cost)
+            transfers.emit("DataAdded", key, cost)
+            self.mechanism.record_add(now)
+            self.handler.add(key, sender, y, now, cost)
+            updated = self.model.update(x, y)
+            return AddReceipt(cost, now, updated)
+        return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
+
+    def refund(self, sender: str, x, y: int, added_time: int) -> int:
+        x = self._features(x)
+        y = self._label(y)
+
+        def refund(transfers: Transfers) -> int:
+            record = self.handler.find(x, y, added_time, sender)
+            amount = self.mechanism.refund_amount(record, sender, self.chain.now, self.model.predict(x))
+            transfers.pay(self.address, sender, amount)
+            transfers.emit("Refund", record.key, amount)
+            self.mechanism.record_refund(sender)
+            self.handler.record_claim(record, sender, amount)
+            return amount
+        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
+
+    def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
+        x = self._features(x)
+        y = self._label(y)
+
+        def report(transfers: Transfers) -> int:
+            record = self.handler.find(x, y, added_time, original_author)
+            amount = self.mechanism.report_amount(record, sender, self.chain.now, self.model.predict(x))
+            transfers.pay(self.address, sender, amount)
+            transfers.emit("Report", record.key, amount)
+            self.mechanism.record_report(record, sender)
+            self.handler.record_claim(record, sender, amount)
+            return amount
+        args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
+        return self.chain.transact(sender, "report", 0, args, report)
+
+    def predict(self, x, sender: str | None = None, value: int = 0) -> int:
+        """A free read without `sender`; with a sender, a paid call that shares `value` among contributors."""
+        x = self._features(x)
+        if sender is None:
+            if value:
+                raise Rejected("a paid prediction needs a sender")
+            return self.model.predict(x)
+
+        def paid_predict(transfers: Transfers) -> int:
+            for address, share in self.mechanism.prediction_shares(value):
+                transfers.pay(sender, address, share)
+            prediction = self.model.predict(x)
+            transfers.emit("Prediction", prediction)
+            return prediction
+        return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
+
+    # -- free reads --------------------------------------------------------------------------
+    def cost_to_add(self) -> int:
+        """What `add_data` would take now; raises `Rejected` when no data can be added now."""
+        return self.mechanism.cost_to_add(self.chain.now)
+
+    def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
+        """`predict` for many samples at once, for agents and for measuring accuracy."""
+        if X.shape[1] != self.model.num_features:
+            raise Rejected(f"samples have {X.shape[1]} features but the model has {self.model.num_features}")
+        return self.model.predict_many(X)
+
+    def contribution(self, x, y: int, added_time: int, author: str) -> ContributionView:
+        x = self._features(x)
+        record = self.handler.find(x, self._label(y), added_time, author)
+        return ContributionView(record.sender, record.y, record.added_time, record.initial_deposit,
+                                record.claimable, frozenset(record.claimed_by), record.num_claims,
+                                self.mechanism.is_settled(record))
+
+    def verified(self, address: str) -> int:
+        return self.mechanism.verified.get(address, 0)
+
+    # -- argument checks ---------------------------------------------------------------------
+    def _features(self, x) -> np.ndarray:
+        """Canonical x: sorted, unique int32 feature indices within the model's width."""
+        x = np.asarray(x)
+        if x.ndim != 1:
+            raise Rejected("x must be a one-dimensional array of feature indices")
+        if x.size == 0:
+            return x.astype(np.int32)
+        if x.dtype.kind not in "iu":
+            raise Rejected(f"x must be integer feature indices, got {x.dtype}")
+        if x.size > 1 and not (x[1:] > x[:-1]).all():
+            x = np.unique(x)
+        if x[0] < 0 or x[-1] >= self.model.num_features:
+            bad = int(x[0]) if x[0] < 0 else int(x[-1])
+            raise Rejected(f"feature index {bad} is out of range; allowed 0..{self.model.num_features - 1}")
+        return x.astype(np.int32, copy=False)
+
+    def _label(self, y) -> int:
+        if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or int(y) not in (0, 1):
+            raise Rejected(f"y must be a class index 0 or 1, got {y!r}")
+        return int(y)

@@ -1,0 +1,49 @@
+"""Data loaders: every dataset becomes sparse binary features and integer labels.
+
+`load_dataset(config)` is the one entry point; each loader module registers one dataset name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from sumchain.config import Config, as_config
+from sumchain.data.dataset import Dataset, binary_csr
+from sumchain.errors import DataError
+
+__all__ = ["Dataset", "binary_csr", "load_dataset", "LOADERS"]
+
+
+def _synthetic(config: Config) -> Dataset:
+    from sumchain.data.synthetic import load_synthetic
+    return load_synthetic(config)
+
+
+LOADERS: dict[str, Callable[[Config], Dataset]] = {
+    "synthetic": _synthetic,
+}
+
+
+def load_dataset(config: Config | Mapping[str, Any] | None = None) -> Dataset:
+    """Load the configured dataset, limited to `max_train` / `max_test` samples."""
+    config = as_config(config)
+    try:
+        loader = LOADERS[config.dataset]
+    except KeyError:
+        raise DataError(f"dataset '{config.dataset}' is not available; choose one of: {', '.join(LOADERS)}") from None
+    return loader(config).limited(config.max_train, config.max_test)
+
+
+DATA_KEYS = ("dataset", "num_words", "data_path", "max_train", "max_test", "test_fraction",
+             "text_column", "label_column", "features", "hash_seed")
+SEEDED_DATASETS = frozenset({"text", "csv"})
+"""Datasets whose train/test split is drawn with the run's seed."""
+
+
+def data_key(config: Config) -> tuple:
+    """The part of a config that determines the loaded data: equal keys, equal datasets.
+
+    Executors use it to load a dataset once per worker and share it between runs.
+    """
+    key = tuple(getattr(config, name) for name in DATA_KEYS)
+    return key + ((config.seed,) if config.dataset in SEEDED_DATASETS else ())

@@ -1,0 +1,70 @@
+"""The one shape every loader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from sumchain.errors import DataError
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Sparse binary features (CSR, width `num_features`) and integer class labels.
+
+    `feature_names(i)` gives a human name for feature `i` where the loader has one (a word for
+    text data, `column>=threshold` for tabular data), else None.
+    """
+
+    name: str
+    X_train: sp.csr_matrix
+    y_train: np.ndarray
+    X_test: sp.csr_matrix
+    y_test: np.ndarray
+    class_names: tuple[str, ...] = ("negative", "positive")
+    feature_name_lookup: Callable[[int], str | None] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for split in ("train", "test"):
+            X, y = getattr(self, f"X_{split}"), getattr(self, f"y_{split}")
+            if X.shape[0] != len(y):
+                raise DataError(f"{self.name}: X_{split} has {X.shape[0]} rows but y_{split} has {len(y)} labels")
+        if self.X_train.shape[1] != self.X_test.shape[1]:
+            raise DataError(f"{self.name}: train and test widths differ ({self.X_train.shape[1]} vs {self.X_test.shape[1]})")
+
+    @property
+    def num_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def feature_name(self, index: int) -> str | None:
+        return self.feature_name_lookup(index) if self.feature_name_lookup else None
+
+    def limited(self, max_train: int | None, max_test: int | None) -> "Dataset":
+        """The first `max_train` / `max_test` samples (loaders already shuffle deterministically)."""
+        if max_train is None and max_test is None:
+            return self
+        return Dataset(self.name, self.X_train[:max_train], self.y_train[:max_train],
+                       self.X_test[:max_test], self.y_test[:max_test], self.class_names,
+                       self.feature_name_lookup)
+
+
+def binary_csr(rows: list[np.ndarray] | list[list[int]], width: int) -> sp.csr_matrix:
+    """Build a CSR matrix of ones from per-row index lists; duplicates collapse, indices sorted."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    cleaned = []
+    for i, row in enumerate(rows):
+        unique = np.unique(np.asarray(row, dtype=np.int64))
+        if unique.size and (unique[0] < 0 or unique[-1] >= width):
+            raise DataError(f"feature index out of range in row {i}: allowed 0..{width - 1}")
+        cleaned.append(unique)
+        indptr[i + 1] = indptr[i] + unique.size
+    indices = np.concatenate(cleaned) if cleaned else np.zeros(0, dtype=np.int64)
+    data = np.ones(indices.size, dtype=np.int8)
+    return sp.csr_matrix((data, indices.astype(np.int32), indptr), shape=(len(rows), width))

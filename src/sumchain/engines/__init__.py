@@ -1,0 +1,40 @@
+"""Engines run the same contract rules; each presents the trainer's public functions.
+
+`deploy(config)` is the one way to get a contract: it trains the initial model off chain on the
+first `train_size` portion of the training data and deploys it with the configured mechanism.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sumchain.config import Config, as_config
+from sumchain.contract import Trainer
+from sumchain.data import Dataset, load_dataset
+from sumchain.engines.python import deploy_python
+from sumchain.errors import ConfigError
+from sumchain.models import SparsePerceptron, train_offchain
+
+ENGINES = {"python": deploy_python}
+
+
+def initial_training_size(config: Config, dataset: Dataset) -> int:
+    """How many of the first training samples the model sees off chain before deployment."""
+    return max(1, int(config.train_size * dataset.X_train.shape[0]))
+
+
+def initial_model(config: Config, dataset: Dataset) -> SparsePerceptron:
+    n = initial_training_size(config, dataset)
+    return train_offchain(dataset.X_train[:n], dataset.y_train[:n], seed=config.seed)
+
+
+def deploy(config: Config | Mapping[str, Any] | None = None, dataset: Dataset | None = None) -> Trainer:
+    """A fresh chain with the trainer, its mechanism and a model initialised from the dataset."""
+    config = as_config(config)
+    if config.engine not in ENGINES:
+        raise ConfigError(f"config key 'engine' = {config.engine!r} is not allowed; choose one of: {', '.join(ENGINES)}")
+    dataset = dataset if dataset is not None else load_dataset(config)
+    return ENGINES[config.engine](config, initial_model(config, dataset))
+
+
+__all__ = ["ENGINES", "deploy", "initial_model", "initial_training_size"]

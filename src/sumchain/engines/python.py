@@ -1,0 +1,18 @@
+"""The "python" engine: the contract rules run as plain Python objects on an in-memory chain."""
+
+from __future__ import annotations
+
+from sumchain.config import Config
+from sumchain.contract import Trainer, mechanism_for
+from sumchain.data import Dataset
+from sumchain.ledger import Chain
+from sumchain.models import SparsePerceptron
+
+OWNER = "owner"
+TRAINER_ADDRESS = "trainer"
+
+
+def deploy_python(config: Config, model: SparsePerceptron) -> Trainer:
+    chain = Chain(start_time=0)
+    mechanism = mechanism_for(config, owner=OWNER, start_time=chain.now)
+    return Trainer(chain, model, mechanism, owner=OWNER, address=TRAINER_ADDRESS)

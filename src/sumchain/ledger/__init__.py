@@ -1,0 +1,7 @@
+"""The ledger: integer balances, a clock, and a hash chain of every call; SQLite persistence."""
+
+from sumchain.ledger.chain import GENESIS_HASH, MINT, Block, Chain, Transaction, Transfers, block_hash
+from sumchain.ledger.store import load_chain, save_chain
+
+__all__ = ["GENESIS_HASH", "MINT", "Block", "Chain", "Transaction", "Transfers", "block_hash",
+           "load_chain", "save_chain"]

@@ -1,0 +1,220 @@
+"""An integer ledger whose every call, accepted or refused, is a transaction in a hash chain.
+
+Why a chain and not just a balance dict: the experiments' claims rest on the money moving exactly
+as the rules say. Recording every call (with a digest of its arguments, its outcome and the money
+it moved) in blocks linked by hashes makes a run auditable and replayable (`sumchain verify`).
+
+Money only moves inside `Chain.transact`, through the `Transfers` buffer the contract fills; the
+buffer is applied only when the call succeeds, so a refused call changes no balance. `fund` is the
+only way money enters, so `sum(balances) == minted` at all times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, TypeVar
+
+import numpy as np
+
+from sumchain.errors import Rejected
+
+GENESIS_HASH = "0" * 64
+MINT = "<mint>"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One call as the chain recorded it."""
+
+    time: int
+    sender: str
+    function: str
+    value: int
+    args_json: str          # the scalar arguments, canonical JSON
+    args_x: bytes           # the feature-index array argument, int32 little-endian ('' if none)
+    status: str             # "ok" or "rejected"
+    reason: str             # why it was rejected ('' when ok)
+    transfers: tuple[tuple[str, str, int], ...]
+    events: tuple[tuple[Any, ...], ...]
+    hash: str
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The call's arguments, decoded (x back as an int32 array)."""
+        decoded = json.loads(self.args_json)
+        if self.args_x or "x" in decoded:
+            decoded["x"] = np.frombuffer(self.args_x, dtype="<i4").astype(np.int32)
+        return decoded
+
+
+@dataclass
+class Block:
+    number: int
+    time: int
+    prev_hash: str
+    transactions: list[Transaction] = field(default_factory=list)
+    hash: str = ""
+
+    def seal(self) -> str:
+        self.hash = block_hash(self.number, self.time, self.prev_hash, [t.hash for t in self.transactions])
+        return self.hash
+
+
+def block_hash(number: int, time: int, prev_hash: str, tx_hashes: list[str]) -> str:
+    header = f"{number}|{time}|{prev_hash}|".encode()
+    return hashlib.sha256(header + "".join(tx_hashes).encode()).hexdigest()
+
+
+def encode_args(args: dict[str, Any]) -> tuple[str, bytes]:
+    """Canonical encoding: scalars as sorted JSON, the feature array `x` as raw int32 bytes."""
+    x = args.get("x")
+    x_bytes = b"" if x is None else np.ascontiguousarray(x, dtype="<i4").tobytes()
+    parts = []
+    for key in sorted(args):
+        value = len(x) if key == "x" else args[key]
+        # Hand-rolled for the hot path; identical to json.dumps(..., sort_keys=True) for int/str.
+        parts.append(f'"{key}":{value}' if type(value) is int else f'"{key}":{json.dumps(value)}')
+    return "{" + ",".join(parts) + "}", x_bytes
+
+
+def transaction_hash(time: int, sender: str, function: str, value: int, args_json: str, args_x: bytes,
+                     status: str, reason: str, transfers: tuple, events: tuple) -> str:
+    text = f"{time}|{sender}|{function}|{value}|{args_json}|{status}|{reason}|{transfers!r}|{events!r}|"
+    return hashlib.sha256(text.encode() + args_x).hexdigest()
+
+
+class Transfers:
+    """The money a call wants to move; applied by the chain only if the call succeeds.
+
+    `pay` refuses an overdraft at once, so contracts call it before changing their own state.
+    """
+
+    __slots__ = ("moves", "events", "_chain", "_outgoing")
+
+    def __init__(self, chain: "Chain") -> None:
+        self.moves: list[tuple[str, str, int]] = []
+        self.events: list[tuple[Any, ...]] = []
+        self._chain = chain
+        self._outgoing: dict[str, int] = {}
+
+    def pay(self, source: str, target: str, amount: int) -> None:
+        amount = int(amount)
+        if amount < 0:
+            raise ValueError("a transfer amount cannot be negative")
+        if not amount:
+            return
+        if source != MINT:
+            outgoing = self._outgoing.get(source, 0) + amount
+            if outgoing > self._chain.balance_of(source):
+                raise Rejected(f"insufficient balance: {source} would pay {outgoing} "
+                               f"but holds {self._chain.balance_of(source)}")
+            self._outgoing[source] = outgoing
+        self.moves.append((source, target, amount))
+
+    def emit(self, *event: Any) -> None:
+        self.events.append(tuple(event))
+
+
+class Chain:
+    """Balances, a clock and the blocks. Every run owns its own chain."""
+
+    def __init__(self, start_time: int = 0):
+        self._now = int(start_time)
+        self._balances: dict[str, int] = {}
+        self.minted = 0
+        self.blocks: list[Block] = []
+        self._open: Block | None = None
+
+    # -- clock ---------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return self._now
+
+    def advance(self, seconds: int) -> int:
+        if seconds < 0:
+            raise ValueError("time cannot go backwards")
+        self._now += int(seconds)
+        return self._now
+
+    def advance_to(self, time: int) -> int:
+        return self.advance(int(time) - self._now)
+
+    # -- money ---------------------------------------------------------------------------
+    def balance_of(self, address: str) -> int:
+        return self._balances.get(address, 0)
+
+    def balances(self) -> dict[str, int]:
+        return dict(self._balances)
+
+    def fund(self, address: str, amount: int) -> None:
+        """Mint `amount` to `address`: the only way money enters the chain (recorded as a call)."""
+        amount = int(amount)
+        if amount < 0:
+            raise ValueError("cannot fund a negative amount")
+
+        def mint(transfers: Transfers) -> None:
+            transfers.pay(MINT, address, amount)
+        self.transact(MINT, "fund", 0, {"address": address, "amount": amount}, mint)
+
+    # -- transactions --------------------------------------------------------------------
+    def transact(self, sender: str, function: str, value: int, args: dict[str, Any],
+                 action: Callable[[Transfers], T]) -> T:
+        """Run `action` as one call: record it whatever happens; move money only on success.
+
+        `action` must check everything before it changes contract state, and raise `Rejected`
+        (changing nothing) to refuse; the chain then records the refusal and re-raises it.
+        """
+        value = int(value)
+        transfers = Transfers(self)
+        try:
+            if value < 0:
+                raise Rejected("the value sent cannot be negative")
+            if sender != MINT and value > self.balance_of(sender):
+                raise Rejected(f"insufficient balance: sent {value} but the balance is {self.balance_of(sender)}")
+            result = action(transfers)
+        except Rejected as refusal:
+            self._record(sender, function, value, args, "rejected", refusal.reason, (), ())
+            raise
+        for source, target, amount in transfers.moves:
+            if source == MINT:
+                self.minted += amount
+            else:
+                self._balances[source] -= amount
+            self._balances[target] = self._balances.get(target, 0) + amount
+        self._record(sender, function, value, args, "ok", "", tuple(transfers.moves), tuple(transfers.events))
+        return result
+
+    def _record(self, sender: str, function: str, value: int, args: dict[str, Any], status: str,
+                reason: str, transfers: tuple, events: tuple) -> None:
+        block = self._block_for(self._now)
+        args_json, args_x = encode_args(args)
+        digest = transaction_hash(self._now, sender, function, value, args_json, args_x, status, reason,
+                                  transfers, events)
+        block.transactions.append(Transaction(self._now, sender, function, value, args_json, args_x, status,
+                                              reason, transfers, events, digest))
+
+    def _block_for(self, time: int) -> Block:
+        if self._open is not None and self._open.time == time:
+            return self._open
+        prev = self.seal()
+        self._open = Block(len(self.blocks), time, prev)
+        self.blocks.append(self._open)
+        return self._open
+
+    def seal(self) -> str:
+        """Close the open block; return the head hash (the hash of the whole history)."""
+        if self._open is not None:
+            self._open.seal()
+            self._open = None
+        return self.blocks[-1].hash if self.blocks else GENESIS_HASH
+
+    @property
+    def head_hash(self) -> str:
+        return self.seal()
+
+    def transactions(self) -> Iterator[Transaction]:
+        for block in self.blocks:
+            yield from block.transactions

@@ -1,0 +1,72 @@
+"""The simulator: honest and malicious agents on a deployed contract, over simulated time.
+
+`simulate(config)` deploys a fresh contract (through `sumchain.engines.deploy`), funds the agents,
+runs the event loop and returns a `Run` with the study's metrics and tidy time series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pandas as pd
+
+from sumchain.config import Config, as_config
+from sumchain.contract import Trainer
+from sumchain.data import Dataset, load_dataset
+from sumchain.engines import deploy, initial_training_size
+from sumchain.models import train_offchain
+from sumchain.sim.loop import Simulation
+from sumchain.sim.metrics import summarise
+
+__all__ = ["Run", "simulate", "baseline_accuracy"]
+
+
+@dataclass
+class Run:
+    """A finished run: its config, metrics (a dict), time series (one row per recorded time)."""
+
+    config: Config
+    metrics: dict[str, Any]
+    timeseries: pd.DataFrame
+    trainer: Trainer = field(repr=False)
+    end_reason: str = ""
+
+    @property
+    def chain(self):
+        return self.trainer.chain
+
+
+_BASELINES: dict[tuple[int, int], tuple[Dataset, float]] = {}
+
+
+def baseline_accuracy(dataset: Dataset, seed: int) -> float:
+    """Accuracy of the same off-chain procedure trained on all the clean training data.
+
+    Cached per process for the dataset object and seed: a sweep reuses one loaded dataset for
+    many runs whose baseline is the same.
+    """
+    key = (id(dataset), seed)
+    cached = _BASELINES.get(key)
+    if cached is not None and cached[0] is dataset:
+        return cached[1]
+    accuracy = train_offchain(dataset.X_train, dataset.y_train, seed=seed).evaluate(dataset.X_test, dataset.y_test)
+    if len(_BASELINES) > 64:
+        _BASELINES.clear()
+    _BASELINES[key] = (dataset, accuracy)
+    return accuracy
+
+
+def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Dataset | None = None,
+             progress: bool = False) -> Run:
+    """Run one simulation. `dataset` lets callers reuse data they already loaded for this config."""
+    config = as_config(config)
+    dataset = dataset if dataset is not None else load_dataset(config)
+    trainer = deploy(config, dataset)
+    for agent in config.agents:
+        trainer.chain.fund(agent.name, agent.start_balance)
+    sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
+    sim.run()
+    initial = float(sim.rows[0]["accuracy"])
+    metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed))
+    return Run(config, metrics, pd.DataFrame(sim.rows), trainer, sim.end_reason)

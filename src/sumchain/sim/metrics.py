@@ -1,0 +1,30 @@
+"""The study's metrics, computed from a finished simulation."""
+
+from __future__ import annotations
+
+import math
+
+from sumchain.sim.loop import Simulation, percent
+
+DAY_S = 86_400
+
+
+def summarise(sim: Simulation, initial_accuracy: float, baseline_accuracy: float) -> dict:
+    final = sim.last_accuracy
+    balances = {a.name: sim.chain.balance_of(a.name) for a in sim.agents}
+    return {
+        "initial_accuracy": initial_accuracy,
+        "final_accuracy": final,
+        "baseline_accuracy": baseline_accuracy,
+        "gap": 100.0 * (baseline_accuracy - final) if not math.isnan(final) else float("nan"),
+        "bad_depleted_day": None if sim.depleted_time is None else sim.depleted_time / DAY_S,
+        "bad_min_pct": sim.min_malicious_pct,
+        "days": sim.chain.now / DAY_S,
+        "balances": balances,
+        "balance_pct": {a.name: percent(balances[a.name], a.config.start_balance) for a in sim.agents},
+        "counts": {
+            **sim.counts,
+            "rejections": dict(sorted(sim.rejections.items())),
+            "declined": dict(sorted(sim.declined.items())),
+        },
+    }
