@@ -326,3 +326,23 @@ def _validate(config: Config) -> None:
         _check(a.mean_update_wait_s > 0, p + "mean_update_wait_s", "must be > 0 seconds", a.mean_update_wait_s)
         _check(a.stdev_update_wait_s >= 0, p + "stdev_update_wait_s", "must be >= 0 seconds", a.stdev_update_wait_s)
         _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)
+
+
+def to_toml(config: Config) -> str:
+    """The resolved config as TOML that `--config` reads back (empty keys are left out)."""
+    lines = []
+    for key, value in config.to_dict().items():
+        if key != "agents" and value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for name, table in config.to_dict()["agents"].items():
+        lines.append(f"\n[agents.{name}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value))

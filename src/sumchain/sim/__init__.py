@@ -67,6 +67,7 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
         trainer.chain.fund(agent.name, agent.start_balance)
     sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
     sim.run()
+    trainer.chain.seal()
     initial = float(sim.rows[0]["accuracy"])
     metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed))
     return Run(config, metrics, pd.DataFrame(sim.rows), trainer, sim.end_reason)

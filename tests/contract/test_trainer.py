@@ -1,0 +1,149 @@
+"""Behaviour shared by every mechanism on every engine: rejections change nothing; keys are unique."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import DAY, NEGATIVE, POSITIVE, add, deployed
+
+from sumchain import Rejected
+
+
+def snapshot(trainer):
+    return (trainer.chain.balances(), trainer.model.state(), len(trainer.handler),
+            dict(trainer.mechanism.verified), trainer.mechanism.last_add_time)
+
+
+def test_add_data_records_and_learns(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    receipt = add(trainer, "alice", POSITIVE, 1)
+    assert receipt.added_time == trainer.chain.now
+    assert receipt.model_updated is False          # the model already predicted 1
+    view = trainer.contribution(POSITIVE, 1, receipt.added_time, "alice")
+    assert view.author == "alice" and view.initial_deposit == receipt.cost and not view.settled
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.add_data("alice", [0, 10_000], 1, 10),
+    lambda t: t.add_data("alice", [-1, 3], 1, 10),
+    lambda t: t.add_data("alice", [1.5], 1, 10),
+    lambda t: t.add_data("alice", [1, 2], 2, 10),
+    lambda t: t.add_data("alice", [1, 2], 1, 10**9),
+    lambda t: t.add_data("alice", [1, 2], 1, -5),
+    lambda t: t.refund("alice", POSITIVE, 1, 12345),
+    lambda t: t.report("bob", POSITIVE, 1, 12345, "alice"),
+], ids=["index-too-big", "negative-index", "float-index", "bad-class", "overdraft", "negative-value",
+        "refund-unknown", "report-unknown"])
+def test_refused_calls_change_nothing_and_are_recorded(tiny_dataset, engine, mechanism, call):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    add(trainer, "alice", POSITIVE, 1)
+    trainer.chain.advance(600)
+    before = snapshot(trainer)
+    transactions = sum(1 for _ in trainer.chain.transactions())
+    with pytest.raises(Rejected):
+        call(trainer)
+    assert snapshot(trainer) == before
+    recorded = list(trainer.chain.transactions())
+    # argument errors are refused before a transaction is formed; contract refusals are recorded
+    assert len(recorded) in (transactions, transactions + 1)
+    if len(recorded) == transactions + 1:
+        assert recorded[-1].status == "rejected" and recorded[-1].reason
+
+
+def test_out_of_range_message_names_the_allowed_range(tiny_dataset):
+    trainer = deployed(tiny_dataset)
+    trainer.chain.advance(10)
+    with pytest.raises(Rejected, match=r"feature index 10000 is out of range; allowed 0\.\.199"):
+        trainer.add_data("alice", [0, 10_000], 1, 10)
+
+
+def test_same_time_twice_is_rejected(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    add(trainer, "alice", POSITIVE, 1)
+    with pytest.raises(Rejected, match="not enough time has passed since the last data"):
+        trainer.add_data("bob", NEGATIVE, 0, 100)
+
+
+def test_unsorted_duplicate_indices_are_the_same_contribution(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    receipt = add(trainer, "alice", [3, 1, 2, 2], 1)
+    view = trainer.contribution(np.array([1, 2, 3]), 1, receipt.added_time, "alice")
+    assert view.author == "alice"
+
+
+def test_refund_needs_the_wait_and_agreement(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    good = add(trainer, "alice", POSITIVE, 1)
+    bad = add(trainer, "alice", NEGATIVE, 1)
+    trainer.chain.advance_to(good.added_time + DAY)     # exactly one day: still too early
+    with pytest.raises(Rejected, match="not enough time has passed to ask for a refund"):
+        trainer.refund("alice", POSITIVE, 1, good.added_time)
+    trainer.chain.advance_to(bad.added_time + DAY + 1)
+    trainer.refund("alice", POSITIVE, 1, good.added_time)
+    assert trainer.verified("alice") == 1
+    with pytest.raises(Rejected, match="already claimed by its author|already settled"):
+        trainer.refund("alice", POSITIVE, 1, good.added_time)
+    with pytest.raises(Rejected, match="the model doesn't agree with your contribution"):
+        trainer.refund("alice", NEGATIVE, 1, bad.added_time)
+
+
+def test_report_rules(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    mine = add(trainer, "alice", POSITIVE, 1)
+    wrong = add(trainer, "bob", NEGATIVE, 1)
+    right = add(trainer, "bob", POSITIVE, 1)
+    trainer.chain.advance(DAY + 1)
+    with pytest.raises(Rejected, match="has no verified contributions"):
+        trainer.report("alice", NEGATIVE, 1, wrong.added_time, "bob")
+    trainer.refund("alice", POSITIVE, 1, mine.added_time)
+    with pytest.raises(Rejected, match="cannot report your own contribution"):
+        trainer.report("bob", NEGATIVE, 1, wrong.added_time, "bob")
+    with pytest.raises(Rejected, match="the model agrees with the contribution"):
+        trainer.report("alice", POSITIVE, 1, right.added_time, "bob")
+    trainer.report("alice", NEGATIVE, 1, wrong.added_time, "bob")
+    with pytest.raises(Rejected, match="already claimed by this reporter|already settled|nothing left"):
+        trainer.report("alice", NEGATIVE, 1, wrong.added_time, "bob")
+
+
+def test_report_too_early(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    mine = add(trainer, "alice", POSITIVE, 1)
+    trainer.chain.advance(DAY + 1)
+    trainer.refund("alice", POSITIVE, 1, mine.added_time)
+    wrong = add(trainer, "bob", NEGATIVE, 1)
+    with pytest.raises(Rejected, match="not enough time has passed to report"):
+        trainer.report("alice", NEGATIVE, 1, wrong.added_time, "bob")
+
+
+def test_anyone_takes_everything_after_the_any_address_wait(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    receipt = add(trainer, "bob", POSITIVE, 1)
+    trainer.chain.advance(9 * DAY - 1)
+    with pytest.raises(Rejected):
+        trainer.report("bob", POSITIVE, 1, receipt.added_time, "bob")
+    trainer.chain.advance(1)
+    taken = trainer.report("bob", POSITIVE, 1, receipt.added_time, "bob")   # the author too
+    assert taken == receipt.cost
+    assert trainer.contribution(POSITIVE, 1, receipt.added_time, "bob").settled
+    with pytest.raises(Rejected, match="nothing left to claim|already settled"):
+        trainer.report("carol", POSITIVE, 1, receipt.added_time, "bob")
+
+
+def test_owner_may_take_after_the_owner_wait(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism, owner_claim_wait_s=8 * DAY)
+    receipt = add(trainer, "bob", POSITIVE, 1)
+    trainer.chain.advance(8 * DAY)
+    with pytest.raises(Rejected):
+        trainer.report("carol", POSITIVE, 1, receipt.added_time, "bob")
+    assert trainer.report(trainer.owner, POSITIVE, 1, receipt.added_time, "bob") == receipt.cost
+
+
+def test_free_reads_match_calls(tiny_dataset, engine, mechanism):
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    add(trainer, "alice", POSITIVE, 1)
+    trainer.chain.advance(900)
+    cost = trainer.cost_to_add()
+    receipt = trainer.add_data("bob", NEGATIVE, 0, 10**3)
+    assert receipt.cost == cost
+    many = trainer.predict_many(tiny_dataset.X_test)
+    assert [trainer.predict(tiny_dataset.X_test[i].indices) for i in range(20)] == list(many[:20])

@@ -1,0 +1,79 @@
+"""The ledger: integer balances, refusals that move nothing, a hash chain over every call."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sumchain import Rejected
+from sumchain.ledger import GENESIS_HASH, Chain, block_hash
+
+
+def test_fund_and_transfer():
+    chain = Chain()
+    chain.fund("alice", 100)
+    chain.advance(5)
+    chain.transact("alice", "pay", 30, {"to": "bob"}, lambda t: t.pay("alice", "bob", 30))
+    assert chain.balances() == {"alice": 70, "bob": 30}
+    assert chain.minted == 100
+
+
+def test_value_above_balance_is_rejected_not_capped():
+    chain = Chain()
+    chain.fund("alice", 10)
+    with pytest.raises(Rejected, match="insufficient balance: sent 11 but the balance is 10"):
+        chain.transact("alice", "pay", 11, {}, lambda t: t.pay("alice", "bob", 11))
+    assert chain.balances() == {"alice": 10}
+    tx = list(chain.transactions())[-1]
+    assert (tx.status, tx.function, tx.transfers) == ("rejected", "pay", ())
+
+
+def test_overdraft_inside_a_call_is_rejected():
+    chain = Chain()
+    chain.fund("alice", 10)
+
+    def overdraw(transfers):
+        transfers.pay("alice", "bob", 6)
+        transfers.pay("alice", "carol", 6)
+    with pytest.raises(Rejected):
+        chain.transact("alice", "split", 0, {}, overdraw)
+    assert chain.balances() == {"alice": 10}
+
+
+def test_blocks_group_calls_by_time_and_link_by_hash():
+    chain = Chain()
+    chain.fund("a", 1)
+    chain.fund("b", 1)
+    chain.advance(10)
+    chain.fund("c", 1)
+    head = chain.seal()
+    assert [len(b.transactions) for b in chain.blocks] == [2, 1]
+    assert chain.blocks[0].prev_hash == GENESIS_HASH
+    assert chain.blocks[1].prev_hash == chain.blocks[0].hash
+    for block in chain.blocks:
+        assert block.hash == block_hash(block.number, block.time, block.prev_hash,
+                                        [t.hash for t in block.transactions])
+    assert head == chain.blocks[-1].hash
+
+
+def test_time_cannot_go_back():
+    with pytest.raises(ValueError):
+        Chain(start_time=10).advance(-1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc"), st.integers(0, 60),
+                          st.integers(0, 60), st.integers(0, 3)), max_size=40))
+def test_money_is_conserved(moves):
+    chain = Chain()
+    for name in "abc":
+        chain.fund(name, 50)
+    for source, target, value, amount, wait in moves:
+        chain.advance(wait)
+        try:
+            chain.transact(source, "pay", value, {"to": target}, lambda t: t.pay(source, target, amount))
+        except Rejected:
+            pass
+        assert sum(chain.balances().values()) == chain.minted == 150
+        assert all(balance >= 0 for balance in chain.balances().values())

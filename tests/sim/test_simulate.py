@@ -1,0 +1,108 @@
+"""The simulator end to end on a small dataset: determinism, conservation, the study's dynamics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sumchain import Config, simulate
+from sumchain.engines.replay import verify_blocks
+
+METRIC_KEYS = {"initial_accuracy", "final_accuracy", "baseline_accuracy", "gap", "bad_depleted_day",
+               "bad_min_pct", "days", "balances", "balance_pct", "counts"}
+
+
+@pytest.fixture(scope="module")
+def default_run(tiny_dataset):
+    return simulate(Config(num_words=tiny_dataset.num_features), dataset=tiny_dataset)
+
+
+def test_metrics_have_exactly_the_documented_keys(default_run):
+    m = default_run.metrics
+    assert set(m) == METRIC_KEYS
+    assert set(m["counts"]) == {"adds", "refunds", "reports", "rejections", "declined"}
+    for key in ("initial_accuracy", "final_accuracy", "baseline_accuracy"):
+        assert 0 <= m[key] <= 1
+    assert m["gap"] == pytest.approx(100 * (m["baseline_accuracy"] - m["final_accuracy"]))
+    assert m["days"] == pytest.approx(default_run.chain.now / 86_400)
+
+
+def test_all_data_is_submitted_and_claimed(default_run, tiny_dataset):
+    pool = tiny_dataset.X_train.shape[0] - int(0.08 * tiny_dataset.X_train.shape[0])
+    counts = default_run.metrics["counts"]
+    assert counts["adds"] == pool
+    assert default_run.end_reason == "all data submitted and nothing left to claim"
+    assert default_run.chain.balance_of(default_run.trainer.address) == 0   # every deposit went somewhere
+
+
+def test_money_is_conserved(default_run):
+    chain = default_run.chain
+    assert sum(chain.balances().values()) == chain.minted == 20_000
+    assert sum(default_run.metrics["balances"].values()) == 20_000
+
+
+def test_honest_agent_profits_and_malicious_loses(default_run):
+    pct = default_run.metrics["balance_pct"]
+    assert pct["Good"] > 100 > pct["Bad"]
+    assert default_run.metrics["bad_min_pct"] <= pct["Bad"]
+
+
+def test_same_seed_same_everything(tiny_dataset):
+    config = Config(num_words=tiny_dataset.num_features, seed=3)
+    a = simulate(config, dataset=tiny_dataset)
+    b = simulate(config, dataset=tiny_dataset)
+    assert a.metrics == b.metrics
+    assert a.chain.head_hash == b.chain.head_hash
+    assert a.timeseries.equals(b.timeseries)
+    c = simulate(config.replace(seed=4), dataset=tiny_dataset)
+    assert c.chain.head_hash != a.chain.head_hash
+
+
+def test_timeseries_is_tidy(default_run):
+    ts = default_run.timeseries
+    assert list(ts.columns[:3]) == ["time_s", "day", "accuracy"]
+    assert {"balance.Good", "balance.Bad", "balance_pct.Good", "balance_pct.Bad"} <= set(ts.columns)
+    assert ts["time_s"].is_monotonic_increasing
+    measured = ts.dropna(subset=["accuracy"])
+    assert measured["time_s"].iloc[0] == 0 and measured["time_s"].iloc[1] == 10_000
+    assert np.all(np.diff(measured["time_s"].iloc[1:-1]) == 200_000)
+    assert measured["accuracy"].iloc[-1] == default_run.metrics["final_accuracy"]
+
+
+def test_depleted_day_follows_the_threshold(tiny_dataset):
+    config = Config(num_words=tiny_dataset.num_features, agents={"Bad": {"start_balance": 300}},
+                    depleted_pct=50)
+    run = simulate(config, dataset=tiny_dataset)
+    day = run.metrics["bad_depleted_day"]
+    assert day is not None and 0 < day <= run.metrics["days"]
+    before = run.timeseries[run.timeseries["day"] < day - 0.05]
+    assert (before["balance_pct.Bad"] > 50).all()
+
+
+def test_points_run_moves_no_money(tiny_dataset):
+    run = simulate(Config(num_words=tiny_dataset.num_features, incentive="points"), dataset=tiny_dataset)
+    assert run.metrics["balances"] == {"Good": 10_000, "Bad": 10_000}
+    assert run.metrics["counts"]["refunds"] > 0
+    assert run.metrics["bad_depleted_day"] is None
+
+
+def test_a_broke_contributor_cannot_add(tiny_dataset):
+    run = simulate(Config(num_words=tiny_dataset.num_features, agents={"Good": None, "Bad": {"start_balance": 0}}),
+                   dataset=tiny_dataset)
+    assert run.metrics["counts"]["adds"] == 0
+    assert run.end_reason.startswith("no agent can act")
+
+
+def test_replaying_a_run_reproduces_its_chain(default_run, tiny_dataset):
+    verdict = verify_blocks(default_run.config, default_run.chain.blocks, tiny_dataset)
+    assert verdict.intact, verdict.describe()
+    assert verdict.head_hash == default_run.chain.head_hash
+
+
+def test_declined_actions_are_counted_by_reason(default_run):
+    declined = default_run.metrics["counts"]["declined"]
+    assert declined.get("the model doesn't agree with your contribution", 0) > 0
+    assert all(isinstance(v, int) and v > 0 for v in declined.values())
+    assert not math.isnan(default_run.metrics["final_accuracy"])
