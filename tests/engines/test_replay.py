@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
@@ -29,7 +28,7 @@ def test_intact_chain_replays(stored, tiny_dataset):
 
 def _tamper(blocks, number, **changes):
     block = blocks[number]
-    block.transactions[0] = dataclasses.replace(block.transactions[0], **changes)
+    block.transactions[0] = block.transactions[0]._replace(**changes)
 
 
 def test_edited_outcome_with_fixed_up_hashes_is_caught_by_replay(stored, tiny_dataset):

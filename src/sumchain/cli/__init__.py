@@ -37,7 +37,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sumchain: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -25,9 +25,8 @@ MINT = "<mint>"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Transaction:
-    """One call as the chain recorded it."""
+class Transaction(NamedTuple):
+    """One call as the chain recorded it (a named tuple: cheap to make, immutable)."""
 
     time: int
     sender: str

@@ -197,6 +197,10 @@ class Simulation:
             self.rejections[refusal.reason] += 1
             return False
         out.claimed[k, agent.index] = True
+        # A refund pays everything claimable and an expired deposit is taken whole (the rules'
+        # table in contract/incentives/stakeable.py); only an early report may leave a remainder.
+        if own or expired:
+            return True
         return self.trainer.contribution(x, label, added, author).settled
 
     # -- observations --------------------------------------------------------------------

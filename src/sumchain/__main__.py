@@ -1,0 +1,7 @@
+"""`python -m sumchain` is the `sumchain` command."""
+
+import sys
+
+from sumchain.cli import main
+
+sys.exit(main())
