@@ -146,7 +146,8 @@ class Trainer:
     # -- argument checks ---------------------------------------------------------------------
     def _features(self, x) -> np.ndarray:
         """Canonical x: sorted, unique int32 feature indices within the model's width."""
-        x = np.asarray(x)
+        if type(x) is not np.ndarray:
+            x = np.asarray(x)
         if x.ndim != 1:
             raise Rejected("x must be a one-dimensional array of feature indices")
         if x.size == 0:
@@ -155,10 +156,11 @@ class Trainer:
             raise Rejected(f"x must be integer feature indices, got {x.dtype}")
         if x.size > 1 and not (x[1:] > x[:-1]).all():
             x = np.unique(x)
-        if x[0] < 0 or x[-1] >= self.model.num_features:
-            bad = int(x[0]) if x[0] < 0 else int(x[-1])
+        first, last = int(x[0]), int(x[-1])
+        if first < 0 or last >= self.model.num_features:
+            bad = first if first < 0 else last
             raise Rejected(f"feature index {bad} is out of range; allowed 0..{self.model.num_features - 1}")
-        return x.astype(np.int32, copy=False)
+        return x if x.dtype == np.int32 else x.astype(np.int32)
 
     def _label(self, y) -> int:
         if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or int(y) not in (0, 1):
