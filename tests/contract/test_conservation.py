@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import NEGATIVE, POSITIVE, deployed
+from tests.contract.helpers import NEGATIVE, POSITIVE, deployed
 
 from sumchain import Rejected
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import DAY, NEGATIVE, POSITIVE, add, deployed
+from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
 from sumchain import Rejected
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from helpers import DAY, NEGATIVE, POSITIVE, add, deployed
+from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
 from sumchain import Rejected
 from sumchain.contract import DataHandler, Stakeable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import DAY, NEGATIVE, POSITIVE, add, deployed
+from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
 from sumchain import Rejected
 

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from sumchain.config import Config
+from sumchain.data import load_dataset
+from sumchain.data.synthetic import OOV, START, _corpus, keep_most_frequent, load_synthetic
+from sumchain.models import train_offchain
+
+
+@pytest.fixture(scope="module")
+def thousand():
+    return load_synthetic(Config(num_words=1000))
+
+
+def test_imdb_shape_and_balance(thousand):
+    assert thousand.X_train.shape == (25_000, 1000) and thousand.X_test.shape == (25_000, 1000)
+    for y in (thousand.y_train, thousand.y_test):
+        assert np.bincount(y).tolist() == [12_500, 12_500]
+    assert thousand.class_names == ("negative", "positive")
+
+
+def test_keras_index_conventions(thousand):
+    words = _corpus()[0]
+    X = thousand.X_train
+    assert (X[:, START].toarray().ravel() == 1).all()          # start marker in every review
+    assert X[:, 0].nnz == 0 and X[:, 3].nnz == 0                 # padding and "unused" never appear
+    rarest = np.maximum.reduceat(words.indices, words.indptr[:-1])
+    assert np.array_equal(X[:, OOV].toarray().ravel() == 1, rarest >= 1000)
+
+
+def test_smaller_vocabulary_is_a_prefix():
+    small, large = load_synthetic(Config(num_words=100)), load_synthetic(Config(num_words=1000))
+    assert (small.X_train[:, 3:] != large.X_train[:, 3:100]).nnz == 0
+
+
+def test_keep_most_frequent_tiny_widths():
+    words = _corpus()[0][:50]
+    assert keep_most_frequent(words, 1).nnz == 0
+    assert keep_most_frequent(words, 2).nnz == 50
+
+
+def test_lengths_like_imdb():
+    tokens_present = np.diff(_corpus()[0].indptr)
+    assert 120 <= np.median(tokens_present) <= 175     # distinct words; IMDB's median length is ~175 tokens
+
+
+def test_independent_of_run_seed():
+    a = load_dataset(Config(seed=1, num_words=50))
+    b = load_dataset(Config(seed=2, num_words=50))
+    assert (a.X_train != b.X_train).nnz == 0 and np.array_equal(a.y_test, b.y_test)
+
+
+def test_feature_names(thousand):
+    assert thousand.feature_name(1) == "<start>" and thousand.feature_name(4) == "word1"
+
+
+@pytest.mark.parametrize("num_words, published", [(100, 0.62), (1000, 0.79), (10_000, 0.85)])
+def test_calibrated_to_published_perceptron_accuracy(num_words, published):
+    data = load_synthetic(Config(num_words=num_words))
+    accuracy = train_offchain(data.X_train, data.y_train, seed=0).evaluate(data.X_test, data.y_test)
+    assert abs(accuracy - published) <= 0.03
