@@ -12,7 +12,7 @@ import sys
 
 from sumchain.errors import SumchainError
 
-SUBCOMMANDS = ("simulate", "verify")
+SUBCOMMANDS = ("simulate", "verify", "datasets")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     dataset = load_dataset(config)
     result = simulate(config, dataset=dataset, progress=not args.quiet and sys.stderr.isatty())
-    paths = write_run_folder(result, args.out)
+    write_run_folder(result, args.out)
     if args.ledger:
         save_chain(result.chain, args.ledger, {"config": config.to_dict(), "head_hash": result.chain.head_hash})
     elapsed = time.perf_counter() - started

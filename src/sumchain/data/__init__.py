@@ -19,8 +19,26 @@ def _synthetic(config: Config) -> Dataset:
     return load_synthetic(config)
 
 
+def _imdb(config: Config) -> Dataset:
+    from sumchain.data.imdb import load_imdb
+    return load_imdb(config)
+
+
+def _text(config: Config) -> Dataset:
+    from sumchain.data.text import load_text
+    return load_text(config)
+
+
+def _csv(config: Config) -> Dataset:
+    from sumchain.data.tabular import load_tabular
+    return load_tabular(config)
+
+
 LOADERS: dict[str, Callable[[Config], Dataset]] = {
     "synthetic": _synthetic,
+    "imdb": _imdb,
+    "text": _text,
+    "csv": _csv,
 }
 
 

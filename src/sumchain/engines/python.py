@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sumchain.config import Config
 from sumchain.contract import Trainer, mechanism_for
-from sumchain.data import Dataset
 from sumchain.ledger import Chain
 from sumchain.models import SparsePerceptron
 

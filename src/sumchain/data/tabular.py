@@ -1,0 +1,104 @@
+"""Any labelled table (`dataset=csv`): numeric columns binarised into thermometer features.
+
+`data_path` is a CSV or Parquet file (Parquet by suffix `.parquet`/`.pq`); `label_column` holds
+the class (any values, two or more classes; class names sorted as in `encode_labels`), every
+other column must be numeric (booleans count as 0/1).
+
+Binarising, documented because it decides what a linear model can learn:
+
+- each of the `c` feature columns gets a budget of `b = num_words // c` features (so
+  `num_words >= c`); column `j` owns feature indices `j*b .. j*b + b - 1`, and indices from
+  `c*b` up to `num_words - 1` stay empty;
+- the thresholds are computed on the training split only: a column with at most `b + 1`
+  distinct values gets every distinct value above its minimum (exact for 0/1 and small
+  categorical codes); otherwise the quantiles at `k/(b+1)` for `k = 1..b`, duplicates and values
+  at the minimum dropped (those would be always on);
+- thermometer code: feature `column>=t` is on when the value is at least `t`, for every
+  threshold, so a larger value switches on a prefix of the column's features and a linear model
+  can weigh "how large" rather than one bucket at a time. Missing values are below every
+  threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from sumchain.config import Config
+from sumchain.data.dataset import Dataset
+from sumchain.data.labelled import data_file, encode_labels, read_table, require_columns, split_rows
+from sumchain.errors import DataError
+
+
+class FeatureNames:
+    """Feature-name lookup for `Dataset`: `age>=42.5` for a threshold feature, None for padding."""
+
+    def __init__(self, names: dict[int, str]):
+        self.names = names
+
+    def __call__(self, index: int) -> str | None:
+        return self.names.get(index)
+
+
+def numeric_columns(frame: pd.DataFrame, label_column: str, path) -> list[str]:
+    columns = [c for c in frame.columns if c != label_column]
+    if not columns:
+        raise DataError(f"{path} has only the label column '{label_column}'; add numeric feature columns")
+    for column in columns:
+        series = frame[column]
+        if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+            example = series.dropna().astype(str).iloc[0] if series.notna().any() else ""
+            raise DataError(f"column '{column}' of {path} is not numeric (e.g. {example!r}); dataset=csv "
+                            f"needs numeric features besides the label column '{label_column}'")
+    return [str(c) for c in columns]
+
+
+def thresholds(train_values: np.ndarray, budget: int) -> np.ndarray:
+    """At most `budget` cut points from the training values (see the module docstring)."""
+    values = train_values[np.isfinite(train_values)]
+    if values.size == 0:
+        return np.zeros(0)
+    distinct = np.unique(values)
+    if distinct.size <= budget + 1:
+        return distinct[1:]
+    cuts = np.unique(np.quantile(values, np.arange(1, budget + 1) / (budget + 1)))
+    return cuts[cuts > distinct[0]]
+
+
+def thermometer(values: np.ndarray, cuts: np.ndarray) -> sp.csr_matrix:
+    with np.errstate(invalid="ignore"):
+        return sp.csr_matrix((values[:, None] >= cuts[None, :]).astype(np.int8))
+
+
+def binarise(values: np.ndarray, train: np.ndarray, columns: list[str], width: int):
+    """All rows as a CSR of width `width`, cut points from the `train` rows; plus feature names."""
+    budget = width // len(columns)
+    blocks, names = [], {}
+    for j, column in enumerate(columns):
+        cuts = thresholds(values[train, j], budget)
+        block = thermometer(values[:, j], cuts)
+        pad = sp.csr_matrix((len(values), budget - len(cuts)), dtype=np.int8)
+        blocks.extend([block, pad])
+        names.update({j * budget + k: f"{column}>={cut:g}" for k, cut in enumerate(cuts)})
+    blocks.append(sp.csr_matrix((len(values), width - budget * len(columns)), dtype=np.int8))
+    matrix = sp.hstack(blocks, format="csr", dtype=np.int8)
+    matrix.eliminate_zeros()
+    return matrix, FeatureNames(names)
+
+
+def load_tabular(config: Config) -> Dataset:
+    path = data_file(config, "FILE.csv or FILE.parquet")
+    if config.features != "vocabulary":
+        raise DataError("dataset=csv binarises numeric columns: features=hashing needs dataset=text")
+    frame = read_table(path)
+    require_columns(frame, [config.label_column], path)
+    columns = numeric_columns(frame, config.label_column, path)
+    if config.num_words < len(columns):
+        raise DataError(f"num_words={config.num_words} is less than the {len(columns)} feature columns of "
+                        f"{path}; set num_words >= {len(columns)}")
+    y, class_names = encode_labels(frame[config.label_column], config.label_column)
+    train, test = split_rows(y, None, config)
+    values = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    matrix, names = binarise(values, train, columns, config.num_words)
+    return Dataset("csv", matrix[train], y[train], matrix[test], y[test], class_names, names)
