@@ -47,6 +47,7 @@ def test_toml_round_trip(tmp_path):
     ({"incentive": "bribes"}, "choose one of: stakeable, points"),
     ({"engine": "quantum"}, "choose one of:"),
     ({"agents.Good.honest": "yes"}, "must be true or false"),
+    ({"learning_rate": 0}, "'learning_rate' = 0.0 is not allowed; must be >= 0.001"),
 ])
 def test_bad_values_name_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")

@@ -70,6 +70,7 @@ class Config:
     engine: str = "python"
     incentive: str = "stakeable"
     cost_weight: int = 1
+    learning_rate: float = 1.0
     refund_wait_s: int = DAY_S
     any_address_claim_wait_s: int = 9 * DAY_S
     owner_claim_wait_s: int | None = None
@@ -304,6 +305,8 @@ def _validate(config: Config) -> None:
     for key in ("max_train", "max_test"):
         value = getattr(c, key)
         _check(value is None or value >= 1, key, "must be empty or a whole number >= 1", value)
+    _check(math.isfinite(c.learning_rate) and c.learning_rate >= 0.001, "learning_rate",
+           "must be >= 0.001 (one fixed-point unit)", c.learning_rate)
     _check(c.cost_weight >= 0, "cost_weight", "must be a whole number >= 0", c.cost_weight)
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
     _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",

@@ -147,3 +147,16 @@ def test_free_reads_match_calls(tiny_dataset, engine, mechanism):
     assert receipt.cost == cost
     many = trainer.predict_many(tiny_dataset.X_test)
     assert [trainer.predict(tiny_dataset.X_test[i].indices) for i in range(20)] == list(many[:20])
+
+
+@pytest.mark.parametrize("learning_rate, units", [(1.0, 1000), (0.05, 50), (0.0004, 1)])
+def test_learning_rate_sets_the_on_chain_step_not_the_initial_weights(tiny_dataset, learning_rate, units):
+    from sumchain import deploy
+    base = deploy({"num_words": tiny_dataset.num_features}, tiny_dataset).model
+    if learning_rate < 0.001:
+        with pytest.raises(Exception, match="learning_rate"):
+            deploy({"learning_rate": learning_rate}, tiny_dataset)
+        return
+    model = deploy({"learning_rate": learning_rate, "num_words": tiny_dataset.num_features}, tiny_dataset).model
+    assert model.learning_rate == units
+    assert np.array_equal(model.weights, base.weights) and model.intercept == base.intercept

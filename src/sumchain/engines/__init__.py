@@ -13,7 +13,7 @@ from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines.python import deploy_python
 from sumchain.errors import ConfigError
-from sumchain.models import SparsePerceptron, train_offchain
+from sumchain.models import SCALE, SparsePerceptron, train_offchain
 
 ENGINES = {"python": deploy_python}
 
@@ -25,7 +25,8 @@ def initial_training_size(config: Config, dataset: Dataset) -> int:
 
 def initial_model(config: Config, dataset: Dataset) -> SparsePerceptron:
     n = initial_training_size(config, dataset)
-    return train_offchain(dataset.X_train[:n], dataset.y_train[:n], seed=config.seed)
+    step = max(1, round(config.learning_rate * SCALE))
+    return train_offchain(dataset.X_train[:n], dataset.y_train[:n], seed=config.seed, learning_rate=step)
 
 
 def deploy(config: Config | Mapping[str, Any] | None = None, dataset: Dataset | None = None) -> Trainer:

@@ -116,7 +116,11 @@ def train_offchain(X: sp.csr_matrix, y: np.ndarray, seed: int, epochs: int = DEF
 
 
 def quantise(weights: np.ndarray, intercept: float, learning_rate: int = SCALE) -> SparsePerceptron:
-    """Round float weights (in units of one update) to fixed point."""
-    scale = learning_rate
-    w = np.rint(np.asarray(weights) * scale).astype(np.int64)
-    return SparsePerceptron(len(w), learning_rate, w, int(np.rint(intercept * scale)))
+    """Round float weights (in units of one off-chain update) to `SCALE` units per 1.0.
+
+    `learning_rate` is the on-chain step in the same fixed-point units: `SCALE` makes one
+    contribution move a weight as much as one off-chain mistake did; less makes the deployed
+    model's initial training weigh more against later contributions.
+    """
+    w = np.rint(np.asarray(weights) * SCALE).astype(np.int64)
+    return SparsePerceptron(len(w), learning_rate, w, int(np.rint(intercept * SCALE)))
