@@ -3,7 +3,7 @@ import pytest
 
 from sumchain.config import Config
 from sumchain.data import load_dataset
-from sumchain.data.synthetic import OOV, START, _corpus, keep_most_frequent, load_synthetic
+from sumchain.data.synthetic import OOV, START, AliasTable, _corpus, keep_most_frequent, load_synthetic
 from sumchain.models import train_offchain
 
 
@@ -59,3 +59,11 @@ def test_calibrated_to_published_perceptron_accuracy(num_words, published):
     data = load_synthetic(Config(num_words=num_words))
     accuracy = train_offchain(data.X_train, data.y_train, seed=0).evaluate(data.X_test, data.y_test)
     assert abs(accuracy - published) <= 0.03
+
+
+def test_alias_table_draws_the_given_distribution():
+    weights = np.array([0.0, 1.0, 2.0, 0.0, 7.0])
+    draws = AliasTable(weights).sample(np.random.default_rng(0).random(200_000))
+    frequencies = np.bincount(draws, minlength=5) / draws.size
+    assert frequencies[0] == 0 and frequencies[3] == 0
+    assert np.allclose(frequencies, weights / weights.sum(), atol=0.005)

@@ -110,7 +110,7 @@ def _corpus() -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix, np.ndarray]:
 
 
 class _Lexicon:
-    """Cumulative distributions to draw background, positive and negative words by rank."""
+    """Samplers to draw background, positive and negative words by rank."""
 
     def __init__(self, rng: np.random.Generator):
         ranks = np.arange(1, VOCABULARY + 1, dtype=np.float64)
@@ -118,14 +118,36 @@ class _Lexicon:
         carries_sentiment = (rng.random(VOCABULARY) < SENTIMENT_DENSITY) & (ranks > NEUTRAL_HEAD)
         positive = rng.random(VOCABULARY) < 0.5
         sentiment_weight = zipf ** SENTIMENT_FLATTENING * carries_sentiment
-        self.background = _cdf(zipf)
-        self.positive = _cdf(sentiment_weight * positive)
-        self.negative = _cdf(sentiment_weight * ~positive)
+        self.background = AliasTable(zipf)
+        self.positive = AliasTable(sentiment_weight * positive)
+        self.negative = AliasTable(sentiment_weight * ~positive)
 
 
-def _cdf(weights: np.ndarray) -> np.ndarray:
-    cdf = np.cumsum(weights)
-    return cdf / cdf[-1]
+class AliasTable:
+    """Walker's alias method: one uniform draw per sample, O(1) each, for a fixed distribution.
+
+    Why: the corpus draws about 12 million words; a binary search per word (`searchsorted` on the
+    cumulative distribution) took half of the generation time.
+    """
+
+    def __init__(self, weights: np.ndarray):
+        n = len(weights)
+        scaled = np.asarray(weights, dtype=np.float64) * n / weights.sum()
+        self.keep = np.ones(n)
+        self.alias = np.arange(n)
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        while small and large:
+            s, g = small.pop(), large.pop()
+            self.keep[s], self.alias[s] = scaled[s], g
+            scaled[g] -= 1.0 - scaled[s]
+            (small if scaled[g] < 1.0 else large).append(g)
+
+    def sample(self, uniform: np.ndarray) -> np.ndarray:
+        """Map uniform draws in [0, 1) to outcomes: slot from the integer part, keep-or-alias from the rest."""
+        position = uniform * len(self.keep)
+        slot = np.minimum(position.astype(np.int64), len(self.keep) - 1)
+        return np.where(position - slot < self.keep[slot], slot, self.alias[slot])
 
 
 def _split(rng: np.random.Generator, lexicon: _Lexicon) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -144,10 +166,9 @@ def _split(rng: np.random.Generator, lexicon: _Lexicon) -> tuple[sp.csr_matrix, 
     is_positive = is_sentiment & (u < sentiment_share[review_of] * positive_share[review_of])
     is_negative = is_sentiment & ~is_positive
     ranks = np.empty(review_of.size, dtype=np.int64)
-    ranks[~is_sentiment] = np.searchsorted(lexicon.background, draw[~is_sentiment])
-    ranks[is_positive] = np.searchsorted(lexicon.positive, draw[is_positive])
-    ranks[is_negative] = np.searchsorted(lexicon.negative, draw[is_negative])
-    np.minimum(ranks, VOCABULARY - 1, out=ranks)       # guards the float edge draw == 1.0
+    ranks[~is_sentiment] = lexicon.background.sample(draw[~is_sentiment])
+    ranks[is_positive] = lexicon.positive.sample(draw[is_positive])
+    ranks[is_negative] = lexicon.negative.sample(draw[is_negative])
 
     presence = sp.csr_matrix((np.ones(ranks.size, dtype=np.int8), (review_of, ranks + INDEX_FROM + 1)),
                              shape=(n, VOCABULARY + INDEX_FROM + 1))
