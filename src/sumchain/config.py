@@ -70,7 +70,7 @@ class Config:
     engine: str = "python"
     incentive: str = "stakeable"
     cost_weight: int = 1
-    learning_rate: float = 1.0
+    learning_rate: float = 0.02
     refund_wait_s: int = DAY_S
     any_address_claim_wait_s: int = 9 * DAY_S
     owner_claim_wait_s: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
+from sumchain.ledger.money import to_units
 from sumchain import Rejected
 
 
@@ -19,7 +20,7 @@ def test_points_move_no_money(tiny_dataset, engine):
     assert trainer.report("alice", NEGATIVE, 1, wrong.added_time, "bob") == 0
     assert trainer.mechanism.reported == {"bob": 1}
     assert trainer.contribution(NEGATIVE, 1, wrong.added_time, "bob").settled
-    assert trainer.chain.balances() == {"alice": 10_000, "bob": 10_000, "carol": 10_000}
+    assert trainer.chain.balances() == {name: to_units(10_000) for name in ("alice", "bob", "carol")}
 
 
 def test_points_take_no_payment_for_predictions(tiny_dataset):

@@ -7,6 +7,7 @@ import math
 import pytest
 from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
+from sumchain.ledger.money import to_units
 from sumchain import Rejected
 from sumchain.contract import DataHandler, Stakeable
 
@@ -33,25 +34,25 @@ def test_claim_waits_must_leave_a_week():
 
 def test_only_the_cost_is_taken(tiny_dataset, engine):
     trainer = deployed(tiny_dataset, engine)
-    receipt = add(trainer, "alice", POSITIVE, 1, value=500, wait=600)
-    assert receipt.cost == 60 // math.isqrt(trainer.chain.now)
-    assert trainer.chain.balance_of("alice") == 10_000 - receipt.cost
+    receipt = add(trainer, "alice", POSITIVE, 1, value=to_units(500), wait=600)
+    assert receipt.cost == to_units(60) // math.isqrt(trainer.chain.now)     # cost_weight 1 coin, in base units
+    assert trainer.chain.balance_of("alice") == to_units(10_000) - receipt.cost
     assert trainer.chain.balance_of(trainer.address) == receipt.cost
 
 
 def test_underpaying_is_rejected(tiny_dataset, engine):
     trainer = deployed(tiny_dataset, engine)
-    trainer.chain.advance(4)     # cost 30
-    with pytest.raises(Rejected, match="did not pay enough: sent 29 but adding data costs 30 now"):
-        trainer.add_data("alice", POSITIVE, 1, 29)
+    trainer.chain.advance(4)     # cost 30 coins
+    with pytest.raises(Rejected, match="did not pay enough: sent 29999999 but adding data costs 30000000 now"):
+        trainer.add_data("alice", POSITIVE, 1, to_units(30) - 1)
 
 
 def test_refund_pays_the_whole_deposit(tiny_dataset, engine):
     trainer = deployed(tiny_dataset, engine)
-    receipt = add(trainer, "alice", POSITIVE, 1, wait=16)    # cost 15
+    receipt = add(trainer, "alice", POSITIVE, 1, wait=16)    # cost 15 coins
     trainer.chain.advance(DAY + 1)
-    assert trainer.refund("alice", POSITIVE, 1, receipt.added_time) == receipt.cost == 15
-    assert trainer.chain.balance_of("alice") == 10_000
+    assert trainer.refund("alice", POSITIVE, 1, receipt.added_time) == receipt.cost == to_units(15)
+    assert trainer.chain.balance_of("alice") == to_units(10_000)
 
 
 def test_report_award_is_proportional_to_verified_contributions(tiny_dataset, engine):
@@ -63,15 +64,15 @@ def test_report_award_is_proportional_to_verified_contributions(tiny_dataset, en
             trainer.chain.advance(DAY + 1)
             trainer.refund(sender, POSITIVE, 1, receipt.added_time)
     add(trainer, "carol", POSITIVE, 1)
-    trainer.chain.advance(10)     # 10 s after the last add: cost 60 // isqrt(10) = 20
-    bad = trainer.add_data("bob", NEGATIVE, 1, 100)
+    trainer.chain.advance(10)     # 10 s after the last add: cost 60 // isqrt(10) = 20 coins
+    bad = trainer.add_data("bob", NEGATIVE, 1, to_units(100))
     deposit = bad.cost
-    assert deposit == 60 // math.isqrt(10)  # 20
+    assert deposit == to_units(60) // math.isqrt(10) == to_units(20)
     trainer.chain.advance(DAY + 1)
     alice_award = trainer.report("alice", NEGATIVE, 1, bad.added_time, "bob")
-    assert alice_award == deposit * 3 // 4 == 15
+    assert alice_award == deposit * 3 // 4 == to_units(15)
     carol_award = trainer.report("carol", NEGATIVE, 1, bad.added_time, "bob")
-    assert carol_award == deposit * 1 // 4 == 5
+    assert carol_award == deposit * 1 // 4 == to_units(5)
     view = trainer.contribution(NEGATIVE, 1, bad.added_time, "bob")
     assert view.claimable == 0 and view.num_claims == 2 and view.settled
 
@@ -84,11 +85,11 @@ def test_award_larger_than_what_is_left_pays_what_is_left(tiny_dataset):
         trainer.refund(sender, POSITIVE, 1, receipt.added_time)
     add(trainer, "carol", POSITIVE, 1)
     trainer.chain.advance(9)
-    bad = trainer.add_data("bob", NEGATIVE, 1, 100)       # deposit 20, alice and carol 1 of 2 each
+    bad = trainer.add_data("bob", NEGATIVE, 1, to_units(100))   # deposit 20 coins, alice and carol 1 of 2 each
     trainer.chain.advance(DAY + 1)
-    assert trainer.report("alice", NEGATIVE, 1, bad.added_time, "bob") == 10
+    assert trainer.report("alice", NEGATIVE, 1, bad.added_time, "bob") == to_units(10)
     # carol's share would be 10 of what is left (10): pays all that is left
-    assert trainer.report("carol", NEGATIVE, 1, bad.added_time, "bob") == 10
+    assert trainer.report("carol", NEGATIVE, 1, bad.added_time, "bob") == to_units(10)
 
 
 def test_zero_award_pays_what_is_left():

@@ -28,7 +28,7 @@ def test_add_data_records_and_learns(tiny_dataset, engine, mechanism):
     lambda t: t.add_data("alice", [-1, 3], 1, 10),
     lambda t: t.add_data("alice", [1.5], 1, 10),
     lambda t: t.add_data("alice", [1, 2], 2, 10),
-    lambda t: t.add_data("alice", [1, 2], 1, 10**9),
+    lambda t: t.add_data("alice", [1, 2], 1, 10**15),
     lambda t: t.add_data("alice", [1, 2], 1, -5),
     lambda t: t.refund("alice", POSITIVE, 1, 12345),
     lambda t: t.report("bob", POSITIVE, 1, 12345, "alice"),
@@ -143,7 +143,7 @@ def test_free_reads_match_calls(tiny_dataset, engine, mechanism):
     add(trainer, "alice", POSITIVE, 1)
     trainer.chain.advance(900)
     cost = trainer.cost_to_add()
-    receipt = trainer.add_data("bob", NEGATIVE, 0, 10**3)
+    receipt = trainer.add_data("bob", NEGATIVE, 0, 10**9)
     assert receipt.cost == cost
     many = trainer.predict_many(tiny_dataset.X_test)
     assert [trainer.predict(tiny_dataset.X_test[i].indices) for i in range(20)] == list(many[:20])

@@ -9,6 +9,7 @@ import pytest
 
 from sumchain import Config, simulate
 from sumchain.engines.replay import verify_blocks
+from sumchain.ledger.money import UNITS_PER_COIN
 
 METRIC_KEYS = {"initial_accuracy", "final_accuracy", "baseline_accuracy", "gap", "bad_depleted_day",
                "bad_min_pct", "days", "balances", "balance_pct", "counts"}
@@ -39,8 +40,8 @@ def test_all_data_is_submitted_and_claimed(default_run, tiny_dataset):
 
 def test_money_is_conserved(default_run):
     chain = default_run.chain
-    assert sum(chain.balances().values()) == chain.minted == 20_000
-    assert sum(default_run.metrics["balances"].values()) == 20_000
+    assert sum(chain.balances().values()) == chain.minted == 20_000 * UNITS_PER_COIN
+    assert sum(default_run.metrics["balances"].values()) == pytest.approx(20_000, abs=1e-6)
 
 
 def test_honest_agent_profits_and_malicious_loses(default_run):

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None) -> str:
     m = metrics
     depleted = "never" if m["bad_depleted_day"] is None else f"day {m['bad_depleted_day']:.1f}"
-    balances = ", ".join(f"{name} {balance} ({m['balance_pct'][name]:.0f}%)" for name, balance in m["balances"].items())
+    balances = ", ".join(f"{name} {balance:,.2f} ({m['balance_pct'][name]:.0f}%)" for name, balance in m["balances"].items())
     lines = [
         f"accuracy: initial {100 * m['initial_accuracy']:.2f}%  final {100 * m['final_accuracy']:.2f}%  "
         f"baseline {100 * m['baseline_accuracy']:.2f}%  gap {m['gap']:.2f} points",

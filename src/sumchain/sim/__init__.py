@@ -15,6 +15,7 @@ from sumchain.config import Config, as_config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines import deploy, initial_training_size
+from sumchain.ledger.money import to_units
 from sumchain.models import train_offchain
 from sumchain.sim.loop import Simulation
 from sumchain.sim.metrics import summarise
@@ -64,7 +65,7 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
     dataset = dataset if dataset is not None else load_dataset(config)
     trainer = deploy(config, dataset)
     for agent in config.agents:
-        trainer.chain.fund(agent.name, agent.start_balance)
+        trainer.chain.fund(agent.name, to_units(agent.start_balance))
     sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
     sim.run()
     trainer.chain.seal()

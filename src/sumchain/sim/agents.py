@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sumchain.config import AgentConfig
+from sumchain.ledger.money import to_units
 
 CONTRIBUTION_MARGIN = 0.15
 """An honest agent contributes with probability (last measured accuracy + this margin)."""
@@ -32,9 +33,9 @@ class Agent:
         return max(1, int(round(self.rng.normal(c.mean_update_wait_s, c.stdev_update_wait_s))))
 
     def deposit(self, balance: int) -> int:
-        """The value offered with a contribution: a positive whole draw, capped at the balance."""
+        """The value offered with a contribution, in base units: a positive draw, capped at the balance."""
         c = self.config
-        return min(balance, max(1, int(round(self.rng.normal(c.mean_deposit, c.stdev_deposit)))))
+        return min(balance, max(1, to_units(float(self.rng.normal(c.mean_deposit, c.stdev_deposit)))))
 
     def label_for(self, true_label: int) -> int:
         """The label the agent submits: flipped by a malicious agent, and by anyone's rare mistake."""

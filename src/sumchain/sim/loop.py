@@ -19,6 +19,7 @@ from sumchain.config import Config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset
 from sumchain.errors import Rejected
+from sumchain.ledger.money import to_coins, to_units
 from sumchain.sim.agents import Agent, make_agents
 from sumchain.sim.events import EventQueue
 from sumchain.sim.outstanding import Outstanding
@@ -213,14 +214,14 @@ class Simulation:
         row = {"time_s": now, "day": now / 86_400, "accuracy": accuracy}
         for agent in self.agents:
             balance = self.chain.balance_of(agent.name)
-            row[f"balance.{agent.name}"] = balance
-            row[f"balance_pct.{agent.name}"] = percent(balance, agent.config.start_balance)
+            row[f"balance.{agent.name}"] = to_coins(balance)
+            row[f"balance_pct.{agent.name}"] = percent(balance, to_units(agent.config.start_balance))
         self.rows.append(row)
 
     def track_malicious(self, now: int) -> None:
         if not self.malicious:
             return
-        worst = max(percent(self.chain.balance_of(a.name), a.config.start_balance) for a in self.malicious)
+        worst = max(percent(self.chain.balance_of(a.name), to_units(a.config.start_balance)) for a in self.malicious)
         self.min_malicious_pct = min(self.min_malicious_pct, worst)
         if self.depleted_time is None and worst <= self.config.depleted_pct:
             self.depleted_time = now
