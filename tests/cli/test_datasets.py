@@ -6,15 +6,12 @@ import json
 
 import pytest
 
-import sumchain.cli as cli
 from sumchain.cli import main
 
 
 @pytest.fixture(autouse=True)
 def with_datasets_command(monkeypatch, tmp_path):
-    """Register the subcommand even before it is listed in SUBCOMMANDS; keep the cache private."""
-    if "datasets" not in cli.SUBCOMMANDS:
-        monkeypatch.setattr(cli, "SUBCOMMANDS", (*cli.SUBCOMMANDS, "datasets"))
+    """Keep the cache private to the test."""
     monkeypatch.setenv("SUMCHAIN_DATA_DIR", str(tmp_path / "cache"))
 
 

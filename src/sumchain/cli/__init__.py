@@ -12,7 +12,7 @@ import sys
 
 from sumchain.errors import SumchainError
 
-SUBCOMMANDS = ("simulate", "verify", "datasets")
+SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,41 @@
+"""`sumchain reproduce` on a tiny scale: every output written, verdicts printed, reruns reuse runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sumchain.cli as cli
+from sumchain.experiments.store import read_results
+
+TINY = ["--set", "num_words=100", "--set", "max_train=1500", "--set", "max_test=500", "--seeds", "2",
+        "--workers", "1", "--quiet"]
+
+
+@pytest.fixture
+def sumchain():
+    return lambda *args: cli.main(list(args))
+
+
+def test_tiny_reproduction_writes_the_report_and_reuses_runs(sumchain, tmp_path, capsys):
+    args = ["reproduce", "--only", "cost_weight,stdev_deposit", *TINY, "--out", str(tmp_path)]
+    assert sumchain(*args) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("finding")] == \
+        [f"{n}:" for n in range(1, 8)]
+    table = read_results(tmp_path)
+    # 9 cost values + 5 stdev values, sharing the default point, times 2 seeds
+    assert len(table) == 2 * 13 and set(table["num_words"]) == {100} and set(table["max_train"]) == {1500}
+    for name in ("report.md", "report.html", "figures/cost_weight.png", "figures/stdev_deposit.png",
+                 "stats/cost_weight_summary.csv", "stats/effect_sizes.csv", "timeseries.parquet"):
+        assert (tmp_path / name).exists(), name
+    assert "### 6. stdev_deposit and prob_mistake" in (tmp_path / "report.md").read_text()
+    summary = pd.read_csv(tmp_path / "stats/cost_weight_summary.csv")
+    assert sorted(summary["value"].unique()) == [1, 2, 3, 4, 5, 10, 15, 20, 25]
+    assert sumchain(*args) == 0
+    assert "0 runs in" in capsys.readouterr().out and "26 reused" in (tmp_path / "report.md").read_text()
+
+
+def test_unknown_sweep_exits_2(sumchain, tmp_path, capsys):
+    assert sumchain("reproduce", "--only", "num_words,colour", "--out", str(tmp_path)) == 2
+    assert "unknown sweep 'colour'" in capsys.readouterr().err

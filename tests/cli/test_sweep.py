@@ -1,0 +1,86 @@
+"""`sumchain sweep` end to end: grid and OFAT runs, resume after Ctrl-C, one-line errors."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+import sumchain.cli as cli
+from sumchain.experiments.store import read_results
+
+SMALL = ["--set", "num_words=100", "--set", "max_train=1500", "--set", "max_test=500"]
+STANDALONE = "import sys, sumchain.cli as cli; sys.exit(cli.main(sys.argv[1:]))"
+
+
+@pytest.fixture
+def sumchain():
+    """`sumchain ARGS` in this process."""
+    return lambda *args: cli.main(list(args))
+
+
+def test_grid_sweep_writes_one_row_per_run_and_resumes(sumchain, tmp_path, capsys):
+    args = ["sweep", *SMALL, "--set", "cost_weight=1,2", "--set", "train_size=0.05,0.1", "--seeds", "2",
+            "--workers", "1", "--quiet", "--out", str(tmp_path)]
+    assert sumchain(*args) == 0
+    assert "8 runs: 8 ran now (0 failed), 0 already stored" in capsys.readouterr().out
+    table = read_results(tmp_path)
+    assert len(table) == 8 and table["config_hash"].is_unique and set(table["status"]) == {"ok"}
+    assert set(zip(table["cost_weight"], table["train_size"], table["seed"])) == {
+        (c, t, s) for c in (1, 2) for t in (0.05, 0.1) for s in (0, 1)}
+    assert {"wall_s", "final_accuracy", "balance_pct.Good", "agents.Good.mean_deposit"} <= set(table.columns)
+    series = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert set(series["config_hash"]) == set(table["config_hash"])
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 8
+    assert sumchain(*args) == 0
+    assert "8 runs: 0 ran now (0 failed), 8 already stored" in capsys.readouterr().out
+
+
+def test_ofat_varies_each_key_alone(sumchain, tmp_path, capsys):
+    assert sumchain("sweep", *SMALL, "--set", "cost_weight=1,3", "--set", "train_size=0.08,0.1", "--ofat",
+                    "--workers", "1", "--quiet", "--out", str(tmp_path)) == 0
+    table = read_results(tmp_path)
+    # (cost 1, train 0.08) is the base and appears in both sweeps: it runs once
+    assert sorted(zip(table["cost_weight"], table["train_size"])) == [(1, 0.08), (1, 0.1), (3, 0.08)]
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("num_words=100,-5", "num_words"),
+    ("nope=1,2", "unknown config key 'nope'"),
+])
+def test_bad_values_exit_2_with_one_line(sumchain, tmp_path, capsys, bad, words):
+    assert sumchain("sweep", "--set", bad, "--out", str(tmp_path / "x")) == 2
+    error = capsys.readouterr().err
+    assert words in error and error.count("\n") == 1
+    assert not (tmp_path / "x").exists()
+
+
+def test_interrupted_sweep_keeps_its_rows_and_the_rerun_runs_only_the_rest(sumchain, tmp_path, capsys):
+    args = ["sweep", *SMALL, "--set", "cost_weight=1,2,3,4,5,6", "--seeds", "4", "--workers", "1", "--quiet",
+            "--out", str(tmp_path)]
+    process = subprocess.Popen([sys.executable, "-c", STANDALONE, *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if (tmp_path / "results.parquet").exists() and len(read_results(tmp_path)) >= 2:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "rerun the same command to resume" in err
+    before = read_results(tmp_path)           # readable after the interrupt
+    done = len(before)
+    assert 2 <= done < 24 and set(before["status"]) == {"ok"}
+    assert sumchain(*args) == 0
+    assert f"24 runs: {24 - done} ran now (0 failed), {done} already stored" in capsys.readouterr().out
+    after = read_results(tmp_path)
+    assert len(after) == 24 and after["config_hash"].is_unique
+    kept = after.set_index("config_hash").loc[before["config_hash"], "wall_s"]
+    assert list(kept) == list(before["wall_s"])   # the stored runs were not run again
+    series = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert set(series["config_hash"]) == set(after["config_hash"])

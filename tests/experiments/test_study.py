@@ -1,0 +1,99 @@
+"""The study's sweeps, and its findings judged by the verdict rules on results with known trends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sumchain import Config
+from sumchain.errors import ConfigError
+from sumchain.experiments import study
+from sumchain.experiments.study import AGREES, DISAGREES, INCONCLUSIVE, Part, analyse, combine, study_points
+
+
+def fake_row(config: Config, sign: int, rng: np.random.Generator) -> dict:
+    """A result row whose metrics follow the study's claims (sign +1) or their opposite (-1)."""
+    good, bad = config.agent("Good"), config.agent("Bad")
+    score = (config.num_words / 1000 + config.train_size * 3 + config.cost_weight / 25) * sign
+    accuracy = 0.7 + 0.1 * score + rng.normal(0, 0.002)
+    days = 20 - 10 * score + good.start_balance / 10_000 * sign + np.log10(bad.mean_update_wait_s) * sign
+    depleted = None if bad.start_balance >= 100_000 else max(days, 0.1)
+    if bad.mean_update_wait_s < 100:
+        depleted = 0.5 if sign > 0 else None
+    return {"config_hash": config.digest(), "status": "ok", "seed": config.seed, "initial_accuracy": 0.65,
+            "final_accuracy": accuracy, "baseline_accuracy": 0.8, "gap": 100 * (0.8 - accuracy),
+            "bad_depleted_day": depleted, "bad_min_pct": 0.0 if depleted else 50.0,
+            "balance_pct.Good": 200.0 if sign > 0 else 120.0, "balance_pct.Bad": 0.0 if sign > 0 else 80.0}
+
+
+def fake_results(points, sign: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame([fake_row(c, sign, rng) for c in {p.config.digest(): p.config for p in points}.values()])
+
+
+@pytest.fixture(scope="module")
+def points():
+    return study_points(seeds=range(3))
+
+
+def test_the_sweeps_are_the_studys():
+    values = {s.name: list(s.axis.values) for s in study.SWEEPS}
+    assert values["num_words"] == list(range(100, 1001, 100))
+    assert values["train_size"] == [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.16, 0.24, 0.32]
+    assert values["mean_deposit"] == [0.5, 5, 50, 500, 5000]
+    assert values["cost_weight"] == [1, 2, 3, 4, 5, 10, 15, 20, 25]
+    assert {"start_balance", "bad_update_wait", "good_update_wait", "stdev_deposit", "prob_mistake"} <= set(values)
+
+
+def test_every_sweep_varies_one_parameter_from_the_defaults(points):
+    default = Config()
+    for point in points:
+        changed = {k for k, v in point.config.flat().items() if default.flat()[k] != v} - {"seed"}
+        if point.sweep == study.DEFAULTS:
+            assert not changed
+        else:
+            sweep = next(s for s in study.SWEEPS if s.name == point.sweep)
+            assert changed <= set(sweep.axis.keys)
+
+
+def test_only_selects_sweeps_and_rejects_unknown_names():
+    points = study_points(seeds=[0], only=["cost_weight"])
+    assert {p.sweep for p in points} == {"cost_weight", study.DEFAULTS}
+    with pytest.raises(ConfigError, match="unknown sweep 'nope'"):
+        study_points(only=["nope"])
+
+
+def test_combine():
+    assert combine([Part(AGREES, ""), Part(AGREES, "")]) == AGREES
+    assert combine([Part(AGREES, ""), Part(INCONCLUSIVE, "")]) == INCONCLUSIVE
+    assert combine([Part(AGREES, ""), Part(DISAGREES, "")]) == DISAGREES
+
+
+def test_results_that_follow_the_study_agree(points):
+    analysis = analyse(fake_results(points, +1), points)
+    verdicts = {f.number: f.verdict for f in analysis.findings}
+    assert verdicts[4] == AGREES and verdicts[5] == AGREES and verdicts[7] == AGREES
+    assert "agrees" in analysis.findings[0].evidence
+    assert analysis.sweeps["num_words"].summary["n"].min() == 3
+
+
+def test_results_against_the_study_disagree(points):
+    analysis = analyse(fake_results(points, -1), points)
+    verdicts = {f.number: f.verdict for f in analysis.findings}
+    assert verdicts[1] == DISAGREES and verdicts[4] == DISAGREES and verdicts[7] == DISAGREES
+    assert "never exhausted" in analysis.findings[4].evidence
+
+
+def test_missing_sweeps_are_inconclusive_not_errors():
+    points = study_points(seeds=range(2), only=["stdev_deposit"])
+    analysis = analyse(fake_results(points), points)
+    verdicts = {f.number: f.verdict for f in analysis.findings}
+    assert verdicts[1] == verdicts[2] == verdicts[3] == INCONCLUSIVE
+    assert "was not run" in analysis.findings[0].evidence
+
+
+def test_no_results_at_all_is_inconclusive_everywhere(points):
+    empty = pd.DataFrame(columns=["config_hash", "status"])
+    analysis = analyse(empty, points)
+    assert {f.verdict for f in analysis.findings} == {INCONCLUSIVE}
