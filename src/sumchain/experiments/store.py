@@ -16,15 +16,14 @@ This package sits below `report`, so it has its own small atomic-write helper.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable
 
 import pandas as pd
 
 from sumchain.config import Config
 from sumchain.errors import DataError
+from sumchain.files import write_atomically
 
 RESULTS = "results.parquet"
 RESULTS_CSV = "results.csv"
@@ -32,26 +31,6 @@ TIMESERIES = "timeseries.parquet"
 PARTS = ".timeseries-parts"
 FIRST_COLUMNS = ("config_hash", "status", "error", "wall_s", "seed")
 OK, ERROR = "ok", "error"
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` that replaces it on success (readers never see half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        yield Path(temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def write_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
-    with atomic_path(Path(path)) as temp:
-        write(temp)
-    return Path(path)
 
 
 def read_results(out: str | Path) -> pd.DataFrame:

@@ -8,13 +8,12 @@ interrupted save never leaves a half-written ledger under the requested name.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sumchain.errors import DataError
+from sumchain.files import atomic_path
 from sumchain.ledger.chain import Block, Chain, Transaction
 
 SCHEMA = """
@@ -31,11 +30,8 @@ CREATE TABLE transactions (block INTEGER NOT NULL, position INTEGER NOT NULL, ti
 
 def save_chain(chain: Chain, path: str | Path, meta: dict[str, Any]) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     chain.seal()
-    handle, temp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temp:
         with sqlite3.connect(temp) as db:
             db.executescript(SCHEMA)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
@@ -44,10 +40,6 @@ def save_chain(chain: Chain, path: str | Path, meta: dict[str, Any]) -> Path:
             db.executemany("INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            _transaction_rows(chain.blocks))
         db.close()
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sumchain.experiments import stats  # noqa: E402
 from sumchain.experiments.study import SweepAnalysis  # noqa: E402
-from sumchain.report.files import atomic_path  # noqa: E402
+from sumchain.files import atomic_path  # noqa: E402
 
 NEVER_LABEL = "never"
 

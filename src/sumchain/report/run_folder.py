@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sumchain.config import to_toml
-from sumchain.report.files import atomic_path, write_json, write_text
+from sumchain.files import atomic_path, write_json, write_text
 from sumchain.report.run_plot import plot_run
 
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sumchain.report.files import atomic_path  # noqa: E402
+from sumchain.files import atomic_path  # noqa: E402
 
 
 def plot_run(timeseries: pd.DataFrame, metrics: dict, path: str | Path, title: str = "") -> Path:

@@ -21,7 +21,7 @@ import pandas as pd
 from sumchain.experiments import stats
 from sumchain.experiments.study import StudyAnalysis, SweepAnalysis
 from sumchain.report.figures import write_sweep_figures
-from sumchain.report.files import atomic_path, write_text
+from sumchain.files import atomic_path, write_text
 
 VERDICT_MARK = {"agrees": "agrees", "disagrees": "DISAGREES", "inconclusive": "inconclusive"}
 WIDE_METRICS = (("baseline_accuracy", "baseline acc. %", 100), ("final_accuracy", "final acc. %", 100),

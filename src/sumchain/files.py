@@ -1,4 +1,8 @@
-"""Atomic output: write beside the target, then move into place, so readers never see half a file."""
+"""Atomic output: write beside the target, then move into place, so readers never see half a file.
+
+Used by every layer that writes results (the ledger store, the experiments store, the reports), so
+an interrupted run leaves either the old file or the new one, never a torn one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -19,10 +23,25 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temp)
+        # mkstemp creates owner-only files; results are for sharing, so use the usual mode.
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Call `write(temporary_path)`, then move the result to `path`."""
+    with atomic_path(Path(path)) as temp:
+        write(temp)
+    return Path(path)
 
 
 def write_text(path: Path, text: str) -> Path:
