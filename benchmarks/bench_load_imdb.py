@@ -15,12 +15,12 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from sumchain import Config
+from timing import timed
 from sumchain.data import imdb
 
 VOCABULARY = 88_584
@@ -42,12 +42,6 @@ def write_fake(path: Path, seed: int = 0) -> Path:
     np.savez(path, x_train=fake_reviews(rng, REVIEWS), y_train=rng.integers(0, 2, REVIEWS),
              x_test=fake_reviews(rng, REVIEWS), y_test=rng.integers(0, 2, REVIEWS))
     return path
-
-
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
 
 
 def main() -> None:

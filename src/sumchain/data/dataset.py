@@ -68,3 +68,30 @@ def binary_csr(rows: list[np.ndarray] | list[list[int]], width: int) -> sp.csr_m
     indices = np.concatenate(cleaned) if cleaned else np.zeros(0, dtype=np.int64)
     data = np.ones(indices.size, dtype=np.int8)
     return sp.csr_matrix((data, indices.astype(np.int32), indptr), shape=(len(rows), width))
+
+
+
+class SparseRows:
+    """Selected rows of a CSR matrix, gathered without scipy: a shape and `rows @ weights`.
+
+    Why: the simulator reads the model's prediction for a few dozen pending contributions
+    thousands of times per run; scipy's row indexing and matrix construction cost about 20
+    microseconds each time, this about 5. It is enough for `Trainer.predict_many`.
+    """
+
+    __slots__ = ("indptr", "indices", "shape")
+
+    def __init__(self, X: sp.csr_matrix, rows: np.ndarray):
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = X.indptr[rows].astype(np.int64)
+        lengths = X.indptr[rows + 1] - starts
+        self.indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.indptr[1:])
+        self.indices = X.indices[np.arange(self.indptr[-1]) + np.repeat(starts - self.indptr[:-1], lengths)]
+        self.shape = (len(rows), X.shape[1])
+
+    def __matmul__(self, weights: np.ndarray) -> np.ndarray:
+        """Row sums of `weights` over each row's present features (binary features)."""
+        cumulative = np.zeros(len(self.indices) + 1, dtype=np.asarray(weights).dtype)
+        np.cumsum(weights[self.indices], out=cumulative[1:])
+        return cumulative[self.indptr[1:]] - cumulative[self.indptr[:-1]]

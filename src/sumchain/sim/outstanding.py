@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sumchain.data.dataset import SparseRows
+
 SINGLE_READS_UP_TO = 8
 
 
@@ -79,5 +81,5 @@ class Outstanding:
             for k in stale:
                 self.prediction[k] = predict_one(indices[indptr[k]:indptr[k + 1]])
         else:
-            self.prediction[stale] = predict_many(self.pool_X[stale])
+            self.prediction[stale] = predict_many(SparseRows(self.pool_X, stale))
         self.prediction_version[stale] = version
