@@ -43,7 +43,7 @@ def main() -> None:
         runs.append(seconds)
     calls = sum(len(b.transactions) for b in run.chain.blocks)
     counts = run.metrics["counts"]
-    events = counts["adds"] + counts["refunds"] + counts["reports"] + sum(counts["declined"].values())
+    turns = counts["turns"]
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "sumchain", "simulate", "--quiet", "--out", str(Path(out) / "run")]
         command += [f"--set={a}" for a in args.assignments]
@@ -58,8 +58,8 @@ def main() -> None:
     print(f"one evaluation     {1000 * evaluate_s:8.3f} ms ({dataset.X_test.shape[0]} test reviews)")
     print(f"simulation         {best:8.3f} s best of {len(runs)} (median {statistics.median(runs):.3f} s), "
           f"excluding data generation and the cached baseline")
-    print(f"events             {events} agent actions ({calls} ledger transactions), "
-          f"{events / best:,.0f} actions/s, {calls / best:,.0f} transactions/s")
+    print(f"events             {turns} agent turns, {calls} ledger transactions: "
+          f"{turns / best:,.0f} turns/s, {calls / best:,.0f} transactions/s")
     print(f"sumchain simulate  {cli_s:8.3f} s end to end (new process: imports, data, run, files)")
     print(f"metrics            final accuracy {run.metrics['final_accuracy']:.4f}, "
           f"baseline {run.metrics['baseline_accuracy']:.4f}, bad_depleted_day {run.metrics['bad_depleted_day']}")

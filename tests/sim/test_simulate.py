@@ -23,7 +23,7 @@ def default_run(tiny_dataset):
 def test_metrics_have_exactly_the_documented_keys(default_run):
     m = default_run.metrics
     assert set(m) == METRIC_KEYS
-    assert set(m["counts"]) == {"adds", "refunds", "reports", "rejections", "declined"}
+    assert set(m["counts"]) == {"turns", "adds", "refunds", "reports", "rejections", "declined"}
     for key in ("initial_accuracy", "final_accuracy", "baseline_accuracy"):
         assert 0 <= m[key] <= 1
     assert m["gap"] == pytest.approx(100 * (m["baseline_accuracy"] - m["final_accuracy"]))

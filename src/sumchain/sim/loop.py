@@ -55,7 +55,7 @@ class Simulation:
         self.model_version = 0
         self.last_accuracy = float("nan")
         self.last_add_time = 0
-        self.counts = {"adds": 0, "refunds": 0, "reports": 0}
+        self.counts = {"turns": 0, "adds": 0, "refunds": 0, "reports": 0}
         self.rejections: Counter[str] = Counter()
         self.declined: Counter[str] = Counter()
         self.rows: list[dict] = []
@@ -98,6 +98,7 @@ class Simulation:
 
     def _turn_of(self, agent: Agent):
         def turn(now: int) -> None:
+            self.counts["turns"] += 1
             if self.outstanding.count < self.pool_size and self.chain.balance_of(agent.name) >= 1:
                 self.submit(agent, now)
             self.claim(agent, now)
