@@ -84,3 +84,12 @@ def test_interrupted_sweep_keeps_its_rows_and_the_rerun_runs_only_the_rest(sumch
     assert list(kept) == list(before["wall_s"])   # the stored runs were not run again
     series = pd.read_parquet(tmp_path / "timeseries.parquet")
     assert set(series["config_hash"]) == set(after["config_hash"])
+
+
+def test_missing_data_stops_the_sweep_before_any_run(sumchain, tmp_path, capsys):
+    args = ["sweep", "--set", "dataset=text", "--set", f"data_path={tmp_path / 'nope.csv'}", "--set", "seed=0,1",
+            "--workers", "1", "--quiet", "--out", str(tmp_path / "out")]
+    assert sumchain(*args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope.csv does not exist" in err[0]
+    assert read_results(tmp_path / "out").empty

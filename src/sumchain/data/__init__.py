@@ -11,7 +11,7 @@ from sumchain.config import Config, as_config
 from sumchain.data.dataset import Dataset, binary_csr
 from sumchain.errors import DataError
 
-__all__ = ["Dataset", "binary_csr", "load_dataset", "LOADERS"]
+__all__ = ["Dataset", "binary_csr", "load_dataset", "prepare_data", "LOADERS"]
 
 
 def _synthetic(config: Config) -> Dataset:
@@ -50,6 +50,22 @@ def load_dataset(config: Config | Mapping[str, Any] | None = None) -> Dataset:
     except KeyError:
         raise DataError(f"dataset '{config.dataset}' is not available; choose one of: {', '.join(LOADERS)}") from None
     return loader(config).limited(config.max_train, config.max_test)
+
+
+def prepare_data(config: Config | Mapping[str, Any] | None = None) -> None:
+    """Make sure the configured data can be read, before work fans out to many processes.
+
+    IMDB is fetched once here (workers then find it cached, instead of racing to download it),
+    and data files are checked to exist; missing data raises the loader's one-line DataError at
+    once rather than failing every run of a sweep.
+    """
+    config = as_config(config)
+    if config.dataset == "imdb":
+        from sumchain.data.imdb import imdb_file
+        imdb_file(config)
+    elif config.dataset in ("text", "csv"):
+        from sumchain.data.labelled import data_file
+        data_file(config, "a data file")
 
 
 DATA_KEYS = ("dataset", "num_words", "data_path", "max_train", "max_test", "test_fraction",

@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sumchain.config import Config, flatten
-from sumchain.data import Dataset, data_key, load_dataset
+from sumchain.data import Dataset, data_key, load_dataset, prepare_data
 from sumchain.experiments.store import ERROR, OK, ResultStore
 
 DATASET_CACHE_SIZE = 4
@@ -100,6 +100,8 @@ def run_all(configs: Iterable[Config], store: ResultStore, executor, progress: b
     """
     configs = list({c.digest(): c for c in configs}.values())
     todo = store.pending(configs)
+    for config in {(c.dataset, c.data_path): c for c in todo}.values():
+        prepare_data(config)
     summary = SweepSummary(total=len(configs), skipped=len(configs) - len(todo), ran=0, failed=0)
     bar = tqdm(total=len(todo), desc="runs", unit="run", file=sys.stderr, disable=not progress or not todo,
                dynamic_ncols=True)
