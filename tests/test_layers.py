@@ -1,0 +1,39 @@
+"""The architecture as a test: each package imports only the packages below it."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sumchain
+
+LAYERS = [
+    {"config", "errors", "files"},
+    {"models", "data"},
+    {"ledger"},
+    {"contract"},
+    {"engines"},
+    {"sim"},
+    {"experiments"},
+    {"report"},
+    {"cli"},
+]
+LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
+ROOT = Path(sumchain.__file__).parent
+MODULES = sorted(p for p in ROOT.rglob("*.py") if p.parent != ROOT or p.stem not in ("__init__", "__main__"))
+
+
+def imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        found.update(name.split(".")[1] for name in names if name.startswith("sumchain."))
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_go_one_way(path):
+    own = path.relative_to(ROOT).parts[0].removesuffix(".py")
+    upward = {name for name in imported_packages(path) if LEVEL[name] > LEVEL[own]}
+    assert not upward, f"{path.relative_to(ROOT)} imports {sorted(upward)}, which sit above {own}"
