@@ -2,7 +2,9 @@
 
 Every rule of the mechanism lives here and nowhere else. Methods named `*_amount` and `cost_to_add`
 only compute (or raise `Rejected`); methods named `record_*` change the mechanism's state and are
-called by the trainer only after every check of a call has passed.
+called by the trainer only after every check of a call has passed. Amounts, `cost_weight` (cw)
+included, are in the chain's base units (`sumchain.ledger.money`: a configured cost_weight of 1 coin
+is cw = 10**6 here).
 
 | call    | refused when                                                                  | pays                                       |
 |---------|-------------------------------------------------------------------------------|--------------------------------------------|
