@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,9 @@ from sumchain.data.tokenize import Vocabulary, tokenize
 from sumchain.errors import DataError
 from sumchain.models.perceptron import train_offchain
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared/data/imdb_reviews_sample.csv"
+# Real reviews kept beside the project (never in it); SUMCHAIN_SHARED_DATA points elsewhere.
+SAMPLE = Path(os.environ.get("SUMCHAIN_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared/data")) \
+    / "imdb_reviews_sample.csv"
 GOOD = ["great", "wonderful", "loved", "superb", "fun"]
 BAD = ["awful", "boring", "hated", "dull", "waste"]
 
