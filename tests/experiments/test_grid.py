@@ -41,7 +41,7 @@ def test_joined_keys_move_together():
 def test_unique_configs_drops_repeats():
     points = ofat([Axis.of("num_words", [100, 1000]), Axis.of("cost_weight", [1, 2])])
     # num_words=1000 and cost_weight=1 are both the defaults: the same config, run once
-    assert len(points) == 4 and len(unique_configs(points)) == 3
+    assert len(points) == 4 and len(unique_configs(p.config for p in points)) == 3
 
 
 @pytest.mark.parametrize("text, parts", [

@@ -26,7 +26,11 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    overrides = overrides_from(args)
+    return config_with(args, overrides_from(args))
+
+
+def config_with(args: argparse.Namespace, overrides: dict[str, Any]) -> Config:
+    """The `--config` file (or the Table I defaults) with `overrides` on top."""
     if args.config:
         return Config.from_toml(args.config, overrides)
     return Config.from_overrides(overrides)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import time
 
+from sumchain.cli.options import config_with, overrides_from
 from sumchain.cli.sweep import add_executor_options, execute, seeds_from
-from sumchain.config import DATASETS, Config, parse_assignment, parse_value
+from sumchain.config import DATASETS, Config
 
 DEFAULT_OUT = "runs/reproduce"
 
@@ -33,9 +34,7 @@ def add_parser(subparsers) -> None:
 
 
 def base_from(args: argparse.Namespace) -> Config:
-    overrides = {key: parse_value(value) for key, value in map(parse_assignment, args.assignments)}
-    overrides["dataset"] = args.dataset
-    return Config.from_toml(args.config, overrides) if args.config else Config.from_overrides(overrides)
+    return config_with(args, {**overrides_from(args), "dataset": args.dataset})
 
 
 def run(args: argparse.Namespace) -> int:

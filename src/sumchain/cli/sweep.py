@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sumchain.config import Config
+from sumchain.cli.options import config_with
 from sumchain.errors import ConfigError
 
 DEFAULT_OUT = "runs/sweep"
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     axes = [axis_from_assignment(text) for text in args.assignments]
     fixed, swept = split_axes(axes)
-    base = Config.from_toml(args.config, fixed) if args.config else Config.from_overrides(fixed)
+    base = config_with(args, fixed)
     seeds = seeds_from(args)
     points = ofat(swept, base, seeds) if args.ofat and swept else grid(swept, base, seeds)
     summary = execute([p.config for p in points], args)

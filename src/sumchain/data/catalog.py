@@ -63,7 +63,7 @@ def catalog(config: Config | None = None) -> list[DatasetInfo]:
 
 def synthetic_info() -> DatasetInfo:
     from sumchain.data import synthetic
-    per_split = getattr(synthetic, "REVIEWS_PER_SPLIT", None)
+    per_split = synthetic.REVIEWS_PER_SPLIT
     return DatasetInfo("synthetic", "built-in IMDB-shaped corpus, generated from a fixed seed", True,
                        "built in", per_split, per_split, unit="reviews")
 

@@ -70,13 +70,12 @@ def binary_csr(rows: list[np.ndarray] | list[list[int]], width: int) -> sp.csr_m
     return sp.csr_matrix((data, indices.astype(np.int32), indptr), shape=(len(rows), width))
 
 
-
 class SparseRows:
     """Selected rows of a CSR matrix, gathered without scipy: a shape and `rows @ weights`.
 
-    Why: the simulator reads the model's prediction for a few dozen pending contributions
-    thousands of times per run; scipy's row indexing and matrix construction cost about 20
-    microseconds each time, this about 5. It is enough for `Trainer.predict_many`.
+    Why: the simulator reads the model's prediction for a few hundred pending contributions
+    about ten thousand times per run; selecting 40 rows and multiplying took about 28 microseconds
+    with scipy's row indexing and about 17 with this. It is enough for `Trainer.predict_many`.
     """
 
     __slots__ = ("indptr", "indices", "shape")

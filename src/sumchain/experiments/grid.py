@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from sumchain.config import Config, parse_assignment, parse_value
 from sumchain.errors import ConfigError
@@ -109,11 +109,11 @@ def _check_axes(axes: Sequence[Axis]) -> None:
         raise ConfigError(f"a config key is swept by two axes: {', '.join(keys)}")
 
 
-def unique_configs(points: Iterable[Point]) -> list[Config]:
-    """The distinct configs of some points, first occurrence first (the runs to execute)."""
+def unique_configs(configs: Iterable[Config]) -> list[Config]:
+    """The distinct configs, first occurrence first (the runs to execute)."""
     seen: dict[str, Config] = {}
-    for point in points:
-        seen.setdefault(point.config.digest(), point.config)
+    for config in configs:
+        seen.setdefault(config.digest(), config)
     return list(seen.values())
 
 
@@ -160,6 +160,3 @@ def split_axes(axes: Sequence[Axis]) -> tuple[dict[str, Any], list[Axis]]:
             swept.append(axis)
     return fixed, swept
 
-
-def base_config(config: Config, overrides: Mapping[str, Any]) -> Config:
-    return Config.from_overrides(overrides, base=config)

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from sumchain.config import Config, flatten
 from sumchain.data import Dataset, data_key, load_dataset, prepare_data
+from sumchain.experiments.grid import unique_configs
 from sumchain.experiments.store import ERROR, OK, ResultStore
 
 DATASET_CACHE_SIZE = 4
@@ -98,7 +99,7 @@ def run_all(configs: Iterable[Config], store: ResultStore, executor, progress: b
     On KeyboardInterrupt the finished runs are already saved; the store is closed (time series
     folded) and the interrupt propagates so the command line can exit with 130.
     """
-    configs = list({c.digest(): c for c in configs}.values())
+    configs = unique_configs(configs)
     todo = store.pending(configs)
     for config in {(c.dataset, c.data_path): c for c in todo}.values():
         prepare_data(config)

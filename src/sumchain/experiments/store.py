@@ -10,7 +10,6 @@ Files in the folder:
   by the next one, so nothing is lost.
 
 Rerunning a sweep skips every config whose hash already has status "ok"; failed runs run again.
-This package sits below `report`, so it has its own small atomic-write helper.
 """
 
 from __future__ import annotations

@@ -216,13 +216,16 @@ class Simulation:
         for agent in self.agents:
             balance = self.chain.balance_of(agent.name)
             row[f"balance.{agent.name}"] = to_coins(balance)
-            row[f"balance_pct.{agent.name}"] = percent(balance, to_units(agent.config.start_balance))
+            row[f"balance_pct.{agent.name}"] = self.percent_of_start(agent)
         self.rows.append(row)
+
+    def percent_of_start(self, agent: Agent) -> float:
+        return percent(self.chain.balance_of(agent.name), to_units(agent.config.start_balance))
 
     def track_malicious(self, now: int) -> None:
         if not self.malicious:
             return
-        worst = max(percent(self.chain.balance_of(a.name), to_units(a.config.start_balance)) for a in self.malicious)
+        worst = max(self.percent_of_start(a) for a in self.malicious)
         self.min_malicious_pct = min(self.min_malicious_pct, worst)
         if self.depleted_time is None and worst <= self.config.depleted_pct:
             self.depleted_time = now

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 
-from sumchain.ledger.money import to_coins, to_units
-from sumchain.sim.loop import Simulation, percent
+from sumchain.ledger.money import to_coins
+from sumchain.sim.loop import Simulation
 
 DAY_S = 86_400
 
 
 def summarise(sim: Simulation, initial_accuracy: float, baseline_accuracy: float) -> dict:
     final = sim.last_accuracy
-    units = {a.name: sim.chain.balance_of(a.name) for a in sim.agents}
     return {
         "initial_accuracy": initial_accuracy,
         "final_accuracy": final,
@@ -21,8 +20,8 @@ def summarise(sim: Simulation, initial_accuracy: float, baseline_accuracy: float
         "bad_depleted_day": None if sim.depleted_time is None else sim.depleted_time / DAY_S,
         "bad_min_pct": sim.min_malicious_pct,
         "days": sim.chain.now / DAY_S,
-        "balances": {name: to_coins(amount) for name, amount in units.items()},
-        "balance_pct": {a.name: percent(units[a.name], to_units(a.config.start_balance)) for a in sim.agents},
+        "balances": {a.name: to_coins(sim.chain.balance_of(a.name)) for a in sim.agents},
+        "balance_pct": {a.name: sim.percent_of_start(a) for a in sim.agents},
         "counts": {
             **sim.counts,
             "rejections": dict(sorted(sim.rejections.items())),
