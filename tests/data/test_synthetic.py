@@ -3,7 +3,8 @@ import pytest
 
 from sumchain.config import Config
 from sumchain.data import load_dataset
-from sumchain.data.synthetic import OOV, START, AliasTable, _corpus, keep_most_frequent, load_synthetic
+from sumchain.data.keras_index import OOV, START
+from sumchain.data.synthetic import AliasTable, _corpus, load_synthetic
 from sumchain.models import train_offchain
 
 
@@ -31,12 +32,6 @@ def test_keras_index_conventions(thousand):
 def test_smaller_vocabulary_is_a_prefix():
     small, large = load_synthetic(Config(num_words=100)), load_synthetic(Config(num_words=1000))
     assert (small.X_train[:, 3:] != large.X_train[:, 3:100]).nnz == 0
-
-
-def test_keep_most_frequent_tiny_widths():
-    words = _corpus()[0][:50]
-    assert keep_most_frequent(words, 1).nnz == 0
-    assert keep_most_frequent(words, 2).nnz == 50
 
 
 def test_lengths_like_imdb():

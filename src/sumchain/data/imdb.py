@@ -11,8 +11,10 @@ conventions to the index:
 - feature `i` is "index `i` occurs in the review", for `0 <= i < num_words`. So the start
   marker 1 is on in every review, 2 is on when a rarer word occurs, and 0 is never on.
 
-Why vectorised: 50,000 reviews hold about 12 million words; building the matrix row by row in
-Python takes tens of seconds, flat numpy arrays take well under one.
+The file is parsed once per process into the presence of every word index
+(`sumchain.data.keras_index.word_presence`); each `num_words` cut is made from that
+(`keep_most_frequent`), the same code the built-in corpus uses. Why vectorised: 50,000 reviews
+hold about 12 million words; building the matrix row by row in Python takes tens of seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import scipy.sparse as sp
 from sumchain.config import Config
 from sumchain.data.dataset import Dataset
 from sumchain.data.download import cache_dir, fetch, sha256_file
+from sumchain.data.keras_index import MARKER_NAMES, OOV, keep_most_frequent, word_presence
 from sumchain.errors import DataError
 
 IMDB_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
@@ -39,10 +42,6 @@ IMDB_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 """The file and hash Keras' `imdb.load_data` uses (keras/datasets/imdb.py, `file_hash`)."""
 FILE_NAME = "imdb.npz"
 KERAS_SEED = 113
-START_CHAR = 1
-OOV_CHAR = 2
-INDEX_FROM = 3
-MARKER_NAMES = {START_CHAR: "<start>", OOV_CHAR: "<oov>"}
 
 
 def source() -> tuple[str, str]:
@@ -87,16 +86,15 @@ def _local_copy(path: Path, sha: str) -> Path:
 
 
 @dataclass(frozen=True)
-class Reviews:
-    """One split in Keras' order: all raw word ranks end to end, each review's length, labels."""
+class Split:
+    """One split in Keras' order: the presence of every word index, and the labels."""
 
-    words: np.ndarray
-    lengths: np.ndarray
+    words: sp.csr_matrix
     labels: np.ndarray
 
 
 @functools.lru_cache(maxsize=2)
-def read_npz(path: str, mtime_ns: int, size: int) -> tuple[Reviews, Reviews]:
+def read_npz(path: str, mtime_ns: int, size: int) -> tuple[Split, Split]:
     """Parse and shuffle the file once per process (sweeps over num_words reuse it).
 
     `mtime_ns` and `size` are part of the cache key so a replaced file is read again.
@@ -111,42 +109,14 @@ def read_npz(path: str, mtime_ns: int, size: int) -> tuple[Reviews, Reviews]:
     for split in ("train", "test"):
         order = np.arange(len(arrays[f"x_{split}"]))
         rng.shuffle(order)
-        splits.append(_flatten(arrays[f"x_{split}"][order], arrays[f"y_{split}"][order]))
+        splits.append(_split(arrays[f"x_{split}"][order], arrays[f"y_{split}"][order]))
     return splits[0], splits[1]
 
 
-def _flatten(reviews: np.ndarray, labels: np.ndarray) -> Reviews:
+def _split(reviews: np.ndarray, labels: np.ndarray) -> Split:
     lengths = np.fromiter(map(len, reviews), dtype=np.int64, count=len(reviews))
-    words = np.fromiter(itertools.chain.from_iterable(reviews), dtype=np.int64, count=int(lengths.sum()))
-    return Reviews(words, lengths, np.asarray(labels, dtype=np.int64))
-
-
-def presence_matrix(reviews: Reviews, num_words: int) -> sp.csr_matrix:
-    """Binary CSR of Keras indices: start marker, then `w + 3`, capped to the oov marker."""
-    n = len(reviews.lengths)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(reviews.lengths + 1, out=indptr[1:])
-    shifted = reviews.words + INDEX_FROM
-    indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    is_start = np.zeros(indices.size, dtype=bool)
-    is_start[indptr[:-1]] = True
-    indices[is_start] = START_CHAR
-    indices[~is_start] = np.where(shifted < num_words, shifted, OOV_CHAR)
-    return _dedupe_rows(indices, indptr, num_words)
-
-
-def _dedupe_rows(indices: np.ndarray, indptr: np.ndarray, width: int) -> sp.csr_matrix:
-    """Sort each row's indices and keep the first of each run: presence, not counts."""
-    n = len(indptr) - 1
-    matrix = sp.csr_matrix((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n, width))
-    matrix.has_sorted_indices = False
-    matrix.sort_indices()
-    keep = np.ones(indices.size, dtype=bool)
-    keep[1:] = matrix.indices[1:] != matrix.indices[:-1]
-    keep[indptr[:-1][np.diff(indptr) > 0]] = True
-    new_indptr = np.concatenate(([0], np.cumsum(keep)))[indptr]
-    kept = matrix.indices[keep]
-    return sp.csr_matrix((np.ones(kept.size, dtype=np.int8), kept, new_indptr), shape=(n, width))
+    ranks = np.fromiter(itertools.chain.from_iterable(reviews), dtype=np.int64, count=int(lengths.sum()))
+    return Split(word_presence(lengths, ranks), np.asarray(labels, dtype=np.int64))
 
 
 def marker_name(index: int) -> str | None:
@@ -158,12 +128,12 @@ def load_imdb(config: Config) -> Dataset:
     """The whole IMDB corpus in Keras' shuffled order, width `num_words`."""
     if config.features != "vocabulary":
         raise DataError("dataset=imdb holds word ranks, not text: features=hashing needs dataset=text")
-    if config.num_words <= OOV_CHAR:
-        raise DataError(f"dataset=imdb needs num_words >= {OOV_CHAR + 1} (indices 0-2 are Keras' markers), "
+    if config.num_words <= OOV:
+        raise DataError(f"dataset=imdb needs num_words >= {OOV + 1} (indices 0-2 are Keras' markers), "
                         f"got {config.num_words}")
     path = imdb_file(config)
     stat = path.stat()
     train, test = read_npz(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    return Dataset("imdb", presence_matrix(train, config.num_words), train.labels,
-                   presence_matrix(test, config.num_words), test.labels,
+    return Dataset("imdb", keep_most_frequent(train.words, config.num_words), train.labels,
+                   keep_most_frequent(test.words, config.num_words), test.labels,
                    ("negative", "positive"), marker_name)

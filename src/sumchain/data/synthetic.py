@@ -5,9 +5,9 @@ network, and the study's findings depend on the *shape* of IMDB more than on its
 corpus keeps that shape:
 
 - 25,000 training and 25,000 test reviews, labels balanced in each split, order shuffled;
-- Keras' index conventions: feature 1 is the start marker (in every review), feature 2 the
-  out-of-vocabulary marker (present when a review has a word ranked at or beyond `num_words`),
-  and the word of frequency rank r (1 = most frequent) is feature r + 3, so `num_words=k` keeps
+- Keras' index conventions (`sumchain.data.keras_index`): feature 1 is the start marker (in
+  every review), feature 2 the out-of-vocabulary marker (present when a review has a word ranked
+  at or beyond `num_words`), and the word of frequency rank r (1 = most frequent) is feature r + 3, so `num_words=k` keeps
   the k most frequent features exactly as `keras.datasets.imdb.load_data(num_words=k)` does;
 - word frequencies follow a Zipf law over a 30,000-word vocabulary;
 - review lengths are log-normal with IMDB's median (about 175 words) and mean (about 235);
@@ -33,11 +33,11 @@ import scipy.sparse as sp
 
 from sumchain.config import Config
 from sumchain.data.dataset import Dataset
+from sumchain.data.keras_index import INDEX_FROM, MARKER_NAMES, keep_most_frequent, word_presence
 
 CORPUS_SEED = 2019
 VOCABULARY = 30_000
 REVIEWS_PER_SPLIT = 25_000
-START, OOV, INDEX_FROM = 1, 2, 3
 
 ZIPF_SHIFT = 2.7                 # Zipf-Mandelbrot offset: flattens the head like real text
 LENGTH_MEDIAN, LENGTH_SIGMA = 175.0, 0.8
@@ -64,37 +64,9 @@ def load_synthetic(config: Config) -> Dataset:
 
 
 def feature_name(index: int) -> str | None:
-    if index == START:
-        return "<start>"
-    if index == OOV:
-        return "<oov>"
+    if index in MARKER_NAMES:
+        return MARKER_NAMES[index]
     return f"word{index - INDEX_FROM}" if INDEX_FROM < index <= VOCABULARY + INDEX_FROM else None
-
-
-def keep_most_frequent(words: sp.csr_matrix, num_words: int) -> sp.csr_matrix:
-    """Keras' `num_words` cut on the full corpus: markers added, rarer words become the OOV marker.
-
-    `words` holds word features only (indices >= INDEX_FROM, sorted within each row). Each output
-    row is [START] + [OOV if any word >= num_words] + [words < num_words], then anything at or
-    beyond `num_words` is dropped (only matters for num_words <= 2).
-    """
-    rows = words.shape[0]
-    row_of = np.repeat(np.arange(rows), np.diff(words.indptr))
-    kept = words.indices < num_words
-    kept_per_row = np.bincount(row_of[kept], minlength=rows)
-    has_oov = (np.diff(words.indptr) - kept_per_row) > 0
-    markers = np.column_stack([np.full(rows, START), np.where(has_oov, OOV, -1)])
-    marker_rows = np.repeat(np.arange(rows), 2)
-    all_rows = np.concatenate([marker_rows, row_of[kept]])
-    all_cols = np.concatenate([markers.ravel(), words.indices[kept]])
-    present = (all_cols >= 0) & (all_cols < num_words)
-    all_rows, all_cols = all_rows[present], all_cols[present]
-    order = np.lexsort((all_cols, all_rows))     # stable: rows ascending, columns ascending
-    all_rows, all_cols = all_rows[order], all_cols[order]
-    indptr = np.zeros(rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(all_rows, minlength=rows), out=indptr[1:])
-    data = np.ones(all_cols.size, dtype=np.int8)
-    return sp.csr_matrix((data, all_cols.astype(np.int32), indptr), shape=(rows, num_words))
 
 
 @lru_cache(maxsize=1)
@@ -169,10 +141,4 @@ def _split(rng: np.random.Generator, lexicon: _Lexicon) -> tuple[sp.csr_matrix, 
     ranks[~is_sentiment] = lexicon.background.sample(draw[~is_sentiment])
     ranks[is_positive] = lexicon.positive.sample(draw[is_positive])
     ranks[is_negative] = lexicon.negative.sample(draw[is_negative])
-
-    presence = sp.csr_matrix((np.ones(ranks.size, dtype=np.int8), (review_of, ranks + INDEX_FROM + 1)),
-                             shape=(n, VOCABULARY + INDEX_FROM + 1))
-    presence.sum_duplicates()
-    presence.data[:] = 1
-    presence.sort_indices()
-    return presence, labels
+    return word_presence(lengths, ranks + 1), labels      # alias slots are ranks from 0
