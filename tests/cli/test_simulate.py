@@ -59,7 +59,8 @@ def test_verify_intact_then_tampered(run_folder):
     forged = out / "forged.sqlite"
     forged.write_bytes(ledger.read_bytes())
     with sqlite3.connect(forged) as db:
-        db.execute("UPDATE transactions SET value = value + 1 WHERE block = 10 AND position = 0")
+        (value,) = db.execute("SELECT value FROM transactions WHERE block = 10 AND position = 0").fetchone()
+        db.execute("UPDATE transactions SET value = ? WHERE block = 10 AND position = 0", (str(int(value) + 1),))
     db.close()
     bad = sumchain("verify", str(forged))
     assert bad.returncode == 1 and bad.stdout.startswith("block 10 differs:"), bad.stdout + bad.stderr

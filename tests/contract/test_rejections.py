@@ -157,7 +157,7 @@ def wrong_width(t):
 COMMON = [
     (too_soon_to_add, "not enough time has passed since the last data was added"),
     (negative_value, "the value sent cannot be negative"),
-    (value_above_balance, "insufficient balance: sent 10001000000 but the balance is 10000000000"),
+    (value_above_balance, f"insufficient balance: sent {10_001 * 10**18} but the balance is {10_000 * 10**18}"),
     (index_out_of_range, "feature index 200 is out of range; allowed 0..199"),
     (two_dimensional_x, "x must be a one-dimensional array of feature indices"),
     (float_x, "x must be integer feature indices, got float64"),
@@ -175,7 +175,7 @@ COMMON = [
     (wrong_width, "samples have 7 features but the model has 200"),
 ]
 STAKEABLE = [
-    (underpaid, "did not pay enough: sent 29999999 but adding data costs 30000000 now"),
+    (underpaid, f"did not pay enough: sent {30 * 10**18 - 1} but adding data costs {30 * 10**18} now"),
     (report_twice, "the deposit was already claimed by this reporter"),
     (nothing_left, "there is nothing left to claim for this contribution"),
     (paid_prediction_before_any_verified, "no verified contributions yet to share the payment with"),

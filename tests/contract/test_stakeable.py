@@ -43,7 +43,7 @@ def test_only_the_cost_is_taken(tiny_dataset, engine):
 def test_underpaying_is_rejected(tiny_dataset, engine):
     trainer = deployed(tiny_dataset, engine)
     trainer.chain.advance(4)     # cost 30 coins
-    with pytest.raises(Rejected, match="did not pay enough: sent 29999999 but adding data costs 30000000 now"):
+    with pytest.raises(Rejected, match=f"did not pay enough: sent {to_units(30) - 1} but adding data costs {to_units(30)} now"):
         trainer.add_data("alice", POSITIVE, 1, to_units(30) - 1)
 
 

@@ -7,6 +7,7 @@ import pytest
 from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
 from sumchain import Rejected
+from sumchain.ledger.money import to_units
 
 
 def snapshot(trainer):
@@ -28,7 +29,7 @@ def test_add_data_records_and_learns(tiny_dataset, engine, mechanism):
     lambda t: t.add_data("alice", [-1, 3], 1, 10),
     lambda t: t.add_data("alice", [1.5], 1, 10),
     lambda t: t.add_data("alice", [1, 2], 2, 10),
-    lambda t: t.add_data("alice", [1, 2], 1, 10**15),
+    lambda t: t.add_data("alice", [1, 2], 1, 10**27),
     lambda t: t.add_data("alice", [1, 2], 1, -5),
     lambda t: t.refund("alice", POSITIVE, 1, 12345),
     lambda t: t.report("bob", POSITIVE, 1, 12345, "alice"),
@@ -143,7 +144,7 @@ def test_free_reads_match_calls(tiny_dataset, engine, mechanism):
     add(trainer, "alice", POSITIVE, 1)
     trainer.chain.advance(900)
     cost = trainer.cost_to_add()
-    receipt = trainer.add_data("bob", NEGATIVE, 0, 10**9)
+    receipt = trainer.add_data("bob", NEGATIVE, 0, to_units(1_000))
     assert receipt.cost == cost
     many = trainer.predict_many(tiny_dataset.X_test)
     assert [trainer.predict(tiny_dataset.X_test[i].indices) for i in range(20)] == list(many[:20])

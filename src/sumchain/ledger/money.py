@@ -4,21 +4,25 @@ Why fixed point: the rules divide deposits (a report pays `initial_deposit * ver
 Counted in whole coins, the deposits of the study's defaults are 1 to 3 coins, so those shares
 round to 0, and the rule that a zero share pays everything would hand a reporter with few verified
 contributions whole deposits. The study's own simulation used floating-point money and the
-deployed contract wei (10**-18 ether); a million base units per coin (six decimals, as many
-tokens use) keeps the shares proportional, fits comfortably in 64 bits, and stays exact on
-every engine.
+deployed contract wei (10**-18 ether). A coin is one ether and a base unit one wei, on every
+engine: the Python engine counts exactly what the EVM counts, so parity holds to the last unit,
+and gas paid at a real gas price is comparable with deposits. Amounts exceed 64 bits (10,000
+coins are 10**22 units): they are Python integers, and persisted as decimal text.
 """
 
 from __future__ import annotations
 
-UNITS_PER_COIN = 1_000_000
+from decimal import ROUND_HALF_EVEN, Decimal
+
+UNITS_PER_COIN = 10**18
 
 
 def to_units(coins: float) -> int:
     """Coins as base units, rounded to the nearest unit (exact for whole coins)."""
     if isinstance(coins, int):
         return coins * UNITS_PER_COIN
-    return int(round(coins * UNITS_PER_COIN))
+    # Exact decimal arithmetic on the float's shortest repr: 0.1 coin is 10**17 units, not 1e17's neighbour.
+    return int((Decimal(repr(float(coins))) * UNITS_PER_COIN).to_integral_value(ROUND_HALF_EVEN))
 
 
 def to_coins(units: int) -> float:

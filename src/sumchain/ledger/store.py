@@ -21,7 +21,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE blocks (number INTEGER PRIMARY KEY, time INTEGER NOT NULL, prev_hash TEXT NOT NULL,
                      hash TEXT NOT NULL);
 CREATE TABLE transactions (block INTEGER NOT NULL, position INTEGER NOT NULL, time INTEGER NOT NULL,
-                           sender TEXT NOT NULL, function TEXT NOT NULL, value INTEGER NOT NULL,
+                           sender TEXT NOT NULL, function TEXT NOT NULL, value TEXT NOT NULL,
                            args_json TEXT NOT NULL, args_x BLOB NOT NULL, status TEXT NOT NULL,
                            reason TEXT NOT NULL, transfers TEXT NOT NULL, events TEXT NOT NULL,
                            hash TEXT NOT NULL, PRIMARY KEY (block, position));
@@ -46,7 +46,7 @@ def save_chain(chain: Chain, path: str | Path, meta: dict[str, Any]) -> Path:
 def _transaction_rows(blocks: list[Block]):
     for block in blocks:
         for position, tx in enumerate(block.transactions):
-            yield (block.number, position, tx.time, tx.sender, tx.function, tx.value, tx.args_json, tx.args_x,
+            yield (block.number, position, tx.time, tx.sender, tx.function, str(tx.value), tx.args_json, tx.args_x,
                    tx.status, tx.reason, json.dumps(tx.transfers), json.dumps(tx.events), tx.hash)
 
 
@@ -65,7 +65,7 @@ def load_chain(path: str | Path) -> tuple[dict[str, Any], list[Block]]:
                               "transfers, events, hash FROM transactions ORDER BY block, position"):
             number, time, sender, function, value, args_json, args_x, status, reason, transfers, events, h = row
             by_number[number].transactions.append(Transaction(
-                time, sender, function, value, args_json, bytes(args_x), status, reason,
+                time, sender, function, int(value), args_json, bytes(args_x), status, reason,
                 tuple(tuple(t) for t in json.loads(transfers)), tuple(tuple(e) for e in json.loads(events)), h))
         db.close()
     except sqlite3.DatabaseError as error:

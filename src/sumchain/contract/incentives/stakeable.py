@@ -4,7 +4,7 @@ Every rule of the mechanism lives here and nowhere else. Methods named `*_amount
 only compute (or raise `Rejected`); methods named `record_*` change the mechanism's state and are
 called by the trainer only after every check of a call has passed. Amounts, `cost_weight` (cw)
 included, are in the chain's base units (`sumchain.ledger.money`: a configured cost_weight of 1 coin
-is cw = 10**6 here).
+is cw = 10**18 here, as wei on the EVM).
 
 | call    | refused when                                                                  | pays                                       |
 |---------|-------------------------------------------------------------------------------|--------------------------------------------|
