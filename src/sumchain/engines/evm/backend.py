@@ -1,0 +1,76 @@
+"""The low-level EVM backend protocol: where EVM bytecode runs (agreed with the `rpc` engine).
+
+The EVM engine's trainer (ABI encoding, events, mapping reverts to `sumchain.Rejected`, the ledger
+record) is written once over this small protocol. Two backends implement it: pyrevm in process
+(`sumchain.engines.evm.revm`) and a JSON-RPC node through web3.py (`sumchain.engines.rpc`).
+
+Time: the simulator's clock sets the timestamp before each transaction; many transactions may share
+one timestamp. Gas price 0 by default, so balances equal the Python engine's. Senders are arbitrary
+addresses; the deployer (the contract's owner) is `address_of("owner")`. The block gas limit is at
+least 30,000,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from Crypto.Hash import keccak
+
+BLOCK_GAS_LIMIT = 30_000_000
+
+
+def keccak256(data: bytes) -> bytes:
+    return keccak.new(data=data, digest_bits=256).digest()
+
+
+def address_for_name(name: str) -> str:
+    """A participant's address, the same on every backend: the last 20 bytes of keccak256("sumchain:" + name)."""
+    return "0x" + keccak256(b"sumchain:" + name.encode())[-20:].hex()
+
+
+@dataclass(frozen=True)
+class Log:
+    address: str                  # 0x-prefixed lower-case hex, 20 bytes
+    topics: tuple[bytes, ...]     # 32 bytes each
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    success: bool                 # False when the call reverted (or ran out of gas)
+    output: bytes                 # return data, or the revert data (Error(string) ABI-encoded for a reason)
+    logs: tuple[Log, ...]         # empty when not successful
+    gas_used: int
+
+
+class EvmBackend(Protocol):
+    """Where EVM bytecode runs. Every transaction is metered; balances are the EVM's own."""
+
+    gas_price: int
+    """Wei per gas; 0 by default so balances equal the python engine's."""
+
+    def address_of(self, name: str) -> str:
+        """A participant's address, deterministic for a name (`address_for_name`)."""
+
+    def deploy(self, sender: str, initcode: bytes, value: int = 0) -> tuple[str, Outcome]:
+        """Create a contract from `sender` (an address); return the new contract's address."""
+
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+        """One transaction at the current time; state changes only on success, except that gas is
+        paid either way (gas_used * gas_price)."""
+
+    def call(self, to: str, data: bytes, sender: str | None = None) -> Outcome:
+        """A free read: changes nothing."""
+
+    def balance(self, address: str) -> int: ...
+
+    def mint(self, address: str, amount: int) -> None:
+        """Add `amount` wei to `address` (dev chains: set balance to balance + amount)."""
+
+    @property
+    def now(self) -> int:
+        """The timestamp the next transaction carries."""
+
+    def set_time(self, timestamp: int) -> None:
+        """Never backwards; several transactions may share a timestamp."""
