@@ -22,7 +22,7 @@ from sumchain.errors import ConfigError
 DAY_S = 86_400
 
 DATASETS = ("synthetic", "imdb", "text", "csv")
-ENGINES = ("python",)
+ENGINES = ("python", "evm")
 INCENTIVES = ("stakeable", "points")
 FEATURE_MODES = ("vocabulary", "hashing")
 
@@ -68,6 +68,8 @@ class Config:
     hash_seed: int = 0
     # contract
     engine: str = "python"
+    gas_price_gwei: float = 0.0
+    max_features: int = 1024
     incentive: str = "stakeable"
     cost_weight: int = 1
     learning_rate: float = 0.02
@@ -307,6 +309,10 @@ def _validate(config: Config) -> None:
         _check(value is None or value >= 1, key, "must be empty or a whole number >= 1", value)
     _check(math.isfinite(c.learning_rate) and c.learning_rate >= 0.001, "learning_rate",
            "must be >= 0.001 (one fixed-point unit)", c.learning_rate)
+    _check(math.isfinite(c.gas_price_gwei) and c.gas_price_gwei >= 0, "gas_price_gwei", "must be a number >= 0",
+           c.gas_price_gwei)
+    _check(1 <= c.max_features <= 1024, "max_features",
+           "must be a whole number from 1 to 1024 (the contract's compiled bound)", c.max_features)
     _check(c.cost_weight >= 0, "cost_weight", "must be a whole number >= 0", c.cost_weight)
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
     _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",

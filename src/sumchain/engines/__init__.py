@@ -11,11 +11,12 @@ from typing import Any, Mapping
 from sumchain.config import Config, as_config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
+from sumchain.engines.evm import deploy_evm
 from sumchain.engines.python import deploy_python
 from sumchain.errors import ConfigError
 from sumchain.models import SCALE, SparsePerceptron, train_offchain
 
-ENGINES = {"python": deploy_python}
+ENGINES = {"python": deploy_python, "evm": deploy_evm}
 
 
 def initial_training_size(config: Config, dataset: Dataset) -> int:

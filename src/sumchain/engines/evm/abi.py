@@ -1,0 +1,155 @@
+"""The slice of the Solidity ABI the trainer contract speaks: encode calls, decode returns, events
+and revert reasons. Types: uint256, int256, address, bool, bytes32, static T[] of those, string.
+
+Why our own: the contract's interface is small and fixed, and sample arrays are encoded on the hot
+path (a 125-feature add is 4 KB of calldata) where numpy packs them in one step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from sumchain.engines.evm.backend import keccak256
+
+WORD = 32
+ERROR_SELECTOR = keccak256(b"Error(string)")[:4]
+STATIC = ("uint256", "int256", "address", "bool", "bytes32")
+
+
+def _word(kind: str, value: Any) -> bytes:
+    if kind == "uint256":
+        return int(value).to_bytes(WORD, "big")
+    if kind == "int256":
+        return int(value).to_bytes(WORD, "big", signed=True)
+    if kind == "bool":
+        return (1 if value else 0).to_bytes(WORD, "big")
+    if kind == "address":
+        return bytes(12) + bytes.fromhex(value.removeprefix("0x"))
+    if kind == "bytes32":
+        return bytes(value).rjust(WORD, b"\0")
+    raise ValueError(f"unsupported ABI type {kind}")
+
+
+def _array(kind: str, values: Any) -> bytes:
+    if kind in ("uint256", "int256") and isinstance(values, np.ndarray):
+        n = len(values)
+        words = np.zeros((n, 4), dtype=">u8")
+        as_int = values.astype(np.int64)
+        words[:, 3] = as_int.astype(">u8")     # two's complement low word
+        if kind == "int256":
+            words[as_int < 0, :3] = np.uint64(0xFFFFFFFFFFFFFFFF)
+        return n.to_bytes(WORD, "big") + words.tobytes()
+    return len(values).to_bytes(WORD, "big") + b"".join(_word(kind, v) for v in values)
+
+
+def encode(types: Sequence[str], values: Sequence[Any]) -> bytes:
+    """ABI-encode a tuple of values (static types inline, arrays in the tail)."""
+    head, tail = [], []
+    offset = WORD * len(types)
+    for kind, value in zip(types, values):
+        if kind.endswith("[]"):
+            blob = _array(kind[:-2], value)
+            head.append(offset.to_bytes(WORD, "big"))
+            tail.append(blob)
+            offset += len(blob)
+        else:
+            head.append(_word(kind, value))
+    return b"".join(head) + b"".join(tail)
+
+
+def _read(kind: str, data: bytes, at: int) -> Any:
+    word = data[at:at + WORD]
+    if kind == "uint256":
+        return int.from_bytes(word, "big")
+    if kind == "int256":
+        return int.from_bytes(word, "big", signed=True)
+    if kind == "bool":
+        return word[-1] == 1
+    if kind == "address":
+        return "0x" + word[12:].hex()
+    if kind == "bytes32":
+        return bytes(word)
+    raise ValueError(f"unsupported ABI type {kind}")
+
+
+def decode(types: Sequence[str], data: bytes) -> tuple:
+    out = []
+    for i, kind in enumerate(types):
+        if kind.endswith("[]") or kind == "string":
+            start = int.from_bytes(data[i * WORD:(i + 1) * WORD], "big")
+            length = int.from_bytes(data[start:start + WORD], "big")
+            body = data[start + WORD:]
+            if kind == "string":
+                out.append(body[:length].decode("utf-8", errors="replace"))
+            elif kind[:-2] in ("uint256", "int256"):
+                words = np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)
+                out.append(words[:, 3].astype(np.int64))   # values of the contract's arrays fit in 64 bits
+            else:
+                out.append([_read(kind[:-2], body, j * WORD) for j in range(length)])
+        else:
+            out.append(_read(kind, data, i * WORD))
+    return tuple(out)
+
+
+def revert_reason(output: bytes) -> str:
+    """The Error(string) reason of a revert, or a description when the revert carries none."""
+    if output[:4] == ERROR_SELECTOR:
+        return decode(["string"], output[4:])[0]
+    if not output:
+        return "the contract reverted without a reason (out of gas or an argument over a bound)"
+    return f"the contract reverted with data 0x{output.hex()}"
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    selector: bytes
+
+    def calldata(self, *args: Any) -> bytes:
+        return self.selector + encode(self.inputs, args)
+
+    def result(self, output: bytes) -> tuple:
+        return decode(self.outputs, output)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    topic: bytes
+    indexed: tuple[str, ...]
+    data: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
+        """Indexed fields from the topics, the rest from the data, in declaration order."""
+        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])] + list(decode(self.data, data))
+        return dict(zip(self.names, values))
+
+
+def _signature_types(params: list[dict]) -> tuple[str, ...]:
+    return tuple(p["type"] for p in params)
+
+
+def interface(abi: Sequence[dict]) -> tuple[dict[str, Function], dict[bytes, Event]]:
+    """Functions by name and events by topic, from a compiled contract's ABI."""
+    functions: dict[str, Function] = {}
+    events: dict[bytes, Event] = {}
+    for item in abi:
+        if item["type"] == "function":
+            inputs = _signature_types(item["inputs"])
+            selector = keccak256(f"{item['name']}({','.join(inputs)})".encode())[:4]
+            functions[item["name"]] = Function(item["name"], inputs, _signature_types(item["outputs"]), selector)
+        elif item["type"] == "event":
+            kinds = _signature_types(item["inputs"])
+            topic = keccak256(f"{item['name']}({','.join(kinds)})".encode())
+            indexed = tuple(p["type"] for p in item["inputs"] if p["indexed"])
+            data = tuple(p["type"] for p in item["inputs"] if not p["indexed"])
+            names = (tuple(p["name"] for p in item["inputs"] if p["indexed"])
+                     + tuple(p["name"] for p in item["inputs"] if not p["indexed"]))
+            events[topic] = Event(item["name"], topic, indexed, data, names)
+    return functions, events

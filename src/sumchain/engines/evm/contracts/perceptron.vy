@@ -1,0 +1,90 @@
+# pragma version 0.4.3
+"""
+@title Sparse binary perceptron with integer (fixed-point) weights
+@notice Predicts 1 when intercept + sum(weights[x]) > 0, else 0; learns only from mistakes.
+        Same arithmetic as sumchain.models.SparsePerceptron: a sample is the strictly increasing
+        list of its present feature indices; an update moves each present weight and the intercept
+        by exactly learning_rate units towards the label.
+"""
+
+MAX_FEATURES: constant(uint256) = 1024
+MAX_CHUNK: constant(uint256) = 1024
+
+num_features: public(uint256)
+max_features: public(uint256)
+learning_rate: public(int256)
+intercept: public(int256)
+weights: public(HashMap[uint256, int256])
+version: public(uint256)
+
+
+@deploy
+def __init__(num_features: uint256, max_features: uint256, learning_rate: int256, intercept: int256):
+    assert num_features >= 1, "num_features must be >= 1"
+    assert max_features >= 1 and max_features <= MAX_FEATURES, "max_features must be between 1 and 1024"
+    self.num_features = num_features
+    self.max_features = max_features
+    self.learning_rate = learning_rate
+    self.intercept = intercept
+
+
+@internal
+def set_weights(indices: DynArray[uint256, MAX_CHUNK], values: DynArray[int256, MAX_CHUNK]):
+    assert len(indices) == len(values), "indices and values must have the same length"
+    for i: uint256 in range(len(indices), bound=MAX_CHUNK):
+        assert indices[i] < self.num_features, "weight index out of range"
+        self.weights[indices[i]] = values[i]
+
+
+@internal
+@view
+def check(x: DynArray[uint256, MAX_FEATURES]):
+    """Refuse a sample over the deployment bounds, or not in canonical form (never truncated)."""
+    n: uint256 = len(x)
+    if n > self.max_features:
+        raise concat("a sample may have at most ", uint2str(self.max_features), " present features, got ",
+                     uint2str(n))
+    if n == 0:
+        return
+    if x[n - 1] >= self.num_features:
+        raise concat("feature index ", uint2str(x[n - 1]), " is out of range; allowed 0..",
+                     uint2str(self.num_features - 1))
+    for i: uint256 in range(1, n, bound=MAX_FEATURES):
+        assert x[i] > x[i - 1], "x must be strictly increasing feature indices"
+
+
+@internal
+@view
+def predict(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
+    score: int256 = self.intercept
+    for i: uint256 in x:
+        score += self.weights[i]
+    if score > 0:
+        return 1
+    return 0
+
+
+@internal
+def update(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> bool:
+    """Move towards y if the model gets x wrong; return whether anything changed."""
+    if self.predict(x) == y:
+        return False
+    step: int256 = self.learning_rate
+    if y == 0:
+        step = -step
+    for i: uint256 in x:
+        self.weights[i] += step
+    self.intercept += step
+    self.version += 1
+    return True
+
+
+@internal
+@view
+def weights_from(first: uint256, count: uint256) -> DynArray[int256, MAX_CHUNK]:
+    out: DynArray[int256, MAX_CHUNK] = []
+    for i: uint256 in range(first, first + count, bound=MAX_CHUNK):
+        if i >= self.num_features:
+            break
+        out.append(self.weights[i])
+    return out

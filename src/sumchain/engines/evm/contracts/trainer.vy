@@ -1,0 +1,237 @@
+# pragma version 0.4.3
+"""
+@title The SUM collaborative trainer
+@notice The contract's public functions, named after what a participant does. It wires the parts
+        together and moves the money: the incentive mechanism (stakeable, or points when deployed
+        with points=True) says what a call costs or pays, or refuses it; the data handler remembers
+        contributions; the perceptron learns. Every check happens before any state changes, and a
+        refusal reverts with the same reason as sumchain.contract.trainer.Trainer. The sender sends
+        `value`; the contract keeps the cost and returns the rest in the same transaction.
+"""
+
+import perceptron
+import data_handler
+import stakeable
+import points
+
+initializes: perceptron
+initializes: data_handler
+initializes: stakeable[data_handler := data_handler]
+initializes: points[stakeable := stakeable]
+
+exports: (
+    perceptron.num_features,
+    perceptron.max_features,
+    perceptron.learning_rate,
+    perceptron.intercept,
+    perceptron.weights,
+    perceptron.version,
+    stakeable.owner,
+    stakeable.verified,
+    stakeable.total_verified,
+    stakeable.last_add_time,
+    stakeable.refund_wait_s,
+    stakeable.any_address_claim_wait_s,
+    stakeable.owner_claim_wait_s,
+    stakeable.cost_weight,
+    points.reported,
+)
+
+MAX_FEATURES: constant(uint256) = perceptron.MAX_FEATURES
+MAX_CHUNK: constant(uint256) = perceptron.MAX_CHUNK
+
+POINTS: public(immutable(bool))
+initialising: public(bool)
+
+
+event DataAdded:
+    key: indexed(bytes32)
+    sender: indexed(address)
+    x: DynArray[uint256, MAX_FEATURES]
+    y: uint256
+    time: uint256
+    cost: uint256
+    model_updated: bool
+
+event Refund:
+    key: indexed(bytes32)
+    claimer: indexed(address)
+    amount: uint256
+
+event Report:
+    key: indexed(bytes32)
+    claimer: indexed(address)
+    author: address
+    amount: uint256
+
+event Prediction:
+    sender: indexed(address)
+    prediction: uint256
+    value: uint256
+
+
+@deploy
+def __init__(num_features: uint256, max_features: uint256, learning_rate: int256, intercept: int256,
+             use_points: bool, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
+             owner_claim_wait_s: uint256, cost_weight: uint256, start_time: uint256):
+    """Deploy with the model's bounds and intercept; the owner then sets the initial weights in chunks
+    (set_weights) and calls finish_initialisation before anyone can add data."""
+    perceptron.__init__(num_features, max_features, learning_rate, intercept)
+    stakeable.__init__(msg.sender, refund_wait_s, any_address_claim_wait_s, owner_claim_wait_s, cost_weight,
+                       start_time)
+    POINTS = use_points
+    self.initialising = True
+
+
+# -- initialisation by the owner -------------------------------------------------------------
+@external
+def set_weights(indices: DynArray[uint256, MAX_CHUNK], values: DynArray[int256, MAX_CHUNK]):
+    assert msg.sender == stakeable.owner, "only the owner can initialise the model"
+    assert self.initialising, "the model is already initialised"
+    perceptron.set_weights(indices, values)
+
+
+@external
+def finish_initialisation():
+    assert msg.sender == stakeable.owner, "only the owner can initialise the model"
+    self.initialising = False
+
+
+# -- calls that change state -----------------------------------------------------------------
+@external
+@payable
+def add_data(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> (uint256, bool):
+    """Add a labelled sample with a deposit; returns (cost taken, whether the model changed)."""
+    self._check_sample(x, y)
+    assert not self.initialising, "the model is still being initialised"
+    cost: uint256 = self._cost_to_add()
+    sent: uint256 = msg.value   # (uint2str needs a variable)
+    if sent < cost:
+        raise concat("did not pay enough: sent ", uint2str(sent), " but adding data costs ",
+                     uint2str(cost), " now")
+    key: bytes32 = data_handler.key_of(x, y, block.timestamp, msg.sender)
+    data_handler.check_new(key)
+    stakeable.record_add()
+    data_handler.add(key, cost)
+    updated: bool = perceptron.update(x, y)
+    log DataAdded(key=key, sender=msg.sender, x=x, y=y, time=block.timestamp, cost=cost, model_updated=updated)
+    if msg.value > cost:
+        send(msg.sender, msg.value - cost)
+    return cost, updated
+
+
+@external
+def refund(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256) -> uint256:
+    self._check_sample(x, y)
+    key: bytes32 = data_handler.key_of(x, y, added_time, msg.sender)
+    record: data_handler.Contribution = data_handler.find(key)
+    stakeable.check_refund_unclaimed(key, msg.sender)
+    self._check_claimable(record)
+    amount: uint256 = stakeable.refund_amount(record, added_time, y, perceptron.predict(x))
+    stakeable.record_refund(msg.sender)
+    data_handler.record_claim(key, msg.sender, amount)
+    log Refund(key=key, claimer=msg.sender, amount=amount)
+    if amount > 0:
+        send(msg.sender, amount)
+    return amount
+
+
+@external
+def report(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, original_author: address) -> uint256:
+    self._check_sample(x, y)
+    key: bytes32 = data_handler.key_of(x, y, added_time, original_author)
+    record: data_handler.Contribution = data_handler.find(key)
+    self._check_claimable(record)
+    amount: uint256 = stakeable.report_amount(key, record, original_author, added_time, y, perceptron.predict(x))
+    if POINTS:
+        points.record_report(original_author)
+    data_handler.record_claim(key, msg.sender, amount)
+    log Report(key=key, claimer=msg.sender, author=original_author, amount=amount)
+    if amount > 0:
+        send(msg.sender, amount)
+    return amount
+
+
+@external
+@payable
+def predict_paid(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
+    """A paid prediction: `value` is shared among contributors by their verified contributions."""
+    perceptron.check(x)
+    if POINTS:
+        points.check_prediction_value(msg.value)
+    paid: uint256 = stakeable.pay_prediction_shares(msg.value)
+    prediction: uint256 = perceptron.predict(x)
+    log Prediction(sender=msg.sender, prediction=prediction, value=msg.value)
+    if msg.value > paid:
+        send(msg.sender, msg.value - paid)
+    return prediction
+
+
+# -- free reads ------------------------------------------------------------------------------
+@external
+@view
+def predict(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
+    perceptron.check(x)
+    return perceptron.predict(x)
+
+
+@external
+@view
+def cost_to_add() -> uint256:
+    """What add_data would take now; reverts when no data can be added now."""
+    return self._cost_to_add()
+
+
+@external
+@view
+def contribution(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256,
+                 author: address) -> (uint256, uint256, uint256, bool):
+    """(initial deposit, claimable, number of claims, settled) of a stored contribution."""
+    self._check_sample(x, y)
+    record: data_handler.Contribution = data_handler.find(data_handler.key_of(x, y, added_time, author))
+    settled: bool = False
+    if POINTS:
+        settled = points.is_settled(record)
+    else:
+        settled = stakeable.is_settled(record)
+    return record.initial_deposit, record.claimable, record.claims - 1, settled
+
+
+@external
+@view
+def claimed(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, author: address,
+            claimer: address) -> bool:
+    return data_handler.claimed_by[data_handler.key_of(x, y, added_time, author)][claimer]
+
+
+@external
+@view
+def weights_from(first: uint256, count: uint256) -> (uint256, int256, DynArray[int256, MAX_CHUNK]):
+    """(model version, intercept, weights[first:first+count]): a local copy follows the chain by version."""
+    return perceptron.version, perceptron.intercept, perceptron.weights_from(first, count)
+
+
+# -- internals -------------------------------------------------------------------------------
+@internal
+@view
+def _cost_to_add() -> uint256:
+    if POINTS:
+        return points.cost_to_add()
+    return stakeable.cost_to_add()
+
+
+@internal
+@view
+def _check_claimable(record: data_handler.Contribution):
+    if POINTS:
+        points.check_claimable(record)
+    else:
+        stakeable.check_claimable(record)
+
+
+@internal
+@view
+def _check_sample(x: DynArray[uint256, MAX_FEATURES], y: uint256):
+    if y > 1:
+        raise concat("y must be a class index 0 or 1, got ", uint2str(y))
+    perceptron.check(x)

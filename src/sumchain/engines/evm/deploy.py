@@ -1,0 +1,76 @@
+"""Deploy the SUM contract on an EVM backend: create it with the model's bounds and intercept, set
+the initial weights in chunks that fit a block, then open it for contributions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sumchain.config import Config
+from sumchain.engines.evm import abi
+from sumchain.engines.evm.artefacts import load
+from sumchain.engines.evm.backend import EvmBackend
+from sumchain.engines.evm.chain import EvmChain
+from sumchain.engines.evm.trainer import WEIGHTS_CHUNK, EvmTrainer
+from sumchain.errors import SumchainError
+from sumchain.ledger.money import to_units
+from sumchain.models import SparsePerceptron
+
+OWNER = "owner"
+GWEI = 10**9
+
+
+@dataclass
+class DeploymentGas:
+    """Gas of the deployment, for the gas report: creating the contract and each weights chunk."""
+
+    create: int = 0
+    weights: list[int] = field(default_factory=list)
+    finish: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.create + sum(self.weights) + self.finish
+
+
+def gas_price_wei(config: Config) -> int:
+    return int(round(config.gas_price_gwei * GWEI))
+
+
+def deploy_contract(config: Config, model: SparsePerceptron, backend: EvmBackend) -> tuple[EvmTrainer, DeploymentGas]:
+    chain = EvmChain(backend, start_time=0)
+    owner = chain.address_of(OWNER)
+    artefact = load("trainer")
+    constructor = next(item for item in artefact.abi if item["type"] == "constructor")
+    types = tuple(p["type"] for p in constructor["inputs"])
+    args = (model.num_features, config.max_features, model.learning_rate, model.intercept,
+            config.incentive == "points", config.refund_wait_s, config.any_address_claim_wait_s,
+            config.owner_wait_s, to_units(config.cost_weight), chain.now)
+    gas = DeploymentGas()
+    address, outcome = backend.deploy(owner, artefact.bytecode + abi.encode(types, args))
+    gas.create = outcome.gas_used
+    if not outcome.success:
+        raise SumchainError(f"deploying the trainer contract failed: {abi.revert_reason(outcome.output)}")
+    functions, _ = abi.interface(artefact.abi)
+    nonzero = np.flatnonzero(model.weights)
+    for start in range(0, len(nonzero), WEIGHTS_CHUNK):
+        indices = nonzero[start:start + WEIGHTS_CHUNK]
+        gas.weights.append(_owner_call(backend, owner, address, functions["set_weights"].calldata(
+            indices, model.weights[indices])))
+    gas.finish = _owner_call(backend, owner, address, functions["finish_initialisation"].calldata())
+    return EvmTrainer(chain, artefact, address, owner=OWNER), gas
+
+
+def _owner_call(backend: EvmBackend, owner: str, address: str, data: bytes) -> int:
+    outcome = backend.transact(owner, address, data)
+    if not outcome.success:
+        raise SumchainError(f"initialising the trainer contract failed: {abi.revert_reason(outcome.output)}")
+    return outcome.gas_used
+
+
+def deploy_evm(config: Config, model: SparsePerceptron) -> EvmTrainer:
+    """The `evm` engine: the contract in an in-process EVM (pyrevm)."""
+    from sumchain.engines.evm.revm import RevmBackend
+
+    return deploy_contract(config, model, RevmBackend(gas_price=gas_price_wei(config)))[0]

@@ -1,0 +1,199 @@
+"""The EVM engine's trainer: the contract's public functions as Python calls, over any EVM backend.
+
+Same functions, arguments, results and refusals as `sumchain.contract.Trainer`: a call is encoded
+for the Vyper contract, sent as one transaction from the sender's address, metered, recorded in the
+ledger like every call, and a revert's reason becomes `sumchain.Rejected` with the same message.
+Agents predict many samples locally from a copy of the model that follows the chain: each
+DataAdded event carries the sample and whether the model moved, and the copy applies it (a
+disagreement with the event, or a change made by someone else, triggers a weights read).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from sumchain.contract import AddReceipt, ContributionView, Trainer
+from sumchain.engines.evm import abi
+from sumchain.engines.evm.artefacts import Artefact
+from sumchain.engines.evm.backend import Outcome, keccak256
+from sumchain.engines.evm.chain import EvmChain
+from sumchain.errors import Rejected
+from sumchain.ledger import Transfers
+from sumchain.models import SparsePerceptron
+
+WEIGHTS_CHUNK = 1000
+"""Weights per initialisation transaction or read: 1,000 fresh storage writes fit a 30M gas block."""
+
+
+class EvmTrainer:
+    """A deployed SUM contract on an EVM: `add_data`, `refund`, `report`, `predict`, plus free reads."""
+
+    def __init__(self, chain: EvmChain, artefact: Artefact, address: str, owner: str = "owner"):
+        self.chain = chain
+        self.backend = chain.backend
+        self.address = address
+        self.owner = owner
+        self._functions, self._events = abi.interface(artefact.abi)
+        self.num_features = self._read("num_features")[0]
+        self.max_features = self._read("max_features")[0]
+        self.learning_rate = self._read("learning_rate")[0]
+        self.mechanism_name = "points" if self._read("POINTS")[0] else "stakeable"
+        self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features))
+        self._claimers: dict[bytes, set[str]] = {}
+        self._local: SparsePerceptron | None = None
+        self._local_version = -1
+        self._chain_version = self._read("weights_from", 0, 0)[0]
+
+    def __repr__(self) -> str:
+        return (f"EvmTrainer(address={self.address}, num_features={self.num_features}, "
+                f"mechanism={self.mechanism_name})")
+
+    # -- calls that change state -------------------------------------------------------------
+    def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
+        x = self._features(x)
+        y = self._label(y)
+        now = self.chain.now
+
+        def add(transfers: Transfers) -> AddReceipt:
+            cost, updated = self._transact(transfers, sender, "add_data", value, x, y, x=x)
+            return AddReceipt(cost, now, updated)
+        return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
+
+    def refund(self, sender: str, x, y: int, added_time: int) -> int:
+        x = self._features(x)
+        y = self._label(y)
+
+        def refund(transfers: Transfers) -> int:
+            return self._transact(transfers, sender, "refund", 0, x, y, int(added_time), x=x)[0]
+        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
+
+    def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
+        x = self._features(x)
+        y = self._label(y)
+        author = self.chain.address_of(original_author)
+
+        def report(transfers: Transfers) -> int:
+            return self._transact(transfers, sender, "report", 0, x, y, int(added_time), author, x=x)[0]
+        args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
+        return self.chain.transact(sender, "report", 0, args, report)
+
+    def predict(self, x, sender: str | None = None, value: int = 0) -> int:
+        """A free read without `sender`; with a sender, a paid call that shares `value` among contributors."""
+        x = self._features(x)
+        if sender is None:
+            if value:
+                raise Rejected("a paid prediction needs a sender")
+            self._check_bound(x)
+            return self._read("predict", x)[0]
+
+        def paid_predict(transfers: Transfers) -> int:
+            return self._transact(transfers, sender, "predict_paid", value, x, x=x)[0]
+        return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
+
+    # -- free reads --------------------------------------------------------------------------
+    def cost_to_add(self) -> int:
+        """What `add_data` would take now; raises `Rejected` when no data can be added now."""
+        return self._read("cost_to_add")[0]
+
+    def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
+        """`predict` for many samples at once, from the local copy of the chain's model."""
+        if X.shape[1] != self.num_features:
+            raise Rejected(f"samples have {X.shape[1]} features but the model has {self.num_features}")
+        return self.model.predict_many(X)
+
+    def contribution(self, x, y: int, added_time: int, author: str) -> ContributionView:
+        x = self._features(x)
+        y = self._label(y)
+        author_address = self.chain.address_of(author)
+        deposit, claimable, claims, settled = self._read("contribution", x, y, int(added_time), author_address)
+        key = contribution_key(x, y, int(added_time), author_address)
+        return ContributionView(author, y, int(added_time), deposit, claimable,
+                                frozenset(self._claimers.get(key, ())), claims, settled)
+
+    def verified(self, address: str) -> int:
+        return self._read("verified", self.chain.address_of(address))[0]
+
+    @property
+    def model(self) -> SparsePerceptron:
+        """A copy of the contract's model, kept up to date (read in full only when it fell behind)."""
+        if self._local is None or self._local_version != self._chain_version:
+            self._local = self.read_model()
+            self._local_version = self._chain_version
+        return self._local
+
+    def read_model(self) -> SparsePerceptron:
+        """The contract's model as stored now: weights read in chunks, never one call per sample."""
+        weights = np.zeros(self.num_features, dtype=np.int64)
+        version = intercept = 0
+        for first in range(0, self.num_features, WEIGHTS_CHUNK):
+            version, intercept, chunk = self._read("weights_from", first, WEIGHTS_CHUNK)
+            weights[first:first + len(chunk)] = chunk
+        self._chain_version = version
+        return SparsePerceptron(self.num_features, self.learning_rate, weights, intercept)
+
+    # -- the wire ----------------------------------------------------------------------------
+    def _read(self, function: str, *args: Any) -> tuple:
+        spec = self._functions[function]
+        outcome = self.backend.call(self.address, spec.calldata(*args))
+        if not outcome.success:
+            raise Rejected(abi.revert_reason(outcome.output))
+        return spec.result(outcome.output)
+
+    def _transact(self, transfers: Transfers, sender: str, function: str, value: int, *args: Any,
+                  x: np.ndarray) -> tuple:
+        self._check_bound(x)
+        spec = self._functions[function]
+        outcome = self.backend.transact(self.chain.address_of(sender), self.address, spec.calldata(*args), value)
+        self.chain.meter(sender, function, outcome.gas_used)
+        if not outcome.success:
+            raise Rejected(abi.revert_reason(outcome.output))
+        self._follow(outcome, transfers)
+        return spec.result(outcome.output)
+
+    def _follow(self, outcome: Outcome, transfers: Transfers) -> None:
+        """Record the call's events in the ledger and keep the local model and claims index current."""
+        for log in outcome.logs:
+            event = self._events.get(log.topics[0]) if log.topics else None
+            if event is None or log.address != self.address:
+                continue
+            fields = event.decode(log.topics, log.data)
+            if event.name == "DataAdded":
+                self._on_data_added(fields)
+                transfers.emit("DataAdded", fields["key"].hex(), fields["cost"], fields["model_updated"])
+            elif event.name in ("Refund", "Report"):
+                claimer = self.chain.name_of(fields["claimer"])
+                self._claimers.setdefault(fields["key"], set()).add(claimer)
+                transfers.emit(event.name, fields["key"].hex(), fields["amount"])
+            elif event.name == "Prediction":
+                transfers.emit("Prediction", fields["prediction"])
+        transfers.emit("gas", outcome.gas_used)
+
+    def _on_data_added(self, fields: dict) -> None:
+        if not fields["model_updated"]:
+            return
+        self._chain_version += 1
+        local = self._local
+        if local is not None and self._local_version == self._chain_version - 1:
+            moved = local.update(np.asarray(fields["x"], dtype=np.int64), int(fields["y"]))
+            self._local_version = self._chain_version if moved else -1
+
+    # -- argument checks (the Python engine's, so refusals match before anything is sent) ------
+    def _features(self, x) -> np.ndarray:
+        return Trainer._features(self._shape, x)
+
+    def _label(self, y) -> int:
+        return Trainer._label(self, y)
+
+    def _check_bound(self, x: np.ndarray) -> None:
+        """A sample over the compiled array bound cannot even be encoded: refuse it as the contract would."""
+        if len(x) > self.max_features:
+            raise Rejected(f"a sample may have at most {self.max_features} present features, got {len(x)}")
+
+
+def contribution_key(x: np.ndarray, y: int, added_time: int, author: str) -> bytes:
+    """The contract's storage key of a contribution: keccak256(abi_encode(x, y, added_time, author))."""
+    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (x, y, added_time, author)))
