@@ -18,9 +18,9 @@ def test_points_move_no_money(tiny_dataset, engine):
     assert trainer.refund("alice", POSITIVE, 1, mine.added_time) == 0
     assert trainer.verified("alice") == 1
     assert trainer.report("alice", NEGATIVE, 1, wrong.added_time, "bob") == 0
-    assert trainer.mechanism.reported == {"bob": 1}
+    assert (trainer.reported("bob"), trainer.reported("alice")) == (1, 0)
     assert trainer.contribution(NEGATIVE, 1, wrong.added_time, "bob").settled
-    assert trainer.chain.balances() == {name: to_units(10_000) for name in ("alice", "bob", "carol")}
+    assert [trainer.chain.balance_of(name) for name in ("alice", "bob", "carol")] == [to_units(10_000)] * 3
 
 
 def test_points_take_no_payment_for_predictions(tiny_dataset):

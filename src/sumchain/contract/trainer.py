@@ -143,6 +143,10 @@ class Trainer:
     def verified(self, address: str) -> int:
         return self.mechanism.verified.get(address, 0)
 
+    def reported(self, address: str) -> int:
+        """How many of `address`'s contributions were reported as bad (counted by the points mechanism)."""
+        return getattr(self.mechanism, "reported", {}).get(address, 0)
+
     # -- argument checks ---------------------------------------------------------------------
     def _features(self, x) -> np.ndarray:
         """Canonical x: sorted, unique int32 feature indices within the model's width."""

@@ -54,6 +54,7 @@ class EvmChain(Chain):
         return self.backend.balance(self.address_of(address))
 
     def balances(self) -> dict[str, int]:
+        """Every named participant's balance, as the EVM holds it now."""
         return {name: self.backend.balance(address) for name, address in self._address_of.items()}
 
     def fund(self, address: str, amount: int) -> None:

@@ -117,6 +117,10 @@ class EvmTrainer:
     def verified(self, address: str) -> int:
         return self._read("verified", self.chain.address_of(address))[0]
 
+    def reported(self, address: str) -> int:
+        """How many of `address`'s contributions were reported as bad (counted by the points mechanism)."""
+        return self._read("reported", self.chain.address_of(address))[0]
+
     @property
     def model(self) -> SparsePerceptron:
         """A copy of the contract's model, kept up to date (read in full only when it fell behind)."""
