@@ -41,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.metrics, indent=2))
     else:
-        print(summary(result.metrics, elapsed, Path(args.out), args.ledger))
+        print(summary(result.metrics, elapsed, Path(args.out), args.ledger, result.chain.gas_used()))
     return 0
 
 
-def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None) -> str:
+def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: dict | None = None) -> str:
     m = metrics
     depleted = "never" if m["bad_depleted_day"] is None else f"day {m['bad_depleted_day']:.1f}"
     balances = ", ".join(f"{name} {balance:,.2f} ({m['balance_pct'][name]:.0f}%)" for name, balance in m["balances"].items())
@@ -58,6 +58,15 @@ def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None) -> str
         f"calls: {m['counts']['adds']} adds, {m['counts']['refunds']} refunds, {m['counts']['reports']} reports",
         f"wrote {out}/ (config.toml, metrics.json, timeseries.parquet, plot.png) in {elapsed:.1f} s",
     ]
+    if gas:
+        lines.append(f"gas used: {sum(gas.values()):,} ({', '.join(f'{k} {v:,}' for k, v in gas_by_sender(gas).items())})")
     if ledger:
         lines.append(f"ledger: {ledger} (check it with: sumchain verify {ledger})")
     return "\n".join(lines)
+
+
+def gas_by_sender(gas: dict) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for (sender, _), used in gas.items():
+        totals[sender] = totals.get(sender, 0) + used
+    return totals

@@ -11,7 +11,14 @@ OWNER = "owner"
 TRAINER_ADDRESS = "trainer"
 
 
+class PythonChain(Chain):
+    """The in-memory ledger as a chain handle: calls cost no gas here."""
+
+    def gas_used(self) -> dict[tuple[str, str], int]:
+        return {}
+
+
 def deploy_python(config: Config, model: SparsePerceptron) -> Trainer:
-    chain = Chain(start_time=0)
+    chain = PythonChain(start_time=0)
     mechanism = mechanism_for(config, owner=OWNER, start_time=chain.now)
     return Trainer(chain, model, mechanism, owner=OWNER, address=TRAINER_ADDRESS)

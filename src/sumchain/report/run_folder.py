@@ -1,8 +1,11 @@
-"""A run folder: the resolved config, the metrics, the time series and the plot."""
+"""A run folder: the resolved config, the metrics, the time series and the plot; on an engine with
+gas, the gas used per agent and per function (gas.csv)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
 
 from sumchain.config import to_toml
 from sumchain.files import atomic_path, write_json, write_text
@@ -20,4 +23,16 @@ def write_run_folder(run, out_dir: str | Path) -> dict[str, Path]:
     with atomic_path(out / "timeseries.parquet") as temp:
         run.timeseries.to_parquet(temp, index=False)
     paths["timeseries"] = out / "timeseries.parquet"
+    gas = gas_table(run.chain.gas_used())
+    if len(gas):
+        with atomic_path(out / "gas.csv") as temp:
+            gas.to_csv(temp, index=False)
+        paths["gas"] = out / "gas.csv"
     return paths
+
+
+def gas_table(gas_used) -> pd.DataFrame:
+    """Gas per (agent, function), one row each, largest first: a tidy table pandas reads back."""
+    rows = [{"sender": sender, "function": function, "gas": gas} for (sender, function), gas in gas_used.items()]
+    table = pd.DataFrame(rows, columns=["sender", "function", "gas"])
+    return table.sort_values(["gas", "sender", "function"], ascending=[False, True, True], ignore_index=True)

@@ -12,9 +12,9 @@ from typing import Any, Mapping
 import pandas as pd
 
 from sumchain.config import Config, as_config
-from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines import deploy, initial_training_size
+from sumchain.engines.protocols import ChainHandle, TrainerHandle
 from sumchain.ledger.money import to_units
 from sumchain.models import train_offchain
 from sumchain.sim.loop import Simulation
@@ -30,11 +30,11 @@ class Run:
     config: Config
     metrics: dict[str, Any]
     timeseries: pd.DataFrame
-    trainer: Trainer = field(repr=False)
+    trainer: TrainerHandle = field(repr=False)
     end_reason: str = ""
 
     @property
-    def chain(self):
+    def chain(self) -> ChainHandle:
         return self.trainer.chain
 
 

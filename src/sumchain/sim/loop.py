@@ -16,8 +16,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sumchain.config import Config
-from sumchain.contract import Trainer
 from sumchain.data import Dataset
+from sumchain.engines.protocols import TrainerHandle
 from sumchain.errors import Rejected
 from sumchain.ledger.money import to_coins, to_units
 from sumchain.sim.agents import Agent, make_agents
@@ -39,7 +39,7 @@ DECLINED_NO_VERIFIED = "the reporter has no verified contributions"
 
 
 class Simulation:
-    def __init__(self, config: Config, dataset: Dataset, trainer: Trainer, first_pool_row: int,
+    def __init__(self, config: Config, dataset: Dataset, trainer: TrainerHandle, first_pool_row: int,
                  progress: bool = False):
         self.config = config
         self.trainer = trainer

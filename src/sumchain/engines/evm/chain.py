@@ -72,14 +72,5 @@ class EvmChain(Chain):
     def meter(self, sender: str, function: str, gas_used: int) -> None:
         self.gas[(sender, function)] += gas_used
 
-    def gas_by_sender(self) -> dict[str, int]:
-        totals: Counter[str] = Counter()
-        for (sender, _), gas in self.gas.items():
-            totals[sender] += gas
-        return dict(totals)
-
-    def gas_by_function(self) -> dict[str, int]:
-        totals: Counter[str] = Counter()
-        for (_, function), gas in self.gas.items():
-            totals[function] += gas
-        return dict(totals)
+    def gas_used(self) -> dict[tuple[str, str], int]:
+        return dict(self.gas)

@@ -55,10 +55,15 @@ class RevmBackend:
 
     def call(self, to: str, data: bytes, sender: str | None = None) -> Outcome:
         caller = sender or address_for_name("reader")
+        # A read must not even warm storage: pyrevm keeps a static call's journal, so the next
+        # transaction would pay warm instead of cold access (EIP-2929). Roll it back.
+        checkpoint = self._evm.snapshot()
         try:
             output = self._evm.message_call(caller, to, data, None, BLOCK_GAS_LIMIT, None, True)
         except RuntimeError as error:
             return self._failure(error)
+        finally:
+            self._evm.revert(checkpoint)
         return Outcome(True, bytes(output), (), self._evm.result.gas_used)
 
     # -- money and time ----------------------------------------------------------------------
