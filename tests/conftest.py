@@ -11,7 +11,9 @@ from sumchain.data import Dataset
 from sumchain.engines import ENGINES
 
 MECHANISM_NAMES = ("stakeable", "points")
-ENGINE_NAMES = tuple(ENGINES)
+ENGINE_NAMES = tuple(name for name in ENGINES if name != "rpc")
+"""Engines the contract tests run on. `rpc` runs the same bytecode and trainer as `evm` on a node:
+it is checked by the backend conformance suite and its own parity tests (tests/engines/*rpc*)."""
 
 
 def make_dataset(n_train: int = 3000, n_test: int = 1000, width: int = 200, seed: int = 7) -> Dataset:

@@ -22,7 +22,7 @@ from sumchain.errors import ConfigError
 DAY_S = 86_400
 
 DATASETS = ("synthetic", "imdb", "text", "csv")
-ENGINES = ("python", "evm")
+ENGINES = ("python", "evm", "rpc")
 INCENTIVES = ("stakeable", "points")
 FEATURE_MODES = ("vocabulary", "hashing")
 
@@ -69,6 +69,7 @@ class Config:
     # contract
     engine: str = "python"
     gas_price_gwei: float = 0.0
+    rpc_url: str | None = None
     max_features: int = 1024
     incentive: str = "stakeable"
     cost_weight: int = 1
@@ -297,6 +298,8 @@ def _validate(config: Config) -> None:
     c = config
     _check(c.dataset in DATASETS, "dataset", f"choose one of: {', '.join(DATASETS)}", c.dataset)
     _check(c.engine in ENGINES, "engine", f"choose one of: {', '.join(ENGINES)}", c.engine)
+    _check(c.engine != "rpc" or bool(c.rpc_url), "rpc_url",
+           "engine=rpc needs the URL of an Ethereum dev node, e.g. http://127.0.0.1:8545", c.rpc_url)
     _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
     _check(isinstance(c.num_words, int) and c.num_words >= 1, "num_words", "must be a whole number >= 1", c.num_words)

@@ -13,10 +13,11 @@ from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines.evm import deploy_evm
 from sumchain.engines.python import deploy_python
+from sumchain.engines.rpc import deploy_rpc
 from sumchain.errors import ConfigError
 from sumchain.models import SCALE, SparsePerceptron, train_offchain
 
-ENGINES = {"python": deploy_python, "evm": deploy_evm}
+ENGINES = {"python": deploy_python, "evm": deploy_evm, "rpc": deploy_rpc}
 
 
 def initial_training_size(config: Config, dataset: Dataset) -> int:

@@ -1,0 +1,56 @@
+"""The `rpc` engine: the EVM engine's contracts and trainer, on an Ethereum node through web3.py.
+
+- `backend.py`: `RpcBackend`, the EVM backend protocol over JSON-RPC (dev node or live chain).
+- `devnode.py`: `start_dev_node()`, a local Hardhat node installed from npm (used by the tests).
+
+A simulation needs a dev node: its clock starts at time 0 like every engine's, so `deploy_rpc` takes a
+node whose clock is past 0 back to its genesis (`hardhat_reset`; the node from `start_dev_node` has its
+genesis at time 0). Private keys never go in the config (it is written to run folders and ledgers):
+a live chain's keys come from the environment variable `SUMCHAIN_RPC_KEYS` ("name=0xkey,name=0xkey").
+"""
+
+from __future__ import annotations
+
+import os
+
+from sumchain.config import Config
+from sumchain.engines.evm.deploy import deploy_contract, gas_price_wei
+from sumchain.engines.evm.trainer import EvmTrainer
+from sumchain.engines.rpc.backend import NodeError, RpcBackend
+from sumchain.errors import ConfigError
+from sumchain.models import SparsePerceptron
+
+KEYS_VARIABLE = "SUMCHAIN_RPC_KEYS"
+
+
+def keys_from_environment() -> dict[str, str]:
+    """Participant keys from $SUMCHAIN_RPC_KEYS: comma-separated `name=0xprivatekey` pairs."""
+    text = os.environ.get(KEYS_VARIABLE, "").strip()
+    keys = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, key = item.partition("=")
+        if not sep or not name.strip() or not key.strip():
+            raise ConfigError(f"environment variable {KEYS_VARIABLE} must hold name=0xkey pairs separated by "
+                              f"commas; got an item without a name or key")
+        keys[name.strip()] = key.strip()
+    return keys
+
+
+def fresh_dev_chain(backend: RpcBackend) -> RpcBackend:
+    """Take a dev node back to its genesis when its clock is past 0, where a simulation starts."""
+    if backend.now > 0:
+        backend.reset()
+    if backend.now > 0:
+        raise NodeError(f"the node at {backend.url} starts at time {backend.now}, but a simulation's clock "
+                        f"starts at 0: use a dev node whose genesis is at time 0 "
+                        f"(sumchain.engines.rpc.devnode.start_dev_node())")
+    return backend
+
+
+def deploy_rpc(config: Config, model: SparsePerceptron) -> EvmTrainer:
+    """The `rpc` engine: the contract deployed on the dev node at `config.rpc_url`, for a simulation."""
+    backend = RpcBackend(config.rpc_url, gas_price=gas_price_wei(config), keys=keys_from_environment())
+    return deploy_contract(config, model, fresh_dev_chain(backend))[0]
+
+
+__all__ = ["KEYS_VARIABLE", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain", "keys_from_environment"]

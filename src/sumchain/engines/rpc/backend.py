@@ -1,0 +1,243 @@
+"""The JSON-RPC backend: the EVM backend protocol (`sumchain.engines.evm.backend`) over any Ethereum
+node, through web3.py. Every web3 call lives in this module, so an API change touches this file only.
+
+Two kinds of node, one class:
+- A dev node (Hardhat, or any node with the `hardhat_*`/`evm_*` methods): a participant sends from
+  its own deterministic address by impersonation (`hardhat_impersonateAccount`), is funded by
+  `hardhat_setBalance`, and the clock is set before every transaction and read with
+  `evm_setNextBlockTimestamp`, so many transactions may share one timestamp as on pyrevm.
+- A live chain: participants are the accounts whose private keys the user gives (`keys`); transactions
+  are signed here and sent raw; the chain keeps its own time and money, so `set_time` and `mint`
+  raise a one-line error saying a simulation needs a dev node.
+
+Raw JSON-RPC requests (`provider.make_request`) rather than web3's contract layer: the EVM trainer
+already encodes calls and decodes results, and a revert's data sits in the node's error object,
+which the raw response keeps intact.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+import requests
+from web3 import Web3
+
+from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, Log, Outcome, address_for_name
+from sumchain.errors import SumchainError
+
+UNSUPPORTED_CODES = (-32601, -32004)
+"""JSON-RPC 'method not found' (standard) and Hardhat's 'method not supported'."""
+
+RECEIPT_TIMEOUT_S = 120.0
+
+
+class NodeError(SumchainError):
+    """The node is unreachable, lacks a dev-node method, or refused a request; one line naming the URL."""
+
+
+class RpcBackend:
+    """Contracts on the node at `url`: balances, gas and timestamps are the node's own.
+
+    `keys` maps participant names to private keys (hex) for a live chain; a named participant then
+    sends from its key's address. Everyone else sends by impersonation, which needs a dev node.
+    """
+
+    def __init__(self, url: str, gas_price: int = 0, keys: Mapping[str, str] | None = None,
+                 timeout_s: float = 60.0):
+        self.url = url
+        self.gas_price = int(gas_price)
+        self._w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_s},
+                                          exception_retry_configuration=None))
+        self._accounts = {}
+        for name, key in (keys or {}).items():
+            from eth_account import Account
+
+            self._accounts[name] = Account.from_key(key)
+        self._signers = {account.address.lower(): account for account in self._accounts.values()}
+        self.chain_id = int(self._request("eth_chainId"), 16)
+        self._impersonated: set[str] = set()
+        self._now = self._latest_timestamp()
+        self._time_set = False          # whether set_time was ever called (a simulation's clock)
+        self._stamp_pending = False     # whether the node already holds _now for its next block
+
+    def __repr__(self) -> str:
+        return f"RpcBackend(url={self.url!r}, chain_id={self.chain_id}, gas_price={self.gas_price})"
+
+    def address_of(self, name: str) -> str:
+        account = self._accounts.get(name)
+        return account.address.lower() if account is not None else address_for_name(name)
+
+    # -- transactions ------------------------------------------------------------------------
+    def deploy(self, sender: str, initcode: bytes, value: int = 0) -> tuple[str, Outcome]:
+        outcome, receipt = self._send(sender, None, initcode, value, BLOCK_GAS_LIMIT)
+        address = (receipt or {}).get("contractAddress") or ""
+        return (address.lower() if outcome.success else ""), outcome
+
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+        return self._send(sender, to, data, value, gas)[0]
+
+    def call(self, to: str, data: bytes, sender: str | None = None) -> Outcome:
+        """A free read at the current time: on a dev node the pending block carries `now`."""
+        self._prepare_block()
+        request = {"from": sender or address_for_name("reader"), "to": to, "data": "0x" + data.hex(),
+                   "gas": hex(BLOCK_GAS_LIMIT), "gasPrice": "0x0"}
+        response = self._raw("eth_call", [request, "pending" if self._time_set else "latest"])
+        if "error" in response:
+            revert = _revert_data(response["error"])
+            if revert is None:
+                raise NodeError(f"the node at {self.url} refused a read: {_message(response['error'])}")
+            return Outcome(False, revert, (), 0)
+        return Outcome(True, _bytes(response["result"]), (), 0)
+
+    # -- money and time ----------------------------------------------------------------------
+    def balance(self, address: str) -> int:
+        return int(self._request("eth_getBalance", [address, "latest"]), 16)
+
+    def mint(self, address: str, amount: int) -> None:
+        """Dev nodes only: the balance becomes balance + amount."""
+        new_balance = self.balance(address) + int(amount)
+        self._dev_request("hardhat_setBalance", [address, hex(new_balance)], "funding an address")
+
+    @property
+    def now(self) -> int:
+        return self._now if self._time_set else max(self._now, self._latest_timestamp())
+
+    def set_time(self, timestamp: int) -> None:
+        """Dev nodes only: the next transactions (and reads) carry `timestamp`, never earlier than the chain."""
+        timestamp = int(timestamp)
+        latest = self._latest_timestamp()
+        if timestamp < max(latest, self._now if self._time_set else latest):
+            raise ValueError(f"time cannot go backwards: {timestamp} < {max(latest, self._now)} on the node at {self.url}")
+        if not self._time_set or timestamp != self._now:
+            self._now = timestamp
+            self._time_set = True
+            self._stamp_pending = False
+            self._prepare_block()
+
+    def reset(self) -> None:
+        """Dev nodes only: back to the genesis block (every contract and balance on the node is gone)."""
+        self._dev_request("hardhat_reset", [], "starting a fresh chain")
+        self._impersonated.clear()
+        self._now = self._latest_timestamp()
+        self._time_set = False
+        self._stamp_pending = False
+
+    # -- the wire ----------------------------------------------------------------------------
+    def _send(self, sender: str, to: str | None, data: bytes, value: int, gas: int) -> tuple[Outcome, dict | None]:
+        sender = sender.lower()
+        self._prepare_block()
+        tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(int(value)),
+                              "gas": hex(int(gas)), "gasPrice": hex(self.gas_price)}
+        if to is not None:
+            tx["to"] = to
+        signer = self._signers.get(sender)
+        if signer is not None:
+            response = self._raw("eth_sendRawTransaction", ["0x" + self._sign(signer, tx).hex()])
+        else:
+            self._impersonate(sender)
+            response = self._raw("eth_sendTransaction", [tx])
+        self._stamp_pending = False
+        if "error" in response:
+            error = response["error"]
+            tx_hash = error.get("data", {}).get("txHash") if isinstance(error.get("data"), dict) else None
+            if tx_hash is None:       # refused before mining: nothing happened on the chain
+                raise NodeError(f"the node at {self.url} refused the transaction: {_message(error)}")
+            receipt = self._receipt(tx_hash)
+            return Outcome(False, _revert_data(error) or b"", (), int(receipt["gasUsed"], 16)), receipt
+        receipt = self._receipt(response["result"])
+        if int(receipt["status"], 16) != 1:
+            # A live chain reports a failed transaction only in its receipt: replay it as a read
+            # on the block before to recover the revert data.
+            replay = self._raw("eth_call", [tx, hex(int(receipt["blockNumber"], 16) - 1)])
+            revert = _revert_data(replay["error"]) if "error" in replay else None
+            return Outcome(False, revert or b"", (), int(receipt["gasUsed"], 16)), receipt
+        logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
+                     for log in receipt["logs"])
+        return Outcome(True, b"", logs, int(receipt["gasUsed"], 16)), receipt
+
+    def _sign(self, signer, tx: dict[str, Any]) -> bytes:
+        nonce = int(self._request("eth_getTransactionCount", [signer.address, "pending"]), 16)
+        fields = {"nonce": nonce, "chainId": self.chain_id, "gas": int(tx["gas"], 16),
+                  "gasPrice": self.gas_price, "value": int(tx["value"], 16), "data": tx["data"]}
+        if "to" in tx:
+            fields["to"] = Web3.to_checksum_address(tx["to"])
+        return bytes(signer.sign_transaction(fields).raw_transaction)
+
+    def _receipt(self, tx_hash: str) -> dict:
+        deadline = time.monotonic() + RECEIPT_TIMEOUT_S
+        while True:
+            receipt = self._request("eth_getTransactionReceipt", [tx_hash])
+            if receipt is not None:
+                return receipt
+            if time.monotonic() > deadline:
+                raise NodeError(f"the node at {self.url} did not mine transaction {tx_hash} "
+                                f"within {RECEIPT_TIMEOUT_S:.0f} s")
+            time.sleep(0.2)
+
+    def _impersonate(self, address: str) -> None:
+        if address not in self._impersonated:
+            self._dev_request("hardhat_impersonateAccount", [address],
+                              f"sending from {address} (not one of the given keys)")
+            self._impersonated.add(address)
+
+    def _prepare_block(self) -> None:
+        """Give the node's next block the simulation's timestamp (once per block) and a zero base fee."""
+        if self._time_set and not self._stamp_pending:
+            self._dev_request("evm_setNextBlockTimestamp", [self._now], "setting the time")
+            if self.gas_price == 0:
+                self._dev_request("hardhat_setNextBlockBaseFeePerGas", ["0x0"], "a zero gas price")
+            self._stamp_pending = True
+
+    def _latest_timestamp(self) -> int:
+        return int(self._request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    def _dev_request(self, method: str, params: list, purpose: str) -> Any:
+        response = self._raw(method, params)
+        if "error" in response:
+            error = response["error"]
+            if error.get("code") in UNSUPPORTED_CODES:
+                raise NodeError(f"the node at {self.url} does not offer {method} ({purpose}): a simulation "
+                                f"needs a dev node such as Hardhat (see sumchain.engines.rpc.devnode)")
+            raise NodeError(f"the node at {self.url} refused {method}: {_message(error)}")
+        return response["result"]
+
+    def _request(self, method: str, params: list | None = None) -> Any:
+        response = self._raw(method, params or [])
+        if "error" in response:
+            raise NodeError(f"the node at {self.url} refused {method}: {_message(response['error'])}")
+        return response["result"]
+
+    def _raw(self, method: str, params: list) -> dict:
+        try:
+            return self._w3.provider.make_request(method, params)
+        except (requests.RequestException, OSError) as error:
+            raise NodeError(f"cannot reach the Ethereum node at {self.url}: {type(error).__name__}") from None
+        except ValueError as error:       # not JSON: something else answers at that URL
+            raise NodeError(f"the server at {self.url} is not an Ethereum JSON-RPC node: {error}") from None
+
+
+def _bytes(hex_text: str | None) -> bytes:
+    if not hex_text:
+        return b""
+    return bytes.fromhex(hex_text[2:] if hex_text.startswith("0x") else hex_text)
+
+
+def _message(error: Any) -> str:
+    message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
+    return " ".join(str(message).split())
+
+
+def _revert_data(error: Any) -> bytes | None:
+    """The revert data a node put in its error object: Hardhat nests it as data.data, geth as data."""
+    if not isinstance(error, dict):
+        return None
+    data = error.get("data")
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return _bytes(data)
+    message = str(error.get("message", "")).lower()
+    if "revert" in message or "invalid opcode" in message or "out of gas" in message:
+        return b""
+    return None
