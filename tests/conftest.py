@@ -50,3 +50,22 @@ def mechanism(request) -> str:
 @pytest.fixture
 def small_config() -> Config:
     return Config(num_words=200)
+
+
+@pytest.fixture(scope="session")
+def dev_node():
+    """A real Hardhat node on a free 127.0.0.1 port for the whole session (one per xdist worker).
+
+    Installed from npm on first use into the cache (see sumchain.engines.rpc.devnode); a missing
+    Node.js or npm is an error, never a skip: CI must run the rpc tests.
+    """
+    from sumchain.engines.rpc.devnode import start_dev_node
+
+    node = start_dev_node()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def rpc_url(dev_node) -> str:
+    return dev_node.url

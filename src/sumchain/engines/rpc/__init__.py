@@ -37,13 +37,17 @@ def keys_from_environment() -> dict[str, str]:
 
 
 def fresh_dev_chain(backend: RpcBackend) -> RpcBackend:
-    """Take a dev node back to its genesis when its clock is past 0, where a simulation starts."""
+    """Take a dev node back to its genesis when its clock is past 0, where a simulation starts.
+
+    The clock is then held at 0: without a set time, a Hardhat node stamps blocks with the wall clock.
+    """
     if backend.now > 0:
         backend.reset()
     if backend.now > 0:
         raise NodeError(f"the node at {backend.url} starts at time {backend.now}, but a simulation's clock "
                         f"starts at 0: use a dev node whose genesis is at time 0 "
                         f"(sumchain.engines.rpc.devnode.start_dev_node())")
+    backend.set_time(0)         # held until the simulation moves it, as on pyrevm
     return backend
 
 

@@ -60,6 +60,9 @@ class RpcBackend:
         self._now = self._latest_timestamp()
         self._time_set = False          # whether set_time was ever called (a simulation's clock)
         self._stamp_pending = False     # whether the node already holds _now for its next block
+        self._base_fee_may_rise = True
+        latest = self._request("eth_getBlockByNumber", ["latest", False])
+        self._half_block_gas = int(latest["gasLimit"], 16) // 2
 
     def __repr__(self) -> str:
         return f"RpcBackend(url={self.url!r}, chain_id={self.chain_id}, gas_price={self.gas_price})"
@@ -107,8 +110,9 @@ class RpcBackend:
         """Dev nodes only: the next transactions (and reads) carry `timestamp`, never earlier than the chain."""
         timestamp = int(timestamp)
         latest = self._latest_timestamp()
-        if timestamp < max(latest, self._now if self._time_set else latest):
-            raise ValueError(f"time cannot go backwards: {timestamp} < {max(latest, self._now)} on the node at {self.url}")
+        floor = self._now if self._time_set else latest
+        if timestamp < floor or max(timestamp, 1) < latest:
+            raise ValueError(f"time cannot go backwards: {timestamp} < {max(floor, latest)} on the node at {self.url}")
         if not self._time_set or timestamp != self._now:
             self._now = timestamp
             self._time_set = True
@@ -131,6 +135,12 @@ class RpcBackend:
                               "gas": hex(int(gas)), "gasPrice": hex(self.gas_price)}
         if to is not None:
             tx["to"] = to
+        # A receipt carries no return data: run the same transaction as a read on the pending block
+        # (same state, sender, value and timestamp) for its output, then send it.
+        output = b""
+        if to is not None:
+            preview = self._raw("eth_call", [tx, "pending" if self._time_set else "latest"])
+            output = _bytes(preview.get("result"))
         signer = self._signers.get(sender)
         if signer is not None:
             response = self._raw("eth_sendRawTransaction", ["0x" + self._sign(signer, tx).hex()])
@@ -144,6 +154,7 @@ class RpcBackend:
             if tx_hash is None:       # refused before mining: nothing happened on the chain
                 raise NodeError(f"the node at {self.url} refused the transaction: {_message(error)}")
             receipt = self._receipt(tx_hash)
+            self._base_fee_may_rise = int(receipt["gasUsed"], 16) > self._half_block_gas
             return Outcome(False, _revert_data(error) or b"", (), int(receipt["gasUsed"], 16)), receipt
         receipt = self._receipt(response["result"])
         if int(receipt["status"], 16) != 1:
@@ -154,7 +165,9 @@ class RpcBackend:
             return Outcome(False, revert or b"", (), int(receipt["gasUsed"], 16)), receipt
         logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
                      for log in receipt["logs"])
-        return Outcome(True, b"", logs, int(receipt["gasUsed"], 16)), receipt
+        gas_used = int(receipt["gasUsed"], 16)
+        self._base_fee_may_rise = gas_used > self._half_block_gas
+        return Outcome(True, output, logs, gas_used), receipt
 
     def _sign(self, signer, tx: dict[str, Any]) -> bytes:
         nonce = int(self._request("eth_getTransactionCount", [signer.address, "pending"]), 16)
@@ -184,8 +197,11 @@ class RpcBackend:
     def _prepare_block(self) -> None:
         """Give the node's next block the simulation's timestamp (once per block) and a zero base fee."""
         if self._time_set and not self._stamp_pending:
-            self._dev_request("evm_setNextBlockTimestamp", [self._now], "setting the time")
-            if self.gas_price == 0:
+            # Hardhat takes a next-block timestamp of 0 as "none" (the wall clock): time 0 is stamped 1.
+            # A simulation only deploys at 0, and the contract takes its start time as an argument.
+            self._dev_request("evm_setNextBlockTimestamp", [max(self._now, 1)], "setting the time")
+            if self.gas_price == 0 and self._base_fee_may_rise:
+                # A block fuller than half its limit raises the next base fee above a zero gas price.
                 self._dev_request("hardhat_setNextBlockBaseFeePerGas", ["0x0"], "a zero gas price")
             self._stamp_pending = True
 
