@@ -130,6 +130,7 @@ def test_time_follows_the_clock_and_timestamps_may_repeat(make):
 
 def test_reads_change_nothing_and_cost_nothing(make):
     backend = make(gas_price=10**9)
+    backend.mint(backend.address_of("owner"), ETHER)
     address = deploy_probe(backend)
     reader = backend.address_of("reader")
     before = backend.balance(reader)
