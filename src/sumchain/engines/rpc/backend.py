@@ -61,6 +61,7 @@ class RpcBackend:
         self._time_set = False          # whether set_time was ever called (a simulation's clock)
         self._stamp_pending = False     # whether the node already holds _now for its next block
         self._base_fee_may_rise = True
+        self._balances: dict[str, int] = {}
         latest = self._request("eth_getBlockByNumber", ["latest", False])
         self._half_block_gas = int(latest["gasLimit"], 16) // 2
 
@@ -82,10 +83,9 @@ class RpcBackend:
 
     def call(self, to: str, data: bytes, sender: str | None = None) -> Outcome:
         """A free read at the current time: on a dev node the pending block carries `now`."""
-        self._prepare_block()
         request = {"from": sender or address_for_name("reader"), "to": to, "data": "0x" + data.hex(),
                    "gas": hex(BLOCK_GAS_LIMIT), "gasPrice": "0x0"}
-        response = self._raw("eth_call", [request, "pending" if self._time_set else "latest"])
+        response = self._with_block_prepared(("eth_call", [request, self._read_block]))
         if "error" in response:
             revert = _revert_data(response["error"])
             if revert is None:
@@ -95,11 +95,19 @@ class RpcBackend:
 
     # -- money and time ----------------------------------------------------------------------
     def balance(self, address: str) -> int:
-        return int(self._request("eth_getBalance", [address, "latest"]), 16)
+        """The node's balance; while a simulation holds the clock, remembered until the next transaction."""
+        address = address.lower()
+        cached = self._balances.get(address)
+        if cached is None:
+            cached = int(self._request("eth_getBalance", [address, "latest"]), 16)
+            if self._time_set:       # a dev node driven by this backend alone: only our calls change it
+                self._balances[address] = cached
+        return cached
 
     def mint(self, address: str, amount: int) -> None:
         """Dev nodes only: the balance becomes balance + amount."""
         new_balance = self.balance(address) + int(amount)
+        self._balances.clear()
         self._dev_request("hardhat_setBalance", [address, hex(new_balance)], "funding an address")
 
     @property
@@ -107,22 +115,23 @@ class RpcBackend:
         return self._now if self._time_set else max(self._now, self._latest_timestamp())
 
     def set_time(self, timestamp: int) -> None:
-        """Dev nodes only: the next transactions (and reads) carry `timestamp`, never earlier than the chain."""
+        """Dev nodes only: the next transactions (and reads) carry `timestamp`, never earlier than the chain.
+
+        Nothing is sent until the next transaction or read: the node is told once per block."""
         timestamp = int(timestamp)
-        latest = self._latest_timestamp()
-        floor = self._now if self._time_set else latest
-        if timestamp < floor or max(timestamp, 1) < latest:
-            raise ValueError(f"time cannot go backwards: {timestamp} < {max(floor, latest)} on the node at {self.url}")
+        floor = self._now if self._time_set else self._latest_timestamp()
+        if (timestamp if self._time_set else max(timestamp, 1)) < floor:     # time 0 is stamped 1
+            raise ValueError(f"time cannot go backwards: {timestamp} < {floor} on the node at {self.url}")
         if not self._time_set or timestamp != self._now:
             self._now = timestamp
             self._time_set = True
             self._stamp_pending = False
-            self._prepare_block()
 
     def reset(self) -> None:
         """Dev nodes only: back to the genesis block (every contract and balance on the node is gone)."""
         self._dev_request("hardhat_reset", [], "starting a fresh chain")
         self._impersonated.clear()
+        self._balances.clear()
         self._now = self._latest_timestamp()
         self._time_set = False
         self._stamp_pending = False
@@ -130,24 +139,31 @@ class RpcBackend:
     # -- the wire ----------------------------------------------------------------------------
     def _send(self, sender: str, to: str | None, data: bytes, value: int, gas: int) -> tuple[Outcome, dict | None]:
         sender = sender.lower()
-        self._prepare_block()
         tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(int(value)),
                               "gas": hex(int(gas)), "gasPrice": hex(self.gas_price)}
         if to is not None:
             tx["to"] = to
+        self._balances.clear()
+        signer = self._signers.get(sender)
+        requests_: list[tuple[str, list]] = []
+        if signer is None and sender not in self._impersonated:
+            requests_.append(("hardhat_impersonateAccount", [sender]))
         # A receipt carries no return data: run the same transaction as a read on the pending block
         # (same state, sender, value and timestamp) for its output, then send it.
-        output = b""
         if to is not None:
-            preview = self._raw("eth_call", [tx, "pending" if self._time_set else "latest"])
-            output = _bytes(preview.get("result"))
-        signer = self._signers.get(sender)
+            requests_.append(("eth_call", [tx, self._read_block]))
         if signer is not None:
-            response = self._raw("eth_sendRawTransaction", ["0x" + self._sign(signer, tx).hex()])
+            requests_.append(("eth_sendRawTransaction", ["0x" + self._sign(signer, tx).hex()]))
         else:
-            self._impersonate(sender)
-            response = self._raw("eth_sendTransaction", [tx])
+            requests_.append(("eth_sendTransaction", [tx]))
+        responses = self._with_block_prepared(*requests_)
         self._stamp_pending = False
+        if signer is None and sender not in self._impersonated:
+            self._dev_result(responses[0], "hardhat_impersonateAccount",
+                             f"sending from {sender} (not one of the given keys)")
+            self._impersonated.add(sender)
+        output = _bytes(responses[-2].get("result")) if to is not None else b""
+        response = responses[-1]
         if "error" in response:
             error = response["error"]
             tx_hash = error.get("data", {}).get("txHash") if isinstance(error.get("data"), dict) else None
@@ -157,16 +173,16 @@ class RpcBackend:
             self._base_fee_may_rise = int(receipt["gasUsed"], 16) > self._half_block_gas
             return Outcome(False, _revert_data(error) or b"", (), int(receipt["gasUsed"], 16)), receipt
         receipt = self._receipt(response["result"])
+        gas_used = int(receipt["gasUsed"], 16)
+        self._base_fee_may_rise = gas_used > self._half_block_gas
         if int(receipt["status"], 16) != 1:
             # A live chain reports a failed transaction only in its receipt: replay it as a read
             # on the block before to recover the revert data.
             replay = self._raw("eth_call", [tx, hex(int(receipt["blockNumber"], 16) - 1)])
             revert = _revert_data(replay["error"]) if "error" in replay else None
-            return Outcome(False, revert or b"", (), int(receipt["gasUsed"], 16)), receipt
+            return Outcome(False, revert or b"", (), gas_used), receipt
         logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
                      for log in receipt["logs"])
-        gas_used = int(receipt["gasUsed"], 16)
-        self._base_fee_may_rise = gas_used > self._half_block_gas
         return Outcome(True, output, logs, gas_used), receipt
 
     def _sign(self, signer, tx: dict[str, Any]) -> bytes:
@@ -194,22 +210,37 @@ class RpcBackend:
                               f"sending from {address} (not one of the given keys)")
             self._impersonated.add(address)
 
-    def _prepare_block(self) -> None:
-        """Give the node's next block the simulation's timestamp (once per block) and a zero base fee."""
+    @property
+    def _read_block(self) -> str:
+        return "pending" if self._time_set else "latest"
+
+    def _with_block_prepared(self, *requests_: tuple[str, list]):
+        """Send `requests_` in order, after giving the node's next block the simulation's timestamp
+        (once per block) and, at a zero gas price, a zero base fee; one response, or a list for several."""
+        prepare: list[tuple[str, list, str]] = []
         if self._time_set and not self._stamp_pending:
             # Hardhat takes a next-block timestamp of 0 as "none" (the wall clock): time 0 is stamped 1.
             # A simulation only deploys at 0, and the contract takes its start time as an argument.
-            self._dev_request("evm_setNextBlockTimestamp", [max(self._now, 1)], "setting the time")
+            prepare.append(("evm_setNextBlockTimestamp", [max(self._now, 1)], "setting the time"))
             if self.gas_price == 0 and self._base_fee_may_rise:
                 # A block fuller than half its limit raises the next base fee above a zero gas price.
-                self._dev_request("hardhat_setNextBlockBaseFeePerGas", ["0x0"], "a zero gas price")
+                prepare.append(("hardhat_setNextBlockBaseFeePerGas", ["0x0"], "a zero gas price"))
+        batch = [(method, params) for method, params, _ in prepare] + list(requests_)
+        responses = self._batch(batch) if len(batch) > 1 else [self._raw(*batch[0])]
+        for (method, _, purpose), response in zip(prepare, responses):
+            self._dev_result(response, method, purpose)
+        if prepare:
             self._stamp_pending = True
+        rest = responses[len(prepare):]
+        return rest[0] if len(requests_) == 1 else rest
 
     def _latest_timestamp(self) -> int:
         return int(self._request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
 
     def _dev_request(self, method: str, params: list, purpose: str) -> Any:
-        response = self._raw(method, params)
+        return self._dev_result(self._raw(method, params), method, purpose)
+
+    def _dev_result(self, response: dict, method: str, purpose: str) -> Any:
         if "error" in response:
             error = response["error"]
             if error.get("code") in UNSUPPORTED_CODES:
@@ -225,8 +256,16 @@ class RpcBackend:
         return response["result"]
 
     def _raw(self, method: str, params: list) -> dict:
+        return self._transport(lambda provider: provider.make_request(method, params))
+
+    def _batch(self, requests_: list[tuple[str, list]]) -> list[dict]:
+        """One request after another: a JSON-RPC batch would be quicker, but Hardhat answers a batch's
+        requests concurrently, and the next block's timestamp must be set before the transaction."""
+        return [self._raw(method, params) for method, params in requests_]
+
+    def _transport(self, send):
         try:
-            return self._w3.provider.make_request(method, params)
+            return send(self._w3.provider)
         except (requests.RequestException, OSError) as error:
             raise NodeError(f"cannot reach the Ethereum node at {self.url}: {type(error).__name__}") from None
         except ValueError as error:       # not JSON: something else answers at that URL
