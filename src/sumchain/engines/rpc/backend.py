@@ -85,7 +85,7 @@ class RpcBackend:
         """A free read at the current time: on a dev node the pending block carries `now`."""
         request = {"from": sender or address_for_name("reader"), "to": to, "data": "0x" + data.hex(),
                    "gas": hex(BLOCK_GAS_LIMIT), "gasPrice": "0x0"}
-        response = self._with_block_prepared(("eth_call", [request, self._read_block]))
+        (response,) = self._with_block_prepared(("eth_call", [request, self._read_block]))
         if "error" in response:
             revert = _revert_data(response["error"])
             if revert is None:
@@ -216,7 +216,7 @@ class RpcBackend:
 
     def _with_block_prepared(self, *requests_: tuple[str, list]):
         """Send `requests_` in order, after giving the node's next block the simulation's timestamp
-        (once per block) and, at a zero gas price, a zero base fee; one response, or a list for several."""
+        (once per block) and, at a zero gas price, a zero base fee; their responses."""
         prepare: list[tuple[str, list, str]] = []
         if self._time_set and not self._stamp_pending:
             # Hardhat takes a next-block timestamp of 0 as "none" (the wall clock): time 0 is stamped 1.
@@ -231,8 +231,7 @@ class RpcBackend:
             self._dev_result(response, method, purpose)
         if prepare:
             self._stamp_pending = True
-        rest = responses[len(prepare):]
-        return rest[0] if len(requests_) == 1 else rest
+        return responses[len(prepare):]
 
     def _latest_timestamp(self) -> int:
         return int(self._request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
