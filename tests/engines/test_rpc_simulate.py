@@ -1,0 +1,105 @@
+"""The rpc engine on a real node: the simulator gives the Python engine's results, a random sequence
+of contract calls gives the EVM engine's outcomes, and the ledger replays on a fresh deployment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sumchain
+from sumchain import Rejected
+from sumchain.config import Config
+from sumchain.engines import initial_model
+from sumchain.engines.evm import deploy_evm
+from sumchain.engines.replay import verify_blocks
+from sumchain.engines.rpc import deploy_rpc
+from sumchain.ledger.money import to_units
+from tests.conftest import make_dataset
+
+SMALL = {"max_train": 300, "max_test": 300, "num_words": 300, "seed": 4}
+DAY = 86_400
+
+
+def test_the_small_default_run_is_identical_on_python_and_rpc_and_its_ledger_replays(rpc_url):
+    python = sumchain.simulate(SMALL)
+    rpc = sumchain.simulate({**SMALL, "engine": "rpc", "rpc_url": rpc_url})
+    assert python.metrics["counts"]["adds"] > 100 and python.metrics["counts"]["refunds"] > 10
+    assert python.metrics == rpc.metrics
+    pd.testing.assert_frame_equal(python.timeseries, rpc.timeseries)
+    assert python.trainer.model.state() == rpc.trainer.model.state()
+    assert {function for _, function in rpc.chain.gas_used()} >= {"add_data", "refund", "report"}
+    verdict = verify_blocks(rpc.config, rpc.chain.blocks)      # a fresh deployment on the same node
+    assert verdict.intact, verdict.describe()
+    assert verdict.transactions > 300
+
+
+def outcome(call):
+    try:
+        return ("ok", call())
+    except Rejected as refusal:
+        return ("rejected", refusal.reason)
+
+
+@pytest.mark.parametrize("incentive", ["stakeable", "points"])
+def test_rpc_and_evm_agree_on_a_random_call_sequence(rpc_url, incentive):
+    dataset = make_dataset(n_train=300, n_test=20, width=60, seed=3)
+    samples = [dataset.X_train.indices[dataset.X_train.indptr[i]:dataset.X_train.indptr[i + 1]] for i in range(30)]
+    config = Config(num_words=60, incentive=incentive, train_size=0.1, cost_weight=1, engine="rpc", rpc_url=rpc_url)
+    model = initial_model(config, dataset)
+    engines = (deploy_evm(config, model.copy()), deploy_rpc(config, model.copy()))
+    people = ("alice", "bob", "carol")
+    for trainer in engines:
+        for name in people:
+            trainer.chain.fund(name, to_units(1_000))
+        trainer.chain.advance(60)       # Hardhat stamps time 0 as 1 (see engines/rpc/backend.py); agents act from 1 s
+    rng = np.random.default_rng(11 if incentive == "stakeable" else 12)
+    added, seen = [], set()
+    for _ in range(70):
+        action, who = int(rng.integers(0, 5)), people[rng.integers(0, 3)]
+        if action in (1, 2) and not added:
+            action = 0
+        if action == 0:
+            i, y, value = rng.integers(0, 30), int(rng.integers(0, 2)), int(rng.choice([1, to_units(60), to_units(200)]))
+            calls = [lambda t: t.add_data(who, samples[i], y, value)]
+        elif action == 1:
+            i, y, when, author = added[rng.integers(0, len(added))]
+            calls = [lambda t: t.refund(author, samples[i], y, when)]
+        elif action == 2:
+            i, y, when, author = added[rng.integers(0, len(added))]
+            flip = int(rng.integers(0, 2))
+            calls = [lambda t: t.report(who, samples[i], 1 - y if flip else y, when, author)]
+        elif action == 3:
+            i, value = rng.integers(0, 30), int(rng.integers(0, to_units(5)))
+            calls = [lambda t: t.predict(samples[i], sender=who, value=value)]
+        else:
+            seconds = int(rng.choice([60, DAY, 2 * DAY, 10 * DAY]))
+            calls = [lambda t: t.chain.advance(seconds)]
+        results = [outcome(lambda t=t: calls[0](t)) for t in engines]
+        assert results[0] == results[1]
+        seen.add((action, results[0][0]))
+        if action == 0 and results[0][0] == "ok":
+            added.append((i, y, results[0][1].added_time, who))
+        evm, rpc = engines
+        for name in people:
+            assert evm.chain.balance_of(name) == rpc.chain.balance_of(name)
+            assert evm.verified(name) == rpc.verified(name)
+        assert outcome(evm.cost_to_add) == outcome(rpc.cost_to_add)
+    assert evm.read_model().state() == rpc.read_model().state()
+    assert (0, "ok") in seen and any(status == "rejected" for _, status in seen)
+    assert (1, "ok") in seen or (2, "ok") in seen          # some deposit was claimed
+
+
+def test_simulate_on_rpc_from_the_command_line(rpc_url, tmp_path):
+    settings = [f"--set={key}={value}" for key, value in
+                {**SMALL, "max_train": 120, "engine": "rpc", "rpc_url": rpc_url}.items()]
+    result = subprocess.run([sys.executable, "-m", "sumchain", "simulate", *settings, "--out", str(tmp_path / "run")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "run" / "gas.csv").exists()
+    missing = subprocess.run([sys.executable, "-m", "sumchain", "simulate", "--set=engine=rpc"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "rpc_url" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
