@@ -34,6 +34,8 @@ def _word(kind: str, value: Any) -> bytes:
 
 
 def _array(kind: str, values: Any) -> bytes:
+    if isinstance(values, (bytes, bytearray)):      # words already encoded (a packed sample)
+        return (len(values) // WORD).to_bytes(WORD, "big") + bytes(values)
     if kind in ("uint256", "int256") and isinstance(values, np.ndarray):
         n = len(values)
         words = np.zeros((n, 4), dtype=">u8")
@@ -84,14 +86,33 @@ def decode(types: Sequence[str], data: bytes) -> tuple:
             body = data[start + WORD:]
             if kind == "string":
                 out.append(body[:length].decode("utf-8", errors="replace"))
-            elif kind[:-2] in ("uint256", "int256"):
+            elif kind == "uint256[]":                      # raw words (the contract's packed samples)
+                out.append(bytes(body[:length * WORD]))
+            elif kind == "int256[]":
                 words = np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)
-                out.append(words[:, 3].astype(np.int64))   # values of the contract's arrays fit in 64 bits
+                out.append(words[:, 3].astype(np.int64))   # the contract's weights fit in 64 bits
             else:
                 out.append([_read(kind[:-2], body, j * WORD) for j in range(length)])
         else:
             out.append(_read(kind, data, i * WORD))
     return tuple(out)
+
+
+LANES = 16
+PAD = 0xFFFF
+
+
+def pack(x: np.ndarray) -> bytes:
+    """A sample as the contract takes it: 16 big-endian 16-bit indices per word, padded with 0xFFFF."""
+    n = len(x)
+    lanes = np.full(-(-n // LANES) * LANES, PAD, dtype=">u2")
+    lanes[:n] = x
+    return lanes.tobytes()
+
+
+def unpack(words: bytes) -> np.ndarray:
+    lanes = np.frombuffer(words, dtype=">u2")
+    return lanes[lanes != PAD].astype(np.int32)
 
 
 def revert_reason(output: bytes) -> str:

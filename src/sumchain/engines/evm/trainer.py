@@ -59,7 +59,7 @@ class EvmTrainer:
         now = self.chain.now
 
         def add(transfers: Transfers) -> AddReceipt:
-            cost, updated = self._transact(transfers, sender, "add_data", value, x, y, x=x)
+            cost, updated = self._transact(transfers, sender, "add_data", value, abi.pack(x), y, x=x)
             return AddReceipt(cost, now, updated)
         return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
 
@@ -68,7 +68,7 @@ class EvmTrainer:
         y = self._label(y)
 
         def refund(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "refund", 0, x, y, int(added_time), x=x)[0]
+            return self._transact(transfers, sender, "refund", 0, abi.pack(x), y, int(added_time), x=x)[0]
         return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
@@ -77,7 +77,7 @@ class EvmTrainer:
         author = self.chain.address_of(original_author)
 
         def report(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "report", 0, x, y, int(added_time), author, x=x)[0]
+            return self._transact(transfers, sender, "report", 0, abi.pack(x), y, int(added_time), author, x=x)[0]
         args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
         return self.chain.transact(sender, "report", 0, args, report)
 
@@ -88,10 +88,10 @@ class EvmTrainer:
             if value:
                 raise Rejected("a paid prediction needs a sender")
             self._check_bound(x)
-            return self._read("predict", x)[0]
+            return self._read("predict", abi.pack(x))[0]
 
         def paid_predict(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "predict_paid", value, x, x=x)[0]
+            return self._transact(transfers, sender, "predict_paid", value, abi.pack(x), x=x)[0]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
     # -- free reads --------------------------------------------------------------------------
@@ -109,7 +109,8 @@ class EvmTrainer:
         x = self._features(x)
         y = self._label(y)
         author_address = self.chain.address_of(author)
-        deposit, claimable, claims, settled = self._read("contribution", x, y, int(added_time), author_address)
+        deposit, claimable, claims, settled = self._read("contribution", abi.pack(x), y, int(added_time),
+                                                         author_address)
         key = contribution_key(x, y, int(added_time), author_address)
         return ContributionView(author, y, int(added_time), deposit, claimable,
                                 frozenset(self._claimers.get(key, ())), claims, settled)
@@ -182,7 +183,7 @@ class EvmTrainer:
         self._chain_version += 1
         local = self._local
         if local is not None and self._local_version == self._chain_version - 1:
-            moved = local.update(np.asarray(fields["x"], dtype=np.int64), int(fields["y"]))
+            moved = local.update(abi.unpack(fields["x"]), int(fields["y"]))
             self._local_version = self._chain_version if moved else -1
 
     # -- argument checks (the Python engine's, so refusals match before anything is sent) ------
@@ -199,5 +200,5 @@ class EvmTrainer:
 
 
 def contribution_key(x: np.ndarray, y: int, added_time: int, author: str) -> bytes:
-    """The contract's storage key of a contribution: keccak256(abi_encode(x, y, added_time, author))."""
-    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (x, y, added_time, author)))
+    """The contract's storage key of a contribution: keccak256(abi_encode(packed x, y, added_time, author))."""
+    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (abi.pack(x), y, added_time, author)))

@@ -20,9 +20,9 @@ claimed_by: public(HashMap[bytes32, HashMap[address, bool]])
 
 @internal
 @pure
-def key_of(x: DynArray[uint256, perceptron.MAX_FEATURES], y: uint256, added_time: uint256,
+def key_of(packed: DynArray[uint256, perceptron.MAX_WORDS], y: uint256, added_time: uint256,
            author: address) -> bytes32:
-    return keccak256(abi_encode(x, y, added_time, author))
+    return keccak256(abi_encode(packed, y, added_time, author))
 
 
 @internal

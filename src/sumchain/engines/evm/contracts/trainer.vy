@@ -38,6 +38,7 @@ exports: (
 )
 
 MAX_FEATURES: constant(uint256) = perceptron.MAX_FEATURES
+MAX_WORDS: constant(uint256) = perceptron.MAX_WORDS
 MAX_CHUNK: constant(uint256) = perceptron.MAX_CHUNK
 
 POINTS: public(immutable(bool))
@@ -47,7 +48,7 @@ initialising: public(bool)
 event DataAdded:
     key: indexed(bytes32)
     sender: indexed(address)
-    x: DynArray[uint256, MAX_FEATURES]
+    x: DynArray[uint256, MAX_WORDS]         # packed feature indices (see perceptron.vy)
     y: uint256
     time: uint256
     cost: uint256
@@ -100,30 +101,30 @@ def finish_initialisation():
 # -- calls that change state -----------------------------------------------------------------
 @external
 @payable
-def add_data(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> (uint256, bool):
+def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool):
     """Add a labelled sample with a deposit; returns (cost taken, whether the model changed)."""
-    self._check_sample(x, y)
+    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
     assert not self.initialising, "the model is still being initialised"
     cost: uint256 = self._cost_to_add()
     sent: uint256 = msg.value   # (uint2str needs a variable)
     if sent < cost:
         raise concat("did not pay enough: sent ", uint2str(sent), " but adding data costs ",
                      uint2str(cost), " now")
-    key: bytes32 = data_handler.key_of(x, y, block.timestamp, msg.sender)
+    key: bytes32 = data_handler.key_of(packed, y, block.timestamp, msg.sender)
     data_handler.check_new(key)
     stakeable.record_add()
     data_handler.add(key, cost)
     updated: bool = perceptron.update(x, y)
-    log DataAdded(key=key, sender=msg.sender, x=x, y=y, time=block.timestamp, cost=cost, model_updated=updated)
+    log DataAdded(key=key, sender=msg.sender, x=packed, y=y, time=block.timestamp, cost=cost, model_updated=updated)
     if msg.value > cost:
         send(msg.sender, msg.value - cost)
     return cost, updated
 
 
 @external
-def refund(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256) -> uint256:
-    self._check_sample(x, y)
-    key: bytes32 = data_handler.key_of(x, y, added_time, msg.sender)
+def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256) -> uint256:
+    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    key: bytes32 = data_handler.key_of(packed, y, added_time, msg.sender)
     record: data_handler.Contribution = data_handler.find(key)
     stakeable.check_refund_unclaimed(key, msg.sender)
     self._check_claimable(record)
@@ -137,9 +138,9 @@ def refund(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256) 
 
 
 @external
-def report(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, original_author: address) -> uint256:
-    self._check_sample(x, y)
-    key: bytes32 = data_handler.key_of(x, y, added_time, original_author)
+def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256, original_author: address) -> uint256:
+    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    key: bytes32 = data_handler.key_of(packed, y, added_time, original_author)
     record: data_handler.Contribution = data_handler.find(key)
     self._check_claimable(record)
     amount: uint256 = stakeable.report_amount(key, record, original_author, added_time, y, perceptron.predict(x))
@@ -154,9 +155,9 @@ def report(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, 
 
 @external
 @payable
-def predict_paid(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
+def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
     """A paid prediction: `value` is shared among contributors by their verified contributions."""
-    perceptron.check(x)
+    x: DynArray[uint256, MAX_FEATURES] = perceptron.unpack(packed)
     if POINTS:
         points.check_prediction_value(msg.value)
     paid: uint256 = stakeable.pay_prediction_shares(msg.value)
@@ -170,9 +171,8 @@ def predict_paid(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
 # -- free reads ------------------------------------------------------------------------------
 @external
 @view
-def predict(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
-    perceptron.check(x)
-    return perceptron.predict(x)
+def predict(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
+    return perceptron.predict(perceptron.unpack(packed))
 
 
 @external
@@ -184,11 +184,11 @@ def cost_to_add() -> uint256:
 
 @external
 @view
-def contribution(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256,
+def contribution(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256,
                  author: address) -> (uint256, uint256, uint256, bool):
     """(initial deposit, claimable, number of claims, settled) of a stored contribution."""
-    self._check_sample(x, y)
-    record: data_handler.Contribution = data_handler.find(data_handler.key_of(x, y, added_time, author))
+    self._sample(packed, y)
+    record: data_handler.Contribution = data_handler.find(data_handler.key_of(packed, y, added_time, author))
     settled: bool = False
     if POINTS:
         settled = points.is_settled(record)
@@ -199,9 +199,9 @@ def contribution(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uin
 
 @external
 @view
-def claimed(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, author: address,
-            claimer: address) -> bool:
-    return data_handler.claimed_by[data_handler.key_of(x, y, added_time, author)][claimer]
+def claimed(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256, author: address,
+             claimer: address) -> bool:
+    return data_handler.claimed_by[data_handler.key_of(packed, y, added_time, author)][claimer]
 
 
 @external
@@ -231,7 +231,7 @@ def _check_claimable(record: data_handler.Contribution):
 
 @internal
 @view
-def _check_sample(x: DynArray[uint256, MAX_FEATURES], y: uint256):
+def _sample(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> DynArray[uint256, MAX_FEATURES]:
     if y > 1:
         raise concat("y must be a class index 0 or 1, got ", uint2str(y))
-    perceptron.check(x)
+    return perceptron.unpack(packed)
