@@ -14,9 +14,9 @@ PEOPLE = ("alice", "bob", "carol", "owner")
 
 @pytest.mark.parametrize("incentive", ["stakeable", "points"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_preview_matches_the_call_it_predicts(tiny_dataset, incentive, seed):
+def test_preview_matches_the_call_it_predicts(tiny_dataset, engine, incentive, seed):
     rng = np.random.default_rng(seed)
-    trainer = deployed(tiny_dataset, incentive=incentive)
+    trainer = deployed(tiny_dataset, engine, incentive)
     trainer.chain.fund("owner", 10**22)
     added = []     # (x, y, added_time, author, id)
     checked = {R.REFUND: 0, R.REPORT: 0, R.NONE: 0}
@@ -52,8 +52,8 @@ def test_preview_matches_the_call_it_predicts(tiny_dataset, incentive, seed):
     assert all(checked.values()), checked
 
 
-def test_unknown_ids_and_bad_shapes(tiny_dataset):
-    trainer = deployed(tiny_dataset)
+def test_unknown_ids_and_bad_shapes(tiny_dataset, engine):
+    trainer = deployed(tiny_dataset, engine)
     preview = trainer.claim_preview("alice", [0, -1], [1, 1])
     assert list(preview.reason) == [R.NO_SUCH_CONTRIBUTION] * 2 and list(preview.action) == [R.NONE] * 2
     assert preview.amount == (0, 0) and not preview.settled.any()

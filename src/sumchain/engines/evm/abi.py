@@ -77,7 +77,7 @@ def _read(kind: str, data: bytes, at: int) -> Any:
     raise ValueError(f"unsupported ABI type {kind}")
 
 
-def decode(types: Sequence[str], data: bytes) -> tuple:
+def decode(types: Sequence[str], data: bytes, raw_words: bool = False) -> tuple:
     out = []
     for i, kind in enumerate(types):
         if kind.endswith("[]") or kind == "string":
@@ -86,11 +86,15 @@ def decode(types: Sequence[str], data: bytes) -> tuple:
             body = data[start + WORD:]
             if kind == "string":
                 out.append(body[:length].decode("utf-8", errors="replace"))
-            elif kind == "uint256[]":                      # raw words (the contract's packed samples)
+            elif kind == "uint256[]" and raw_words:        # the contract's packed samples, as they are
                 out.append(bytes(body[:length * WORD]))
+            elif kind == "uint256[]":                      # exact (amounts in wei exceed 64 bits)
+                out.append([int.from_bytes(body[j * WORD:(j + 1) * WORD], "big") for j in range(length)])
             elif kind == "int256[]":
                 words = np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)
                 out.append(words[:, 3].astype(np.int64))   # the contract's weights fit in 64 bits
+            elif kind == "bool[]":
+                out.append(np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)[:, 3] == 1)
             else:
                 out.append([_read(kind[:-2], body, j * WORD) for j in range(length)])
         else:
@@ -148,7 +152,7 @@ class Event:
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         """Indexed fields from the topics, the rest from the data, in declaration order."""
-        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])] + list(decode(self.data, data))
+        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])] + list(decode(self.data, data, True))
         return dict(zip(self.names, values))
 
 

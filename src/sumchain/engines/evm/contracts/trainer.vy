@@ -13,10 +13,11 @@ import perceptron
 import data_handler
 import stakeable
 import points
+import reasons
 
 initializes: perceptron
 initializes: data_handler
-initializes: stakeable[data_handler := data_handler]
+initializes: stakeable
 initializes: points[stakeable := stakeable]
 
 exports: (
@@ -40,6 +41,7 @@ exports: (
 MAX_FEATURES: constant(uint256) = perceptron.MAX_FEATURES
 MAX_WORDS: constant(uint256) = perceptron.MAX_WORDS
 MAX_CHUNK: constant(uint256) = perceptron.MAX_CHUNK
+MAX_PREVIEW: constant(uint256) = 1024
 
 POINTS: public(immutable(bool))
 initialising: public(bool)
@@ -48,6 +50,7 @@ initialising: public(bool)
 event DataAdded:
     key: indexed(bytes32)
     sender: indexed(address)
+    id: uint256
     x: DynArray[uint256, MAX_WORDS]         # packed feature indices (see perceptron.vy)
     y: uint256
     time: uint256
@@ -101,8 +104,8 @@ def finish_initialisation():
 # -- calls that change state -----------------------------------------------------------------
 @external
 @payable
-def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool):
-    """Add a labelled sample with a deposit; returns (cost taken, whether the model changed)."""
+def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool, uint256):
+    """Add a labelled sample with a deposit; returns (cost taken, whether the model changed, its id)."""
     x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
     assert not self.initialising, "the model is still being initialised"
     cost: uint256 = self._cost_to_add()
@@ -113,12 +116,13 @@ def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool
     key: bytes32 = data_handler.key_of(packed, y, block.timestamp, msg.sender)
     data_handler.check_new(key)
     stakeable.record_add()
-    data_handler.add(key, cost)
+    id: uint256 = data_handler.add(key, msg.sender, y, block.timestamp, cost)
     updated: bool = perceptron.update(x, y)
-    log DataAdded(key=key, sender=msg.sender, x=packed, y=y, time=block.timestamp, cost=cost, model_updated=updated)
+    log DataAdded(key=key, sender=msg.sender, id=id, x=packed, y=y, time=block.timestamp, cost=cost,
+                  model_updated=updated)
     if msg.value > cost:
         send(msg.sender, msg.value - cost)
-    return cost, updated
+    return cost, updated, id
 
 
 @external
@@ -126,9 +130,9 @@ def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
     x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
     key: bytes32 = data_handler.key_of(packed, y, added_time, msg.sender)
     record: data_handler.Contribution = data_handler.find(key)
-    stakeable.check_refund_unclaimed(key, msg.sender)
-    self._check_claimable(record)
-    amount: uint256 = stakeable.refund_amount(record, added_time, y, perceptron.predict(x))
+    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
+    reasons.refuse_if(stakeable.refund_refusal(facts))
+    amount: uint256 = record.claimable
     stakeable.record_refund(msg.sender)
     data_handler.record_claim(key, msg.sender, amount)
     log Refund(key=key, claimer=msg.sender, amount=amount)
@@ -142,8 +146,9 @@ def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
     x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
     key: bytes32 = data_handler.key_of(packed, y, added_time, original_author)
     record: data_handler.Contribution = data_handler.find(key)
-    self._check_claimable(record)
-    amount: uint256 = stakeable.report_amount(key, record, original_author, added_time, y, perceptron.predict(x))
+    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
+    reasons.refuse_if(stakeable.report_refusal(facts, msg.sender))
+    amount: uint256 = stakeable.report_pays(record, msg.sender, stakeable.takes_all(facts.age, msg.sender))
     if POINTS:
         points.record_report(original_author)
     data_handler.record_claim(key, msg.sender, amount)
@@ -189,12 +194,52 @@ def contribution(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: u
     """(initial deposit, claimable, number of claims, settled) of a stored contribution."""
     self._sample(packed, y)
     record: data_handler.Contribution = data_handler.find(data_handler.key_of(packed, y, added_time, author))
-    settled: bool = False
-    if POINTS:
-        settled = points.is_settled(record)
-    else:
-        settled = stakeable.is_settled(record)
-    return record.initial_deposit, record.claimable, record.claims - 1, settled
+    return record.initial_deposit, record.claimable, record.claims - 1, self._unclaimable(record)
+
+
+@external
+@view
+def claim_preview(claimer: address, ids: DynArray[uint256, MAX_PREVIEW], predictions: DynArray[uint256, MAX_PREVIEW]) -> (
+        DynArray[uint256, MAX_PREVIEW], DynArray[uint256, MAX_PREVIEW], DynArray[uint256, MAX_PREVIEW],
+        DynArray[bool, MAX_PREVIEW]):
+    """What refund or report by `claimer` would do now, for a batch of contributions by id, judged with
+    the given predictions of the model for their x: (action, amount, reason code, settled) each, by the
+    same rules as the calls (see sumchain.contract.trainer.Trainer.claim_preview)."""
+    assert len(ids) == len(predictions), "ids and predictions must be one-dimensional and of the same length"
+    actions: DynArray[uint256, MAX_PREVIEW] = []
+    amounts: DynArray[uint256, MAX_PREVIEW] = []
+    codes: DynArray[uint256, MAX_PREVIEW] = []
+    settled: DynArray[bool, MAX_PREVIEW] = []
+    count: uint256 = data_handler.count
+    for i: uint256 in range(len(ids), bound=MAX_PREVIEW):
+        if ids[i] >= count:
+            actions.append(reasons.NO_ACTION)
+            amounts.append(0)
+            codes.append(reasons.NO_SUCH_CONTRIBUTION)
+            settled.append(False)
+            continue
+        key: bytes32 = data_handler.keys[ids[i]]
+        record: data_handler.Contribution = data_handler.load(key)
+        facts: stakeable.ClaimFacts = self._facts(key, record, claimer, predictions[i])
+        refund: uint256 = stakeable.refund_refusal(facts)
+        report: uint256 = stakeable.report_refusal(facts, claimer)
+        if refund == reasons.OK:
+            actions.append(reasons.REFUND)
+            amounts.append(record.claimable)
+            codes.append(reasons.OK)
+        elif report == reasons.OK:
+            actions.append(reasons.REPORT)
+            amounts.append(stakeable.report_pays(record, claimer, stakeable.takes_all(facts.age, claimer)))
+            codes.append(reasons.OK)
+        else:
+            actions.append(reasons.NO_ACTION)
+            amounts.append(0)
+            if facts.is_author:
+                codes.append(refund)
+            else:
+                codes.append(report)
+        settled.append(facts.unclaimable)
+    return actions, amounts, codes, settled
 
 
 @external
@@ -222,11 +267,23 @@ def _cost_to_add() -> uint256:
 
 @internal
 @view
-def _check_claimable(record: data_handler.Contribution):
+def _unclaimable(record: data_handler.Contribution) -> bool:
     if POINTS:
-        points.check_claimable(record)
-    else:
-        stakeable.check_claimable(record)
+        return points.unclaimable(record)
+    return stakeable.unclaimable(record)
+
+
+@internal
+@view
+def _facts(key: bytes32, record: data_handler.Contribution, claimer: address,
+           prediction: uint256) -> stakeable.ClaimFacts:
+    code: uint256 = reasons.NOTHING_LEFT
+    if POINTS:
+        code = reasons.ALREADY_SETTLED
+    return stakeable.ClaimFacts(is_author=record.author == claimer,
+                                claimed=data_handler.claimed_by[key][claimer],
+                                unclaimable=self._unclaimable(record), unclaimable_code=code,
+                                age=block.timestamp - record.added_time, agrees=prediction == record.y)
 
 
 @internal
