@@ -12,7 +12,7 @@ import sys
 
 from sumchain.errors import SumchainError
 
-SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce")
+SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce", "gas")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,7 @@
 
 from sumchain.contract.data_handler import Contribution, DataHandler
 from sumchain.contract.incentives import MECHANISMS, Points, Stakeable, mechanism_for
-from sumchain.contract.trainer import AddReceipt, ContributionView, Trainer
+from sumchain.contract.trainer import AddReceipt, ClaimPreview, ContributionView, Trainer
 
-__all__ = ["AddReceipt", "Contribution", "ContributionView", "DataHandler", "MECHANISMS", "Points",
+__all__ = ["AddReceipt", "ClaimPreview", "Contribution", "ContributionView", "DataHandler", "MECHANISMS", "Points",
            "Stakeable", "Trainer", "mechanism_for"]

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import DataHandler
 from sumchain.contract.incentives import Stakeable
+from sumchain.contract.incentives.stakeable import ClaimFacts
 from sumchain.errors import Rejected
 from sumchain.ledger import Chain, Transfers
 from sumchain.models import SparsePerceptron
@@ -22,11 +24,23 @@ from sumchain.models import SparsePerceptron
 
 @dataclass(frozen=True)
 class AddReceipt:
-    """What `add_data` returns: the cost taken, when the data was recorded, and whether the model moved."""
+    """What `add_data` returns: the cost taken, when the data was recorded, whether the model moved,
+    and the contribution's id (for `claim_preview`)."""
 
     cost: int
     added_time: int
     model_updated: bool
+    contribution_id: int = -1
+
+
+@dataclass(frozen=True)
+class ClaimPreview:
+    """`claim_preview`'s answer, one entry per asked contribution (see there)."""
+
+    action: np.ndarray            # reasons.NONE, REFUND or REPORT
+    amount: tuple[int, ...]       # base units the call would pay; 0 with NONE
+    reason: np.ndarray            # reasons.OK with an action, else the refusal's code (reasons.REASONS)
+    settled: np.ndarray           # nothing more can ever be claimed from it
 
 
 @dataclass(frozen=True)
@@ -72,9 +86,9 @@ class Trainer:
             transfers.pay(sender, self.address, cost)
             transfers.emit("DataAdded", key, cost)
             self.mechanism.record_add(now)
-            self.handler.add(key, sender, y, now, cost)
+            record = self.handler.add(key, sender, y, now, cost)
             updated = self.model.update(x, y)
-            return AddReceipt(cost, now, updated)
+            return AddReceipt(cost, now, updated, record.id)
         return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
@@ -139,6 +153,53 @@ class Trainer:
         return ContributionView(record.sender, record.y, record.added_time, record.initial_deposit,
                                 record.claimable, frozenset(record.claimed_by), record.num_claims,
                                 self.mechanism.is_settled(record))
+
+    def claim_preview(self, claimer: str, ids, predictions) -> ClaimPreview:
+        """What `refund` or `report` by `claimer` would do now, for a batch of contributions: a free read.
+
+        Arguments, plain integers so that every engine takes the same:
+        - `ids[i]`: a contribution's id, as `add_data` returned it (`AddReceipt.contribution_id`; ids
+          count contributions from 0 in the order they were added);
+        - `predictions[i]`: the model's prediction for that contribution's x, as `predict` or
+          `predict_many` gives it now. The read judges with these, so a client that caches
+          predictions per model version need not resend data; `refund` and `report` themselves
+          recompute the prediction from x.
+
+        Per contribution it returns (`ClaimPreview`): the call that would succeed now
+        (`reasons.REFUND` when `claimer` is the author and a refund would be accepted, else
+        `reasons.REPORT` when a report would be, else `reasons.NONE`), what that call would pay,
+        the refusal's code when there is none (the refund's for the author, the report's for anyone
+        else; `reasons.NO_SUCH_CONTRIBUTION` for an unknown id), and whether the contribution is
+        settled. The rules are the mechanism's own (`refund_refusal`, `report_refusal`), the same
+        expressions the calls use. Amounts assume no other call comes first.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        predictions = np.asarray(predictions, dtype=np.int64)
+        if ids.ndim != 1 or predictions.shape != ids.shape:
+            raise Rejected("ids and predictions must be one-dimensional and of the same length")
+        handler, mechanism, columns = self.handler, self.mechanism, self.handler.columns
+        known = handler.known_ids(ids)
+        rows = np.where(known, ids, 0) if len(ids) else ids
+        claimer_index = columns.addresses.get(claimer, -1)
+        facts = ClaimFacts(is_author=columns.author[rows] == claimer_index,
+                           claimed=columns.claimed_by(claimer)[rows],
+                           has_claimable=columns.has_claimable[rows], num_claims=columns.num_claims[rows],
+                           age=self.chain.now - columns.added_time[rows], agrees=predictions == columns.y[rows])
+        if not len(ids):
+            empty = np.zeros(0, dtype=np.int64)
+            return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
+        refund = np.where(known, mechanism.refund_refusal(facts), R.NO_SUCH_CONTRIBUTION)
+        report = np.where(known, mechanism.report_refusal(facts, claimer), R.NO_SUCH_CONTRIBUTION)
+        refunds, reports = refund == R.OK, (report == R.OK) & (refund != R.OK)
+        action = np.where(refunds, R.REFUND, np.where(reports, R.REPORT, R.NONE))
+        reason = np.where(refunds | reports, R.OK, np.where(facts.is_author, refund, report))
+        amount = [0] * len(ids)
+        takes_all = np.broadcast_to(mechanism.takes_all(facts, claimer), ids.shape)
+        for i in np.flatnonzero(action):
+            record = handler.by_id(int(ids[i]))
+            amount[i] = record.claimable if refunds[i] else mechanism.report_pays(record, claimer, bool(takes_all[i]))
+        settled = known & np.broadcast_to(mechanism.unclaimable(facts), ids.shape)
+        return ClaimPreview(action, tuple(amount), reason, settled)
 
     def verified(self, address: str) -> int:
         return self.mechanism.verified.get(address, 0)

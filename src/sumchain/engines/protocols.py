@@ -13,7 +13,7 @@ from typing import Iterator, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-from sumchain.contract import AddReceipt, ContributionView
+from sumchain.contract import AddReceipt, ClaimPreview, ContributionView
 from sumchain.ledger import Block, Transaction
 from sumchain.models import SparsePerceptron
 
@@ -74,6 +74,9 @@ class TrainerHandle(Protocol):
         """Predictions for many samples from a local copy of the chain's model (no call per sample)."""
 
     def contribution(self, x, y: int, added_time: int, author: str) -> ContributionView: ...
+
+    def claim_preview(self, claimer: str, ids, predictions) -> ClaimPreview:
+        """What `refund` or `report` by `claimer` would do now, for a batch of contributions by id."""
 
     def verified(self, address: str) -> int: ...
 

@@ -8,13 +8,17 @@ whose remainder could still be claimed.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import Contribution
-from sumchain.contract.incentives.stakeable import Stakeable
+from sumchain.contract.incentives.stakeable import ClaimFacts, Stakeable
 from sumchain.errors import Rejected
 
 
 class Points(Stakeable):
     name = "points"
+    unclaimable_reason = R.ALREADY_SETTLED
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,15 +28,11 @@ class Points(Stakeable):
         super().cost_to_add(now)   # the time rule only
         return 0
 
-    def _check_claimable(self, record: Contribution) -> None:
-        if record.num_claims > 0:
-            raise Rejected("this contribution was already settled")
+    def unclaimable(self, facts: ClaimFacts) -> Any:
+        return facts.num_claims > 0
 
     def record_report(self, record: Contribution, reporter: str) -> None:
         self.reported[record.sender] = self.reported.get(record.sender, 0) + 1
-
-    def is_settled(self, record: Contribution) -> bool:
-        return record.num_claims > 0
 
     def prediction_shares(self, value: int) -> list[tuple[str, int]]:
         if value > 0:

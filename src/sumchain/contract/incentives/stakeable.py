@@ -14,20 +14,59 @@ is cw = 10**18 here, as wei on the EVM).
 | report  | (age >= any-address wait, or the owner after the owner wait: take all left)    | floor(deposit * verified(r) / total), or  |
 |         | otherwise: the reporter is the author; already claimed by the reporter;        | all that is left when that is 0 or more    |
 |         | age <= refund wait; the model agrees with y; the reporter has no verified data | than what is left                          |
+
+The refund and report rules are written once, as `refund_refusal` and `report_refusal` over
+`ClaimFacts` whose fields are either single values (one call) or numpy arrays (a batch, for
+`Trainer.claim_preview`): the same expressions judge both, so a call and the batched free read
+cannot disagree.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import Contribution
 from sumchain.errors import Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """What the claim rules read about a claimer and contributions: scalars for one, arrays for many."""
+
+    is_author: Any          # the claimer is the contribution's author
+    claimed: Any            # the claimer already claimed from it
+    has_claimable: Any      # some deposit is left (claimable > 0)
+    num_claims: Any         # successful claims so far
+    age: Any                # seconds since it was added
+    agrees: Any             # the model's prediction for x equals y
+
+    @classmethod
+    def of(cls, record: Contribution, claimer: str, now: int, prediction: int) -> "ClaimFacts":
+        return cls(record.sender == claimer, claimer in record.claimed_by, record.claimable > 0,
+                   record.num_claims, now - record.added_time, prediction == record.y)
+
+
+def first_refusal(checks: list[tuple[Any, int]]) -> Any:
+    """The code of the first check that holds (R.OK if none): an int for scalars, an array for arrays."""
+    if isinstance(checks[0][0], np.ndarray):
+        conditions = [np.broadcast_to(c, checks[0][0].shape) for c, _ in checks]
+        return np.select(conditions, [code for _, code in checks], R.OK).astype(np.int64)
+    for condition, code in checks:
+        if condition:
+            return code
+    return R.OK
 
 
 class Stakeable:
     """Deposits that good contributors get back and reporters of bad data take."""
 
     name = "stakeable"
+    unclaimable_reason = R.NOTHING_LEFT
 
     def __init__(self, refund_wait_s: int = 86_400, any_address_claim_wait_s: int = 9 * 86_400,
                  owner_claim_wait_s: int | None = None, cost_weight: int = 1, owner: str = "owner",
@@ -59,17 +98,41 @@ class Stakeable:
     def record_add(self, now: int) -> None:
         self.last_add_time = now
 
+    # -- the claim rules, for one contribution or a batch ----------------------------------
+    def unclaimable(self, facts: ClaimFacts) -> Any:
+        """Nothing more can be claimed from it: settled."""
+        return facts.has_claimable ^ True
+
+    def refund_refusal(self, facts: ClaimFacts) -> Any:
+        return first_refusal([
+            (facts.is_author ^ True, R.NOT_AUTHOR),
+            (facts.claimed, R.ALREADY_REFUNDED),
+            (self.unclaimable(facts), self.unclaimable_reason),
+            (facts.age <= self.refund_wait_s, R.TOO_EARLY_TO_REFUND),
+            (facts.agrees ^ True, R.MODEL_DISAGREES),
+        ])
+
+    def takes_all(self, facts: ClaimFacts, reporter: str) -> Any:
+        """A report past the any-address wait (or the owner's, after the owner wait) takes all that is left."""
+        waited = facts.age >= self.any_address_claim_wait_s
+        if reporter == self.owner:
+            waited = waited | (facts.age >= self.owner_claim_wait_s)
+        return waited
+
+    def report_refusal(self, facts: ClaimFacts, reporter: str) -> Any:
+        return first_refusal([
+            (self.unclaimable(facts), self.unclaimable_reason),
+            (self.takes_all(facts, reporter), R.OK),
+            (facts.is_author, R.OWN_BEFORE_ANY_ADDRESS_WAIT),
+            (facts.claimed, R.ALREADY_REPORTED),
+            (facts.age <= self.refund_wait_s, R.TOO_EARLY_TO_REPORT),
+            (facts.agrees, R.MODEL_AGREES),
+            (self.verified.get(reporter, 0) <= 0, R.NO_VERIFIED),
+        ])
+
     # -- refunds ---------------------------------------------------------------------------
     def refund_amount(self, record: Contribution, sender: str, now: int, prediction: int) -> int:
-        if sender != record.sender:
-            raise Rejected("only the original author can ask for a refund")
-        if sender in record.claimed_by:
-            raise Rejected("the deposit was already claimed by its author")
-        self._check_claimable(record)
-        if now - record.added_time <= self.refund_wait_s:
-            raise Rejected("not enough time has passed to ask for a refund")
-        if prediction != record.y:
-            raise Rejected("the model doesn't agree with your contribution")
+        _raise_if_refused(self.refund_refusal(ClaimFacts.of(record, sender, now, prediction)))
         return record.claimable
 
     def record_refund(self, sender: str) -> None:
@@ -78,33 +141,22 @@ class Stakeable:
 
     # -- reports ---------------------------------------------------------------------------
     def report_amount(self, record: Contribution, reporter: str, now: int, prediction: int) -> int:
-        self._check_claimable(record)
-        age = now - record.added_time
-        if age >= self.any_address_claim_wait_s or (reporter == self.owner and age >= self.owner_claim_wait_s):
+        facts = ClaimFacts.of(record, reporter, now, prediction)
+        _raise_if_refused(self.report_refusal(facts, reporter))
+        return self.report_pays(record, reporter, bool(self.takes_all(facts, reporter)))
+
+    def report_pays(self, record: Contribution, reporter: str, takes_all: bool) -> int:
+        """What an accepted report pays: floor(deposit * verified / total), or all that is left."""
+        if takes_all:
             return record.claimable
-        if reporter == record.sender:
-            raise Rejected("cannot report your own contribution before the any-address wait")
-        if reporter in record.claimed_by:
-            raise Rejected("the deposit was already claimed by this reporter")
-        if age <= self.refund_wait_s:
-            raise Rejected("not enough time has passed to report this contribution")
-        if prediction == record.y:
-            raise Rejected("the model agrees with the contribution")
-        verified = self.verified.get(reporter, 0)
-        if verified <= 0:
-            raise Rejected("the reporter has no verified contributions")
-        award = record.initial_deposit * verified // self.total_verified
+        award = record.initial_deposit * self.verified.get(reporter, 0) // self.total_verified
         return record.claimable if award == 0 or award > record.claimable else award
 
     def record_report(self, record: Contribution, reporter: str) -> None:
         """Reports change no mechanism state here; the data handler records the claim."""
 
-    def _check_claimable(self, record: Contribution) -> None:
-        if record.claimable <= 0:
-            raise Rejected("there is nothing left to claim for this contribution")
-
     def is_settled(self, record: Contribution) -> bool:
-        return record.claimable <= 0
+        return bool(self.unclaimable(ClaimFacts.of(record, "", 0, 0)))
 
     # -- paid predictions ------------------------------------------------------------------
     def prediction_shares(self, value: int) -> list[tuple[str, int]]:
@@ -115,3 +167,8 @@ class Stakeable:
             raise Rejected("no verified contributions yet to share the payment with")
         return [(address, value * count // self.total_verified)
                 for address, count in sorted(self.verified.items()) if count > 0]
+
+
+def _raise_if_refused(code: int) -> None:
+    if code != R.OK:
+        raise Rejected(R.REASONS[code])

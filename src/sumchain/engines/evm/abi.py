@@ -34,6 +34,8 @@ def _word(kind: str, value: Any) -> bytes:
 
 
 def _array(kind: str, values: Any) -> bytes:
+    if isinstance(values, (bytes, bytearray)):      # words already encoded (a packed sample)
+        return (len(values) // WORD).to_bytes(WORD, "big") + bytes(values)
     if kind in ("uint256", "int256") and isinstance(values, np.ndarray):
         n = len(values)
         words = np.zeros((n, 4), dtype=">u8")
@@ -75,7 +77,7 @@ def _read(kind: str, data: bytes, at: int) -> Any:
     raise ValueError(f"unsupported ABI type {kind}")
 
 
-def decode(types: Sequence[str], data: bytes) -> tuple:
+def decode(types: Sequence[str], data: bytes, raw_words: bool = False) -> tuple:
     out = []
     for i, kind in enumerate(types):
         if kind.endswith("[]") or kind == "string":
@@ -84,14 +86,37 @@ def decode(types: Sequence[str], data: bytes) -> tuple:
             body = data[start + WORD:]
             if kind == "string":
                 out.append(body[:length].decode("utf-8", errors="replace"))
-            elif kind[:-2] in ("uint256", "int256"):
+            elif kind == "uint256[]" and raw_words:        # the contract's packed samples, as they are
+                out.append(bytes(body[:length * WORD]))
+            elif kind == "uint256[]":                      # exact (amounts in wei exceed 64 bits)
+                out.append([int.from_bytes(body[j * WORD:(j + 1) * WORD], "big") for j in range(length)])
+            elif kind == "int256[]":
                 words = np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)
-                out.append(words[:, 3].astype(np.int64))   # values of the contract's arrays fit in 64 bits
+                out.append(words[:, 3].astype(np.int64))   # the contract's weights fit in 64 bits
+            elif kind == "bool[]":
+                out.append(np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)[:, 3] == 1)
             else:
                 out.append([_read(kind[:-2], body, j * WORD) for j in range(length)])
         else:
             out.append(_read(kind, data, i * WORD))
     return tuple(out)
+
+
+LANES = 16
+PAD = 0xFFFF
+
+
+def pack(x: np.ndarray) -> bytes:
+    """A sample as the contract takes it: 16 big-endian 16-bit indices per word, padded with 0xFFFF."""
+    n = len(x)
+    lanes = np.full(-(-n // LANES) * LANES, PAD, dtype=">u2")
+    lanes[:n] = x
+    return lanes.tobytes()
+
+
+def unpack(words: bytes) -> np.ndarray:
+    lanes = np.frombuffer(words, dtype=">u2")
+    return lanes[lanes != PAD].astype(np.int32)
 
 
 def revert_reason(output: bytes) -> str:
@@ -127,7 +152,7 @@ class Event:
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         """Indexed fields from the topics, the rest from the data, in declaration order."""
-        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])] + list(decode(self.data, data))
+        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])] + list(decode(self.data, data, True))
         return dict(zip(self.names, values))
 
 

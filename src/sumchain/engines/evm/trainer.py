@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from sumchain.contract import AddReceipt, ContributionView, Trainer
+from sumchain.contract import AddReceipt, ClaimPreview, ContributionView, Trainer
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact
 from sumchain.engines.evm.backend import Outcome, keccak256
@@ -24,6 +24,9 @@ from sumchain.engines.evm.chain import EvmChain
 from sumchain.errors import Rejected
 from sumchain.ledger import Transfers
 from sumchain.models import SparsePerceptron
+
+PREVIEW_CHUNK = 1024
+"""Contributions per claim_preview read (the contract's array bound)."""
 
 WEIGHTS_CHUNK = 1000
 """Weights per initialisation transaction or read: 1,000 fresh storage writes fit a 30M gas block."""
@@ -59,8 +62,8 @@ class EvmTrainer:
         now = self.chain.now
 
         def add(transfers: Transfers) -> AddReceipt:
-            cost, updated = self._transact(transfers, sender, "add_data", value, x, y, x=x)
-            return AddReceipt(cost, now, updated)
+            cost, updated, contribution_id = self._transact(transfers, sender, "add_data", value, abi.pack(x), y, x=x)
+            return AddReceipt(cost, now, updated, contribution_id)
         return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
@@ -68,7 +71,7 @@ class EvmTrainer:
         y = self._label(y)
 
         def refund(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "refund", 0, x, y, int(added_time), x=x)[0]
+            return self._transact(transfers, sender, "refund", 0, abi.pack(x), y, int(added_time), x=x)[0]
         return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
@@ -77,7 +80,7 @@ class EvmTrainer:
         author = self.chain.address_of(original_author)
 
         def report(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "report", 0, x, y, int(added_time), author, x=x)[0]
+            return self._transact(transfers, sender, "report", 0, abi.pack(x), y, int(added_time), author, x=x)[0]
         args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
         return self.chain.transact(sender, "report", 0, args, report)
 
@@ -88,10 +91,10 @@ class EvmTrainer:
             if value:
                 raise Rejected("a paid prediction needs a sender")
             self._check_bound(x)
-            return self._read("predict", x)[0]
+            return self._read("predict", abi.pack(x))[0]
 
         def paid_predict(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "predict_paid", value, x, x=x)[0]
+            return self._transact(transfers, sender, "predict_paid", value, abi.pack(x), x=x)[0]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
     # -- free reads --------------------------------------------------------------------------
@@ -109,10 +112,33 @@ class EvmTrainer:
         x = self._features(x)
         y = self._label(y)
         author_address = self.chain.address_of(author)
-        deposit, claimable, claims, settled = self._read("contribution", x, y, int(added_time), author_address)
+        deposit, claimable, claims, settled = self._read("contribution", abi.pack(x), y, int(added_time),
+                                                         author_address)
         key = contribution_key(x, y, int(added_time), author_address)
         return ContributionView(author, y, int(added_time), deposit, claimable,
                                 frozenset(self._claimers.get(key, ())), claims, settled)
+
+    def claim_preview(self, claimer: str, ids, predictions) -> ClaimPreview:
+        """What `refund` or `report` by `claimer` would do now, for a batch: the contract's own free read
+        (`Trainer.claim_preview` documents the arguments and the answer), in reads of up to 1,024."""
+        ids = np.asarray(ids, dtype=np.int64)
+        predictions = np.asarray(predictions, dtype=np.int64)
+        if ids.ndim != 1 or predictions.shape != ids.shape:
+            raise Rejected("ids and predictions must be one-dimensional and of the same length")
+        unknown = np.iinfo(np.int64).max              # a negative id names no contribution
+        as_words = lambda a: np.where(a < 0, unknown, a)     # noqa: E731
+        claimer_address = self.chain.address_of(claimer)
+        parts = [self._read("claim_preview", claimer_address, as_words(ids[i:i + PREVIEW_CHUNK]),
+                            as_words(predictions[i:i + PREVIEW_CHUNK]))
+                 for i in range(0, len(ids), PREVIEW_CHUNK)]
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
+        action = np.array([a for p in parts for a in p[0]], dtype=np.int64)
+        amount = tuple(a for p in parts for a in p[1])
+        reason = np.array([r for p in parts for r in p[2]], dtype=np.int64)
+        settled = np.concatenate([np.asarray(p[3], dtype=bool) for p in parts])
+        return ClaimPreview(action, amount, reason, settled)
 
     def verified(self, address: str) -> int:
         return self._read("verified", self.chain.address_of(address))[0]
@@ -182,7 +208,7 @@ class EvmTrainer:
         self._chain_version += 1
         local = self._local
         if local is not None and self._local_version == self._chain_version - 1:
-            moved = local.update(np.asarray(fields["x"], dtype=np.int64), int(fields["y"]))
+            moved = local.update(abi.unpack(fields["x"]), int(fields["y"]))
             self._local_version = self._chain_version if moved else -1
 
     # -- argument checks (the Python engine's, so refusals match before anything is sent) ------
@@ -199,5 +225,5 @@ class EvmTrainer:
 
 
 def contribution_key(x: np.ndarray, y: int, added_time: int, author: str) -> bytes:
-    """The contract's storage key of a contribution: keccak256(abi_encode(x, y, added_time, author))."""
-    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (x, y, added_time, author)))
+    """The contract's storage key of a contribution: keccak256(abi_encode(packed x, y, added_time, author))."""
+    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (abi.pack(x), y, added_time, author)))

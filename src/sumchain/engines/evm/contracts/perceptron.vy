@@ -5,9 +5,15 @@
         Same arithmetic as sumchain.models.SparsePerceptron: a sample is the strictly increasing
         list of its present feature indices; an update moves each present weight and the intercept
         by exactly learning_rate units towards the label.
+        On the wire a sample is packed: 16 big-endian 16-bit indices per 32-byte word, the last
+        word padded with 0xFFFF (so 65,535 features at most). Calldata and log data cost gas per
+        byte, and 2 bytes per feature instead of 32 make a 125-feature add about 15k gas cheaper.
 """
 
 MAX_FEATURES: constant(uint256) = 1024
+MAX_WORDS: constant(uint256) = 64           # MAX_FEATURES // LANES
+LANES: constant(uint256) = 16
+PAD: constant(uint256) = 65535
 MAX_CHUNK: constant(uint256) = 1024
 
 num_features: public(uint256)
@@ -21,6 +27,7 @@ version: public(uint256)
 @deploy
 def __init__(num_features: uint256, max_features: uint256, learning_rate: int256, intercept: int256):
     assert num_features >= 1, "num_features must be >= 1"
+    assert num_features <= PAD, "num_features must be at most 65535 on the EVM (16-bit feature indices)"
     assert max_features >= 1 and max_features <= MAX_FEATURES, "max_features must be between 1 and 1024"
     self.num_features = num_features
     self.max_features = max_features
@@ -34,6 +41,26 @@ def set_weights(indices: DynArray[uint256, MAX_CHUNK], values: DynArray[int256, 
     for i: uint256 in range(len(indices), bound=MAX_CHUNK):
         assert indices[i] < self.num_features, "weight index out of range"
         self.weights[indices[i]] = values[i]
+
+
+@internal
+@view
+def unpack(words: DynArray[uint256, MAX_WORDS]) -> DynArray[uint256, MAX_FEATURES]:
+    """The feature indices of a packed sample, checked against the bounds (never truncated)."""
+    x: DynArray[uint256, MAX_FEATURES] = []
+    padded: bool = False
+    for word: uint256 in words:
+        assert not padded, "x is not packed correctly (padding before the last word)"
+        for j: uint256 in range(LANES):
+            index: uint256 = (word >> (240 - 16 * j)) & PAD
+            if index == PAD:
+                padded = True
+            else:
+                assert not padded, "x is not packed correctly (an index after the padding)"
+                x.append(index)
+    assert len(x) + LANES > len(words) * LANES, "x is not packed correctly (an empty word)"
+    self.check(x)
+    return x
 
 
 @internal

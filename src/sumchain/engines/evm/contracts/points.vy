@@ -23,20 +23,14 @@ def cost_to_add() -> uint256:
 
 
 @internal
-@view
-def check_claimable(record: data_handler.Contribution):
-    assert record.claims == 1, "this contribution was already settled"
+@pure
+def unclaimable(record: data_handler.Contribution) -> bool:
+    return record.claims > 1
 
 
 @internal
 def record_report(author: address):
     self.reported[author] += 1
-
-
-@internal
-@view
-def is_settled(record: data_handler.Contribution) -> bool:
-    return record.claims > 1
 
 
 @internal

@@ -8,8 +8,7 @@
 """
 
 import data_handler
-
-uses: data_handler
+import reasons
 
 DAY_S: constant(uint256) = 86400
 MAX_SHARERS: constant(uint256) = 1024
@@ -54,20 +53,70 @@ def record_add():
     self.last_add_time = block.timestamp
 
 
-# -- refunds ---------------------------------------------------------------------------------
-@internal
-@view
-def check_refund_unclaimed(key: bytes32, sender: address):
-    assert not data_handler.claimed_by[key][sender], "the deposit was already claimed by its author"
+# -- the claim rules, for a call and for claim_preview alike ---------------------------------
+struct ClaimFacts:
+    is_author: bool          # the claimer is the contribution's author
+    claimed: bool            # the claimer already claimed from it
+    unclaimable: bool        # nothing more can be claimed from it (the mechanism says when)
+    unclaimable_code: uint256
+    age: uint256             # seconds since it was added
+    agrees: bool             # the model's prediction for x equals y
 
 
 @internal
 @view
-def refund_amount(record: data_handler.Contribution, added_time: uint256, y: uint256, prediction: uint256) -> uint256:
-    """The rest of the refund rules, after the author and claimable checks."""
-    assert block.timestamp - added_time > self.refund_wait_s, "not enough time has passed to ask for a refund"
-    assert prediction == y, "the model doesn't agree with your contribution"
-    return record.claimable
+def refund_refusal(f: ClaimFacts) -> uint256:
+    """The code of the first refund rule that refuses (reasons.OK if none)."""
+    if not f.is_author:
+        return reasons.NOT_AUTHOR
+    if f.claimed:
+        return reasons.ALREADY_REFUNDED
+    if f.unclaimable:
+        return f.unclaimable_code
+    if f.age <= self.refund_wait_s:
+        return reasons.TOO_EARLY_TO_REFUND
+    if not f.agrees:
+        return reasons.MODEL_DISAGREES
+    return reasons.OK
+
+
+@internal
+@view
+def takes_all(age: uint256, reporter: address) -> bool:
+    """A report past the any-address wait (or the owner's, after the owner wait) takes all that is left."""
+    return age >= self.any_address_claim_wait_s or (reporter == self.owner and age >= self.owner_claim_wait_s)
+
+
+@internal
+@view
+def report_refusal(f: ClaimFacts, reporter: address) -> uint256:
+    if f.unclaimable:
+        return f.unclaimable_code
+    if self.takes_all(f.age, reporter):
+        return reasons.OK
+    if f.is_author:
+        return reasons.OWN_BEFORE_ANY_ADDRESS_WAIT
+    if f.claimed:
+        return reasons.ALREADY_REPORTED
+    if f.age <= self.refund_wait_s:
+        return reasons.TOO_EARLY_TO_REPORT
+    if f.agrees:
+        return reasons.MODEL_AGREES
+    if self.verified[reporter] == 0:
+        return reasons.NO_VERIFIED
+    return reasons.OK
+
+
+@internal
+@view
+def report_pays(record: data_handler.Contribution, reporter: address, takes_all: bool) -> uint256:
+    """What an accepted report pays: floor(deposit * verified / total), or all that is left."""
+    if takes_all:
+        return record.claimable
+    award: uint256 = record.initial_deposit * self.verified[reporter] // self.total_verified
+    if award == 0 or award > record.claimable:
+        return record.claimable
+    return award
 
 
 @internal
@@ -79,36 +128,9 @@ def record_refund(sender: address):
     self.total_verified += 1
 
 
-# -- reports ---------------------------------------------------------------------------------
 @internal
-@view
-def report_amount(key: bytes32, record: data_handler.Contribution, author: address, added_time: uint256,
-                  y: uint256, prediction: uint256) -> uint256:
-    """The report rules after the claimable check."""
-    age: uint256 = block.timestamp - added_time
-    if age >= self.any_address_claim_wait_s or (msg.sender == self.owner and age >= self.owner_claim_wait_s):
-        return record.claimable
-    assert msg.sender != author, "cannot report your own contribution before the any-address wait"
-    assert not data_handler.claimed_by[key][msg.sender], "the deposit was already claimed by this reporter"
-    assert age > self.refund_wait_s, "not enough time has passed to report this contribution"
-    assert prediction != y, "the model agrees with the contribution"
-    verified: uint256 = self.verified[msg.sender]
-    assert verified > 0, "the reporter has no verified contributions"
-    award: uint256 = record.initial_deposit * verified // self.total_verified
-    if award == 0 or award > record.claimable:
-        return record.claimable
-    return award
-
-
-@internal
-@view
-def check_claimable(record: data_handler.Contribution):
-    assert record.claimable > 0, "there is nothing left to claim for this contribution"
-
-
-@internal
-@view
-def is_settled(record: data_handler.Contribution) -> bool:
+@pure
+def unclaimable(record: data_handler.Contribution) -> bool:
     return record.claimable == 0
 
 

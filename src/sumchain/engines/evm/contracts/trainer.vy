@@ -13,10 +13,11 @@ import perceptron
 import data_handler
 import stakeable
 import points
+import reasons
 
 initializes: perceptron
 initializes: data_handler
-initializes: stakeable[data_handler := data_handler]
+initializes: stakeable
 initializes: points[stakeable := stakeable]
 
 exports: (
@@ -38,7 +39,9 @@ exports: (
 )
 
 MAX_FEATURES: constant(uint256) = perceptron.MAX_FEATURES
+MAX_WORDS: constant(uint256) = perceptron.MAX_WORDS
 MAX_CHUNK: constant(uint256) = perceptron.MAX_CHUNK
+MAX_PREVIEW: constant(uint256) = 1024
 
 POINTS: public(immutable(bool))
 initialising: public(bool)
@@ -47,7 +50,8 @@ initialising: public(bool)
 event DataAdded:
     key: indexed(bytes32)
     sender: indexed(address)
-    x: DynArray[uint256, MAX_FEATURES]
+    id: uint256
+    x: DynArray[uint256, MAX_WORDS]         # packed feature indices (see perceptron.vy)
     y: uint256
     time: uint256
     cost: uint256
@@ -100,34 +104,35 @@ def finish_initialisation():
 # -- calls that change state -----------------------------------------------------------------
 @external
 @payable
-def add_data(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> (uint256, bool):
-    """Add a labelled sample with a deposit; returns (cost taken, whether the model changed)."""
-    self._check_sample(x, y)
+def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool, uint256):
+    """Add a labelled sample with a deposit; returns (cost taken, whether the model changed, its id)."""
+    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
     assert not self.initialising, "the model is still being initialised"
     cost: uint256 = self._cost_to_add()
     sent: uint256 = msg.value   # (uint2str needs a variable)
     if sent < cost:
         raise concat("did not pay enough: sent ", uint2str(sent), " but adding data costs ",
                      uint2str(cost), " now")
-    key: bytes32 = data_handler.key_of(x, y, block.timestamp, msg.sender)
+    key: bytes32 = data_handler.key_of(packed, y, block.timestamp, msg.sender)
     data_handler.check_new(key)
     stakeable.record_add()
-    data_handler.add(key, cost)
+    id: uint256 = data_handler.add(key, msg.sender, y, block.timestamp, cost)
     updated: bool = perceptron.update(x, y)
-    log DataAdded(key=key, sender=msg.sender, x=x, y=y, time=block.timestamp, cost=cost, model_updated=updated)
+    log DataAdded(key=key, sender=msg.sender, id=id, x=packed, y=y, time=block.timestamp, cost=cost,
+                  model_updated=updated)
     if msg.value > cost:
         send(msg.sender, msg.value - cost)
-    return cost, updated
+    return cost, updated, id
 
 
 @external
-def refund(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256) -> uint256:
-    self._check_sample(x, y)
-    key: bytes32 = data_handler.key_of(x, y, added_time, msg.sender)
+def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256) -> uint256:
+    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    key: bytes32 = data_handler.key_of(packed, y, added_time, msg.sender)
     record: data_handler.Contribution = data_handler.find(key)
-    stakeable.check_refund_unclaimed(key, msg.sender)
-    self._check_claimable(record)
-    amount: uint256 = stakeable.refund_amount(record, added_time, y, perceptron.predict(x))
+    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
+    reasons.refuse_if(stakeable.refund_refusal(facts))
+    amount: uint256 = record.claimable
     stakeable.record_refund(msg.sender)
     data_handler.record_claim(key, msg.sender, amount)
     log Refund(key=key, claimer=msg.sender, amount=amount)
@@ -137,12 +142,13 @@ def refund(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256) 
 
 
 @external
-def report(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, original_author: address) -> uint256:
-    self._check_sample(x, y)
-    key: bytes32 = data_handler.key_of(x, y, added_time, original_author)
+def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256, original_author: address) -> uint256:
+    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    key: bytes32 = data_handler.key_of(packed, y, added_time, original_author)
     record: data_handler.Contribution = data_handler.find(key)
-    self._check_claimable(record)
-    amount: uint256 = stakeable.report_amount(key, record, original_author, added_time, y, perceptron.predict(x))
+    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
+    reasons.refuse_if(stakeable.report_refusal(facts, msg.sender))
+    amount: uint256 = stakeable.report_pays(record, msg.sender, stakeable.takes_all(facts.age, msg.sender))
     if POINTS:
         points.record_report(original_author)
     data_handler.record_claim(key, msg.sender, amount)
@@ -154,9 +160,9 @@ def report(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, 
 
 @external
 @payable
-def predict_paid(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
+def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
     """A paid prediction: `value` is shared among contributors by their verified contributions."""
-    perceptron.check(x)
+    x: DynArray[uint256, MAX_FEATURES] = perceptron.unpack(packed)
     if POINTS:
         points.check_prediction_value(msg.value)
     paid: uint256 = stakeable.pay_prediction_shares(msg.value)
@@ -170,9 +176,8 @@ def predict_paid(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
 # -- free reads ------------------------------------------------------------------------------
 @external
 @view
-def predict(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
-    perceptron.check(x)
-    return perceptron.predict(x)
+def predict(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
+    return perceptron.predict(perceptron.unpack(packed))
 
 
 @external
@@ -184,24 +189,64 @@ def cost_to_add() -> uint256:
 
 @external
 @view
-def contribution(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256,
+def contribution(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256,
                  author: address) -> (uint256, uint256, uint256, bool):
     """(initial deposit, claimable, number of claims, settled) of a stored contribution."""
-    self._check_sample(x, y)
-    record: data_handler.Contribution = data_handler.find(data_handler.key_of(x, y, added_time, author))
-    settled: bool = False
-    if POINTS:
-        settled = points.is_settled(record)
-    else:
-        settled = stakeable.is_settled(record)
-    return record.initial_deposit, record.claimable, record.claims - 1, settled
+    self._sample(packed, y)
+    record: data_handler.Contribution = data_handler.find(data_handler.key_of(packed, y, added_time, author))
+    return record.initial_deposit, record.claimable, record.claims - 1, self._unclaimable(record)
 
 
 @external
 @view
-def claimed(x: DynArray[uint256, MAX_FEATURES], y: uint256, added_time: uint256, author: address,
-            claimer: address) -> bool:
-    return data_handler.claimed_by[data_handler.key_of(x, y, added_time, author)][claimer]
+def claim_preview(claimer: address, ids: DynArray[uint256, MAX_PREVIEW], predictions: DynArray[uint256, MAX_PREVIEW]) -> (
+        DynArray[uint256, MAX_PREVIEW], DynArray[uint256, MAX_PREVIEW], DynArray[uint256, MAX_PREVIEW],
+        DynArray[bool, MAX_PREVIEW]):
+    """What refund or report by `claimer` would do now, for a batch of contributions by id, judged with
+    the given predictions of the model for their x: (action, amount, reason code, settled) each, by the
+    same rules as the calls (see sumchain.contract.trainer.Trainer.claim_preview)."""
+    assert len(ids) == len(predictions), "ids and predictions must be one-dimensional and of the same length"
+    actions: DynArray[uint256, MAX_PREVIEW] = []
+    amounts: DynArray[uint256, MAX_PREVIEW] = []
+    codes: DynArray[uint256, MAX_PREVIEW] = []
+    settled: DynArray[bool, MAX_PREVIEW] = []
+    count: uint256 = data_handler.count
+    for i: uint256 in range(len(ids), bound=MAX_PREVIEW):
+        if ids[i] >= count:
+            actions.append(reasons.NO_ACTION)
+            amounts.append(0)
+            codes.append(reasons.NO_SUCH_CONTRIBUTION)
+            settled.append(False)
+            continue
+        key: bytes32 = data_handler.keys[ids[i]]
+        record: data_handler.Contribution = data_handler.load(key)
+        facts: stakeable.ClaimFacts = self._facts(key, record, claimer, predictions[i])
+        refund: uint256 = stakeable.refund_refusal(facts)
+        report: uint256 = stakeable.report_refusal(facts, claimer)
+        if refund == reasons.OK:
+            actions.append(reasons.REFUND)
+            amounts.append(record.claimable)
+            codes.append(reasons.OK)
+        elif report == reasons.OK:
+            actions.append(reasons.REPORT)
+            amounts.append(stakeable.report_pays(record, claimer, stakeable.takes_all(facts.age, claimer)))
+            codes.append(reasons.OK)
+        else:
+            actions.append(reasons.NO_ACTION)
+            amounts.append(0)
+            if facts.is_author:
+                codes.append(refund)
+            else:
+                codes.append(report)
+        settled.append(facts.unclaimable)
+    return actions, amounts, codes, settled
+
+
+@external
+@view
+def claimed(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256, author: address,
+             claimer: address) -> bool:
+    return data_handler.claimed_by[data_handler.key_of(packed, y, added_time, author)][claimer]
 
 
 @external
@@ -222,16 +267,28 @@ def _cost_to_add() -> uint256:
 
 @internal
 @view
-def _check_claimable(record: data_handler.Contribution):
+def _unclaimable(record: data_handler.Contribution) -> bool:
     if POINTS:
-        points.check_claimable(record)
-    else:
-        stakeable.check_claimable(record)
+        return points.unclaimable(record)
+    return stakeable.unclaimable(record)
 
 
 @internal
 @view
-def _check_sample(x: DynArray[uint256, MAX_FEATURES], y: uint256):
+def _facts(key: bytes32, record: data_handler.Contribution, claimer: address,
+           prediction: uint256) -> stakeable.ClaimFacts:
+    code: uint256 = reasons.NOTHING_LEFT
+    if POINTS:
+        code = reasons.ALREADY_SETTLED
+    return stakeable.ClaimFacts(is_author=record.author == claimer,
+                                claimed=data_handler.claimed_by[key][claimer],
+                                unclaimable=self._unclaimable(record), unclaimable_code=code,
+                                age=block.timestamp - record.added_time, agrees=prediction == record.y)
+
+
+@internal
+@view
+def _sample(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> DynArray[uint256, MAX_FEATURES]:
     if y > 1:
         raise concat("y must be a class index 0 or 1, got ", uint2str(y))
-    perceptron.check(x)
+    return perceptron.unpack(packed)

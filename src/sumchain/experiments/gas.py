@@ -1,0 +1,123 @@
+"""The gas report: what the SUM contract costs on a real EVM, measured, not estimated.
+
+Every figure is the gas a transaction used on the in-process EVM (pyrevm), so it is what a node
+would charge at the same gas price (the base fee and priority fee are the user's to choose; the
+cost column multiplies by one price). Rows form one tidy table:
+`section, item, features, gas, ether`.
+
+Samples for the per-feature rows are chosen so that every call succeeds: a model whose weights are
+all non-zero (as a trained model's are, so an update rewrites words rather than creating them) and
+whose intercept is large predicts 1 for everything; alice adds a positive sample (no model update),
+bob a negative one on other features (the model updates: one weight per present feature), alice
+refunds hers after the refund wait, reports bob's, and carol pays for a prediction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from sumchain.config import Config
+from sumchain.data import Dataset, load_dataset
+from sumchain.engines import initial_model
+from sumchain.engines.evm.deploy import deploy_contract
+from sumchain.engines.evm.revm import RevmBackend
+from sumchain.ledger.money import to_units
+from sumchain.models import SparsePerceptron
+
+FEATURE_COUNTS = (10, 50, 100, 250, 500)
+DEFAULT_REPORT_GWEI = 20.0
+DAY_S = 86_400
+CONTRIBUTION_SLOTS = 3
+"""Storage words a contribution keeps (initial deposit, claimable, claims) under its hash key;
+its data (x, y, sender, time, cost) lives in the DataAdded log, never in storage."""
+
+
+def report_gwei(config: Config) -> float:
+    """The price the cost column uses: the config's gas_price_gwei, or 20 gwei when that is 0."""
+    return config.gas_price_gwei if config.gas_price_gwei > 0 else DEFAULT_REPORT_GWEI
+
+
+def ether(gas: int, gwei: float) -> float:
+    return gas * gwei / 1e9
+
+
+def deployment_rows(config: Config, dataset: Dataset) -> list[dict]:
+    model = initial_model(config, dataset)
+    trainer, gas = deploy_contract(config, model, RevmBackend())
+    nonzero = int(np.count_nonzero(model.weights))
+    return [
+        {"section": "deploy", "item": "create the trainer contract", "features": None, "gas": gas.create},
+        {"section": "deploy", "item": f"initialise {nonzero} non-zero weights of {model.num_features} "
+                                      f"({len(gas.weights)} transactions)", "features": None, "gas": sum(gas.weights)},
+        {"section": "deploy", "item": "open for contributions", "features": None, "gas": gas.finish},
+    ]
+
+
+def call_rows(config: Config, counts: tuple[int, ...] = FEATURE_COUNTS) -> list[dict]:
+    rows = []
+    for n in counts:
+        if 2 * n > config.num_words or n > config.max_features:
+            continue
+        for item, gas in _calls_with(config, n).items():
+            rows.append({"section": "calls", "item": item, "features": n, "gas": gas})
+    return rows
+
+
+def _calls_with(config: Config, n: int) -> dict[str, int]:
+    width = config.num_words
+    model = SparsePerceptron(width, max(1, round(config.learning_rate * 1000)), np.ones(width, np.int64), 10**12)
+    trainer, _ = deploy_contract(replace(config, incentive="stakeable"), model, RevmBackend())
+    chain = trainer.chain
+    for name in ("alice", "bob", "carol"):
+        chain.fund(name, to_units(1_000))
+    mine, theirs = np.arange(n), np.arange(n, 2 * n)
+    chain.advance(600)
+    added = trainer.add_data("alice", mine, 1, to_units(100))
+    chain.advance(600)
+    bad = trainer.add_data("bob", theirs, 0, to_units(100))
+    assert bad.model_updated and not added.model_updated
+    chain.advance(DAY_S + 1)
+    trainer.refund("alice", mine, 1, added.added_time)
+    trainer.report("alice", theirs, 0, bad.added_time, "bob")
+    trainer.predict(mine, sender="carol", value=to_units(1))
+    gas = chain.gas_used()
+    return {
+        "add_data (model unchanged)": gas[("alice", "add_data")],
+        "add_data (model updated)": gas[("bob", "add_data")],
+        "refund": gas[("alice", "refund")],
+        "report": gas[("alice", "report")],
+        "paid predict": gas[("carol", "predict_paid")],
+    }
+
+
+def run_rows(config: Config, dataset: Dataset, progress: bool = False) -> list[dict]:
+    """Gas of a whole simulation on the EVM, per agent and function."""
+    from sumchain.sim import simulate
+
+    run = simulate(replace(config, engine="evm", gas_price_gwei=0.0), dataset=dataset, progress=progress)
+    per_agent: Counter[str] = Counter()
+    rows = []
+    for (sender, function), gas in sorted(run.chain.gas_used().items()):
+        per_agent[sender] += gas
+        rows.append({"section": "run", "item": f"{sender}: {function}", "features": None, "gas": gas})
+    rows += [{"section": "run", "item": f"{sender}: all calls", "features": None, "gas": gas}
+             for sender, gas in sorted(per_agent.items())]
+    rows.append({"section": "run", "item": "all agents", "features": None, "gas": sum(per_agent.values())})
+    return rows
+
+
+def gas_report(config: Config, dataset: Dataset | None = None, include_run: bool = True,
+               progress: bool = False) -> pd.DataFrame:
+    dataset = dataset if dataset is not None else load_dataset(config)
+    rows = deployment_rows(config, dataset) + call_rows(config)
+    if include_run:
+        rows += run_rows(config, dataset, progress)
+    table = pd.DataFrame(rows, columns=["section", "item", "features", "gas"])
+    table["features"] = table["features"].astype("Int64")
+    gwei = report_gwei(config)
+    table["ether"] = [ether(int(g), gwei) for g in table["gas"]]
+    return table

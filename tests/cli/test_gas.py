@@ -1,0 +1,30 @@
+"""`sumchain gas`: the table and its CSV, measured on the in-process EVM."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sumchain.cli import main
+
+
+def test_gas_report_table_and_csv(tmp_path, capsys):
+    out = tmp_path / "gas.csv"
+    code = main(["gas", "--set", "num_words=120", "--set", "max_train=400", "--set", "max_test=100",
+                 "--set", "gas_price_gwei=10", "--out", str(out), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "ether at 10 gwei per gas" in printed
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["section", "item", "features", "gas", "ether"]
+    calls = table[table.section == "calls"]
+    assert sorted(set(calls.features)) == [10, 50]             # 2 * 100 > 120 words: not measurable
+    adds = calls[calls.item == "add_data (model unchanged)"].set_index("features").gas
+    assert adds[50] > adds[10] > 21_000                        # more features, more gas
+    run = table[table.section == "run"]
+    assert {"Good: add_data", "Bad: add_data", "all agents"} <= set(run.item)
+    assert (table.ether == table.gas * 10 / 1e9).all()
+
+
+def test_gas_refuses_a_bad_key(capsys):
+    assert main(["gas", "--set", "gas_price_gwei=-1", "--no-run"]) == 2
+    assert "gas_price_gwei" in capsys.readouterr().err
