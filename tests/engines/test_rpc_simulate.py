@@ -103,3 +103,23 @@ def test_simulate_on_rpc_from_the_command_line(rpc_url, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "sumchain", "simulate", "--set=engine=rpc"],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "rpc_url" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_rpc_follows_the_protocols_and_the_readme_example(rpc_url):
+    from sumchain.engines.protocols import ChainHandle, TrainerHandle
+
+    trainer = sumchain.deploy({"num_words": 100, "engine": "rpc", "rpc_url": rpc_url})
+    assert isinstance(trainer, TrainerHandle) and isinstance(trainer.chain, ChainHandle)
+    trainer.chain.fund("alice", to_units(1_000))
+    trainer.chain.advance(60)
+    x = [1, 4, 17]
+    y = trainer.predict(x)
+    assert trainer.cost_to_add() == 8_571_428_571_428_571_428
+    receipt = trainer.add_data("alice", x, y, value=to_units(10))
+    assert trainer.chain.balance_of("alice") == to_units(1_000) - 8_571_428_571_428_571_428
+    trainer.chain.advance(86_401)
+    assert trainer.refund("alice", x, y, receipt.added_time) == 8_571_428_571_428_571_428
+    with pytest.raises(Rejected, match="already claimed"):
+        trainer.refund("alice", x, y, receipt.added_time)
+    assert trainer.chain.balance_of("alice") == to_units(1_000)
+    assert trainer.chain.now == 60 + 86_401
