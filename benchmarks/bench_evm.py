@@ -20,12 +20,13 @@ from sumchain.ledger.money import to_units
 from sumchain.models import SparsePerceptron
 
 
-def add_rate(features: int, adds: int) -> tuple[float, int]:
-    """Add transactions per second through the whole engine (encoding, EVM, events, ledger record)."""
+def add_rate(features: int, adds: int, backend=None) -> tuple[float, int]:
+    """Add transactions per second through the whole engine (encoding, EVM, events, ledger record),
+    on `backend` (default: a fresh pyrevm chain; bench_rpc.py passes a node's)."""
     config = Config()
     rng = np.random.default_rng(0)
     model = SparsePerceptron(config.num_words, 20, rng.integers(-500, 500, config.num_words), 0)
-    trainer, _ = deploy_contract(config, model, RevmBackend())
+    trainer, _ = deploy_contract(config, model, backend if backend is not None else RevmBackend())
     trainer.chain.fund("alice", to_units(10**9))
     samples = [np.sort(rng.choice(config.num_words, features, replace=False)) for _ in range(adds)]
     labels = rng.integers(0, 2, adds)

@@ -10,35 +10,15 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 import pandas as pd
 
 import sumchain
+from bench_evm import add_rate
 from timing import timed
-from sumchain import Config
-from sumchain.engines.evm.deploy import deploy_contract
 from sumchain.engines.rpc import RpcBackend, fresh_dev_chain
 from sumchain.engines.rpc.devnode import cache_dir, install, start_dev_node
-from sumchain.ledger.money import to_units
-from sumchain.models import SparsePerceptron
 
 SMALL = {"max_train": 300, "max_test": 300, "num_words": 300, "seed": 4}
-
-
-def add_rate(url: str, features: int, adds: int) -> float:
-    config = Config()
-    rng = np.random.default_rng(0)
-    model = SparsePerceptron(config.num_words, 20, rng.integers(-500, 500, config.num_words), 0)
-    trainer, _ = deploy_contract(config, model, fresh_dev_chain(RpcBackend(url)))
-    trainer.chain.fund("alice", to_units(10**9))
-    samples = [np.sort(rng.choice(config.num_words, features, replace=False)) for _ in range(adds)]
-    labels = rng.integers(0, 2, adds)
-
-    def run():
-        for x, y in zip(samples, labels):
-            trainer.chain.advance(600)
-            trainer.add_data("alice", x, int(y), to_units(100))
-    return adds / timed(run)[1]
 
 
 def main() -> None:
@@ -60,7 +40,8 @@ def main() -> None:
     print(f"node start (until it answers): best {min(starts):.1f} s of {args.repeat}")
 
     with start_dev_node() as node:
-        rates = [add_rate(node.url, args.features, args.adds) for _ in range(args.repeat)]
+        rates = [add_rate(args.features, args.adds, fresh_dev_chain(RpcBackend(node.url)))[0]
+                 for _ in range(args.repeat)]
         print(f"rpc add transactions with {args.features} features: best {max(rates):.0f} per second "
               f"of {args.repeat} runs of {args.adds}")
         if not args.skip_simulation:

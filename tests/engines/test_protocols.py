@@ -17,7 +17,11 @@ def test_every_engine_follows_the_protocols(engine, tiny_dataset):
 
 
 def test_the_readme_api_example_runs_on_every_engine(engine):
-    trainer = sumchain.deploy({"num_words": 100, "engine": engine})
+    check_readme_example(sumchain.deploy({"num_words": 100, "engine": engine}))
+
+
+def check_readme_example(trainer) -> None:
+    """The README's Python API example, with its figures, on a freshly deployed trainer (also used for rpc)."""
     trainer.chain.fund("alice", to_units(1_000))
     trainer.chain.advance(60)
     x = [1, 4, 17]

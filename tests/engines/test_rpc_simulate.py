@@ -1,5 +1,5 @@
 """The rpc engine on a real node: the simulator gives the Python engine's results, a random sequence
-of contract calls gives the EVM engine's outcomes, and the ledger replays on a fresh deployment."""
+of contract calls gives the EVM engine's outcomes, and a ledger replays on a fresh deployment."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sumchain import Rejected
 from sumchain.config import Config
 from sumchain.engines import initial_model
 from sumchain.engines.evm import deploy_evm
-from sumchain.engines.replay import verify_blocks
+from sumchain.engines.replay import verify_file
 from sumchain.engines.rpc import deploy_rpc
 from sumchain.ledger.money import to_units
 from tests.conftest import make_dataset
@@ -24,7 +24,7 @@ SMALL = {"max_train": 300, "max_test": 300, "num_words": 300, "seed": 4}
 DAY = 86_400
 
 
-def test_the_small_default_run_is_identical_on_python_and_rpc_and_its_ledger_replays(rpc_url):
+def test_the_small_default_run_is_identical_on_python_and_rpc(rpc_url):
     python = sumchain.simulate(SMALL)
     rpc = sumchain.simulate({**SMALL, "engine": "rpc", "rpc_url": rpc_url})
     assert python.metrics["counts"]["adds"] > 100 and python.metrics["counts"]["refunds"] > 10
@@ -32,9 +32,6 @@ def test_the_small_default_run_is_identical_on_python_and_rpc_and_its_ledger_rep
     pd.testing.assert_frame_equal(python.timeseries, rpc.timeseries)
     assert python.trainer.model.state() == rpc.trainer.model.state()
     assert {function for _, function in rpc.chain.gas_used()} >= {"add_data", "refund", "report"}
-    verdict = verify_blocks(rpc.config, rpc.chain.blocks)      # a fresh deployment on the same node
-    assert verdict.intact, verdict.describe()
-    assert verdict.transactions > 300
 
 
 def outcome(call):
@@ -93,13 +90,16 @@ def test_rpc_and_evm_agree_on_a_random_call_sequence(rpc_url, incentive):
     assert (1, "ok") in seen or (2, "ok") in seen          # some deposit was claimed
 
 
-def test_simulate_on_rpc_from_the_command_line(rpc_url, tmp_path):
+def test_simulate_on_rpc_from_the_command_line_writes_a_ledger_that_replays(rpc_url, tmp_path):
     settings = [f"--set={key}={value}" for key, value in
                 {**SMALL, "max_train": 120, "engine": "rpc", "rpc_url": rpc_url}.items()]
-    result = subprocess.run([sys.executable, "-m", "sumchain", "simulate", *settings, "--out", str(tmp_path / "run")],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "sumchain", "simulate", *settings, "--out", str(tmp_path / "run"),
+                             "--ledger", str(tmp_path / "run.sqlite")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "run" / "gas.csv").exists()
+    verdict = verify_file(tmp_path / "run.sqlite")      # a fresh deployment on the same node
+    assert verdict.intact, verdict.describe()
+    assert verdict.transactions > 50
     missing = subprocess.run([sys.executable, "-m", "sumchain", "simulate", "--set=engine=rpc"],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "rpc_url" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
@@ -107,19 +107,8 @@ def test_simulate_on_rpc_from_the_command_line(rpc_url, tmp_path):
 
 def test_rpc_follows_the_protocols_and_the_readme_example(rpc_url):
     from sumchain.engines.protocols import ChainHandle, TrainerHandle
+    from tests.engines.test_protocols import check_readme_example
 
     trainer = sumchain.deploy({"num_words": 100, "engine": "rpc", "rpc_url": rpc_url})
     assert isinstance(trainer, TrainerHandle) and isinstance(trainer.chain, ChainHandle)
-    trainer.chain.fund("alice", to_units(1_000))
-    trainer.chain.advance(60)
-    x = [1, 4, 17]
-    y = trainer.predict(x)
-    assert trainer.cost_to_add() == 8_571_428_571_428_571_428
-    receipt = trainer.add_data("alice", x, y, value=to_units(10))
-    assert trainer.chain.balance_of("alice") == to_units(1_000) - 8_571_428_571_428_571_428
-    trainer.chain.advance(86_401)
-    assert trainer.refund("alice", x, y, receipt.added_time) == 8_571_428_571_428_571_428
-    with pytest.raises(Rejected, match="already claimed"):
-        trainer.refund("alice", x, y, receipt.added_time)
-    assert trainer.chain.balance_of("alice") == to_units(1_000)
-    assert trainer.chain.now == 60 + 86_401
+    check_readme_example(trainer)
