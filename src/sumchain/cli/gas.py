@@ -36,5 +36,7 @@ def run(args: argparse.Namespace) -> int:
     shown = table.assign(gas=table["gas"].map("{:,}".format), ether=table["ether"].map("{:.6f}".format))
     print(shown.to_string(index=False, na_rep=""))
     print(f"\nether at {report_gwei(config):g} gwei per gas; storage per contribution: {CONTRIBUTION_SLOTS} words "
-          f"({32 * CONTRIBUTION_SLOTS} bytes), its data only in the DataAdded log; wrote {out}")
+          f"({32 * CONTRIBUTION_SLOTS} bytes), its data only in the DataAdded log; wrote {out}\n"
+          "pyrevm charges storage an earlier transaction touched as warm: figures after the first touch are "
+          "lower bounds of a node's (engines/evm/revm.py)")
     return 0

@@ -4,6 +4,16 @@ so an API change of the pinned pyrevm touches this file only.
 pyrevm's `message_call` commits a successful call, raises `RuntimeError` carrying the revert data for
 a reverted one, and charges no gas; so gas is charged here (gas_used * gas_price, burned) whatever
 the outcome, as a chain would.
+
+Gas accounting caveat, measured on pyrevm 0.3.7: its journal is never finalised between
+transactions, so a storage slot touched by any earlier transaction stays warm (EIP-2929: 100 gas
+instead of 2,100 for a read) and a slot's "original value" (EIP-2200) stays the one before the
+first transaction, so rewriting it costs 100 instead of 2,900. Storage-heavy calls are charged
+less than a node would charge (a 100-feature `predict` sent as a transaction: 99,094 gas after the
+weights were written, 299,094 on first touch). Runs stay deterministic (a replay gives the same
+gas); node-exact figures come from the `rpc` engine. Measuring each transaction on a fresh copy of
+the state would be exact, but pyrevm only reveals which slots exist through its opcode tracer,
+which takes tens of seconds per transaction.
 """
 
 from __future__ import annotations
