@@ -25,6 +25,7 @@ DATASETS = ("synthetic", "imdb", "text", "csv")
 ENGINES = ("python", "evm", "rpc")
 INCENTIVES = ("stakeable", "points")
 FEATURE_MODES = ("vocabulary", "hashing")
+WAIT_ROUNDINGS = ("truncate", "round")
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,14 @@ class AgentConfig:
     stdev_update_wait_s: float = 1.0
     honest: bool = True
     prob_mistake: float = 0.0001
+    phase_s: int = 0
 
 
 def _default_agents() -> tuple[AgentConfig, ...]:
     return (
         AgentConfig(),
         AgentConfig(name="Bad", mean_deposit=100.0, stdev_deposit=3.0,
-                    mean_update_wait_s=3600.0, honest=False),
+                    mean_update_wait_s=3600.0, honest=False, prob_mistake=0.0),
     )
 
 
@@ -79,6 +81,7 @@ class Config:
     owner_claim_wait_s: int | None = None
     # simulation
     agents: tuple[AgentConfig, ...] = field(default_factory=_default_agents)
+    wait_rounding: str = "truncate"
     depleted_pct: float = 1.0
     accuracy_interval_s: int = 200_000
     first_accuracy_s: int = 10_000
@@ -301,6 +304,8 @@ def _validate(config: Config) -> None:
     _check(c.engine != "rpc" or bool(c.rpc_url), "rpc_url",
            "engine=rpc needs the URL of an Ethereum dev node, e.g. http://127.0.0.1:8545", c.rpc_url)
     _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)
+    _check(c.wait_rounding in WAIT_ROUNDINGS, "wait_rounding", f"choose one of: {', '.join(WAIT_ROUNDINGS)}",
+           c.wait_rounding)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
     _check(isinstance(c.num_words, int) and c.num_words >= 1, "num_words", "must be a whole number >= 1", c.num_words)
     _check(isinstance(c.train_size, (int, float)) and 0 < c.train_size < 1, "train_size",
@@ -338,6 +343,7 @@ def _validate(config: Config) -> None:
         _check(a.mean_update_wait_s > 0, p + "mean_update_wait_s", "must be > 0 seconds", a.mean_update_wait_s)
         _check(a.stdev_update_wait_s >= 0, p + "stdev_update_wait_s", "must be >= 0 seconds", a.stdev_update_wait_s)
         _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)
+        _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
 
 
 def to_toml(config: Config) -> str:

@@ -39,3 +39,23 @@ def test_tiny_reproduction_writes_the_report_and_reuses_runs(sumchain, tmp_path,
 def test_unknown_sweep_exits_2(sumchain, tmp_path, capsys):
     assert sumchain("reproduce", "--only", "num_words,colour", "--out", str(tmp_path)) == 2
     assert "unknown sweep 'colour'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["--dataset", "--set", "--config", "none"])
+def test_each_way_of_choosing_the_dataset_is_honoured(tmp_path, how):
+    from sumchain.cli import build_parser
+    from sumchain.cli.reproduce import base_from
+
+    config = tmp_path / "base.toml"
+    config.write_text('dataset = "text"\nnum_words = 50\n')
+    extra = {"--dataset": ["--dataset", "text"], "--set": ["--set", "dataset=text"],
+             "--config": ["--config", str(config)], "none": []}[how]
+    args = build_parser().parse_args(["reproduce", *extra])
+    base = base_from(args)
+    assert base.dataset == ("synthetic" if how == "none" else "text")
+    assert base.num_words == (50 if how == "--config" else 1000)
+
+
+def test_a_dataset_chosen_twice_differently_exits_2(sumchain, tmp_path, capsys):
+    assert sumchain("reproduce", "--dataset", "imdb", "--set", "dataset=text", "--out", str(tmp_path)) == 2
+    assert "choose the dataset once" in capsys.readouterr().err

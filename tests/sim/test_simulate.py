@@ -12,7 +12,7 @@ from sumchain.engines.replay import verify_blocks
 from sumchain.ledger.money import UNITS_PER_COIN
 
 METRIC_KEYS = {"initial_accuracy", "final_accuracy", "baseline_accuracy", "gap", "bad_depleted_day",
-               "bad_min_pct", "days", "balances", "balance_pct", "counts"}
+               "bad_min_pct", "days", "balances", "balance_pct", "cost_per_add", "counts"}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import time
 from sumchain.cli.options import config_with, overrides_from
 from sumchain.cli.sweep import add_executor_options, execute, seeds_from
 from sumchain.config import DATASETS, Config
+from sumchain.errors import ConfigError
 
 DEFAULT_OUT = "runs/reproduce"
 
@@ -22,7 +23,8 @@ def add_parser(subparsers) -> None:
         "reproduce", help="reproduce the study's sweeps with statistics, figures and a report",
         description="Run the study's sweeps (Figs 6-15 and section IV.E) with several seeds and write "
                     "figures, statistics tables, report.md and report.html with a verdict per finding.")
-    parser.add_argument("--dataset", choices=DATASETS, default="synthetic", help="the data (default: synthetic)")
+    parser.add_argument("--dataset", choices=DATASETS,
+                        help="the data: shorthand for --set dataset=NAME (default: the config's, synthetic)")
     parser.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds 0..N-1 per value (default 5)")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})")
     parser.add_argument("--only", metavar="SWEEP[,SWEEP]", help="run only these sweeps (names as in the report)")
@@ -34,7 +36,14 @@ def add_parser(subparsers) -> None:
 
 
 def base_from(args: argparse.Namespace) -> Config:
-    return config_with(args, {**overrides_from(args), "dataset": args.dataset})
+    """The base of every sweep: `--config`, then `--set`, then `--dataset` (one dataset, however chosen)."""
+    overrides = overrides_from(args)
+    if args.dataset is not None:
+        chosen = overrides.get("dataset", args.dataset)
+        if chosen != args.dataset:
+            raise ConfigError(f"--dataset {args.dataset} and --set dataset={chosen} disagree; choose the dataset once")
+        overrides["dataset"] = args.dataset
+    return config_with(args, overrides)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -178,27 +178,34 @@ class Trainer:
         if ids.ndim != 1 or predictions.shape != ids.shape:
             raise Rejected("ids and predictions must be one-dimensional and of the same length")
         handler, mechanism, columns = self.handler, self.mechanism, self.handler.columns
+        n = len(ids)
         known = handler.known_ids(ids)
-        rows = np.where(known, ids, 0) if len(ids) else ids
-        claimer_index = columns.addresses.get(claimer, -1)
-        facts = ClaimFacts(is_author=columns.author[rows] == claimer_index,
+        all_known = bool(known.all())
+        rows = ids if all_known else np.where(known, ids, 0)
+        facts = ClaimFacts(is_author=columns.author[rows] == columns.addresses.get(claimer, -1),
                            claimed=columns.claimed_by(claimer)[rows],
                            has_claimable=columns.has_claimable[rows], num_claims=columns.num_claims[rows],
                            age=self.chain.now - columns.added_time[rows], agrees=predictions == columns.y[rows])
-        if not len(ids):
-            empty = np.zeros(0, dtype=np.int64)
-            return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
-        refund = np.where(known, mechanism.refund_refusal(facts), R.NO_SUCH_CONTRIBUTION)
-        report = np.where(known, mechanism.report_refusal(facts, claimer), R.NO_SUCH_CONTRIBUTION)
-        refunds, reports = refund == R.OK, (report == R.OK) & (refund != R.OK)
-        action = np.where(refunds, R.REFUND, np.where(reports, R.REPORT, R.NONE))
-        reason = np.where(refunds | reports, R.OK, np.where(facts.is_author, refund, report))
-        amount = [0] * len(ids)
-        takes_all = np.broadcast_to(mechanism.takes_all(facts, claimer), ids.shape)
+        refund = mechanism.refund_refusal(facts) if n else np.zeros(0, dtype=np.int64)
+        report = mechanism.report_refusal(facts, claimer) if n else np.zeros(0, dtype=np.int64)
+        if not all_known:
+            refund[~known] = report[~known] = R.NO_SUCH_CONTRIBUTION
+        refunds = refund == R.OK
+        reports = (report == R.OK) & ~refunds
+        action = np.zeros(n, dtype=np.int64)
+        action[refunds] = R.REFUND
+        action[reports] = R.REPORT
+        reason = np.where(facts.is_author, refund, report)
+        reason[refunds | reports] = R.OK
+        amount = [0] * n
         for i in np.flatnonzero(action):
             record = handler.by_id(int(ids[i]))
-            amount[i] = record.claimable if refunds[i] else mechanism.report_pays(record, claimer, bool(takes_all[i]))
-        settled = known & np.broadcast_to(mechanism.unclaimable(facts), ids.shape)
+            if refunds[i]:
+                amount[i] = record.claimable
+            else:
+                takes_all = bool(mechanism.takes_all(ClaimFacts.of(record, claimer, self.chain.now, 0), claimer))
+                amount[i] = mechanism.report_pays(record, claimer, takes_all)
+        settled = mechanism.unclaimable(facts) & known
         return ClaimPreview(action, tuple(amount), reason, settled)
 
     def verified(self, address: str) -> int:

@@ -2,10 +2,13 @@
 
 Faithful to the SUM simulation the study used: on its turn an agent with money submits the next
 unsubmitted sample (label flipped if malicious, or by a rare mistake), then walks the outstanding
-contributions oldest first, taking expired deposits, asking refunds for its own and reporting
-others'. It only sends calls a free read says would succeed; the others are counted as declined,
-by the reason the contract would have given. The simulator talks to the contract only through the
-trainer's public functions and free reads.
+contributions oldest first, asking refunds for its own and reporting others' (or taking what is
+left after the any-address wait). Which claim would succeed is never decided here: one batched
+free read (`Trainer.claim_preview`) says, per pending contribution, what call would be accepted
+and otherwise the contract's reason; only accepted calls are sent, the others are counted as
+declined by that reason. An agent whose balance is 0 after its add takes no further turns, as in
+the study's simulation. The simulator talks to the contract only through the trainer's public
+functions and free reads.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sumchain.config import Config
+from sumchain.contract.reasons import REASONS, REFUND
 from sumchain.data import Dataset
 from sumchain.engines.protocols import TrainerHandle
 from sumchain.errors import Rejected
@@ -32,10 +36,6 @@ STALL_LIMIT_S = 60 * 86_400
 
 DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
 DECLINED_UNDERPAID = "deposit below the cost of adding data"
-DECLINED_DISAGREES = "the model doesn't agree with your contribution"
-DECLINED_AGREES = "the model agrees with the contribution"
-DECLINED_ALREADY_CLAIMED = "the deposit was already claimed by this reporter"
-DECLINED_NO_VERIFIED = "the reporter has no verified contributions"
 
 
 class Simulation:
@@ -49,13 +49,15 @@ class Simulation:
         self.pool_indptr, self.pool_indices = pool_X.indptr, pool_X.indices
         self.pool_y = np.asarray(dataset.y_train[first_pool_row:])
         self.pool_size = pool_X.shape[0]
-        self.agents = make_agents(config.agents, config.seed)
-        self.outstanding = Outstanding(pool_X, len(self.agents))
+        self.agents = make_agents(config.agents, config.seed, round_waits=config.wait_rounding == "round")
+        self.outstanding = Outstanding(pool_X)
         self.events = EventQueue()
         self.model_version = 0
         self.last_accuracy = float("nan")
         self.last_add_time = 0
         self.counts = {"turns": 0, "adds": 0, "refunds": 0, "reports": 0}
+        self.spent_on_adds = [0] * len(self.agents)            # base units paid in add costs, per agent
+        self.adds_by = [0] * len(self.agents)
         self.rejections: Counter[str] = Counter()
         self.declined: Counter[str] = Counter()
         self.rows: list[dict] = []
@@ -71,7 +73,7 @@ class Simulation:
         self.last_accuracy = self.measure_accuracy()
         self.record(0, self.last_accuracy)
         for agent in self.agents:
-            self.events.schedule(agent.wait_s(), self._turn_of(agent))
+            self.events.schedule(agent.first_turn_s(), self._turn_of(agent))
         self.events.schedule(self.config.first_accuracy_s, self._measurement)
         self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
         while self.events and not self.finished():
@@ -99,10 +101,13 @@ class Simulation:
     def _turn_of(self, agent: Agent):
         def turn(now: int) -> None:
             self.counts["turns"] += 1
+            added = False
             if self.outstanding.count < self.pool_size and self.chain.balance_of(agent.name) >= 1:
-                self.submit(agent, now)
+                added = self.submit(agent, now)
             self.claim(agent, now)
             self.track_malicious(now)
+            if added and self.chain.balance_of(agent.name) == 0:
+                return      # as in the study's simulation: an agent broke by its add stops taking turns
             self.events.schedule(now + agent.wait_s(), turn)
         return turn
 
@@ -116,94 +121,66 @@ class Simulation:
         self.events.schedule(now + SAMPLE_INTERVAL_S, self._sample)
 
     # -- adding data ---------------------------------------------------------------------
-    def submit(self, agent: Agent, now: int) -> None:
+    def submit(self, agent: Agent, now: int) -> bool:
+        """The agent's add of the next sample, if it wants to and a free read says it can pay; whether it added."""
         k = self.outstanding.count
         x = self.pool_indices[self.pool_indptr[k]:self.pool_indptr[k + 1]]
         label = agent.label_for(int(self.pool_y[k]))
         if not agent.wants_to_contribute(self.last_accuracy):
             self.declined[DECLINED_NOT_CONTRIBUTING] += 1
-            return
+            return False
         value = agent.deposit(self.chain.balance_of(agent.name))
         try:
             cost = self.trainer.cost_to_add()
         except Rejected as refusal:
             self.declined[refusal.reason] += 1
-            return
+            return False
         if value < cost:
             self.declined[DECLINED_UNDERPAID] += 1
-            return
+            return False
         try:
             receipt = self.trainer.add_data(agent.name, x, label, value)
         except Rejected as refusal:
             self.rejections[refusal.reason] += 1
-            return
-        self.outstanding.add(receipt.added_time, agent.index, label)
+            return False
+        self.outstanding.add(receipt.contribution_id, receipt.added_time, agent.index, label)
         self.model_version += receipt.model_updated
         self.counts["adds"] += 1
+        self.spent_on_adds[agent.index] += receipt.cost
+        self.adds_by[agent.index] += 1
         self.last_add_time = now
         self._bar.update(1)
+        return True
 
     # -- claiming deposits ---------------------------------------------------------------
     def claim(self, agent: Agent, now: int) -> None:
+        """Ask the contract what each pending claim would do (one free read), send those it accepts."""
         out = self.outstanding
-        if not out.num_active:
-            return
-        c = self.config
-        if out.count < self.pool_size:
-            rows, num_expired = out.split(now, c.refund_wait_s, c.any_address_claim_wait_s)
-        else:   # all data is in: only expired deposits are taken
-            rows = out.expired_rows(now, c.any_address_claim_wait_s)
-            num_expired = len(rows)
+        rows = out.active()
         if not len(rows):
             return
-        for k, expired in self._candidates(agent, rows, num_expired):
-            if self._claim_one(agent, k, expired):
-                out.settle(k)
+        out.refresh_predictions(rows, self.model_version, self.trainer.predict, self.trainer.predict_many)
+        preview = self.trainer.claim_preview(agent.name, out.contribution_id[rows], out.prediction[rows])
+        out.settle(rows[preview.settled])
+        refused = np.bincount(preview.reason, minlength=len(REASONS))
+        for code in np.flatnonzero(refused[1:]) + 1:
+            self.declined[REASONS[code]] += int(refused[code])
+        for i in np.flatnonzero(preview.action):
+            self._send_claim(agent, int(rows[i]), int(preview.action[i]))
 
-    def _candidates(self, agent: Agent, rows: np.ndarray, num_expired: int) -> list[tuple[int, bool]]:
-        """Which of `rows` this agent would claim now, oldest first; count the rest as declined."""
-        out = self.outstanding
-        live = rows[num_expired:]
-        chosen = [(int(k), True) for k in rows[:num_expired]]
-        if not len(live):
-            return chosen
-        own = out.author[live] == agent.index
-        claimed = out.claimed[live, agent.index]
-        out.refresh_predictions(live[own | ~claimed], self.model_version,
-                                self.trainer.predict, self.trainer.predict_many)
-        agrees = out.prediction[live] == out.label[live]
-        refund = own & agrees
-        report = ~own & ~claimed & ~agrees
-        self.declined[DECLINED_DISAGREES] += int(np.count_nonzero(own & ~agrees))
-        self.declined[DECLINED_ALREADY_CLAIMED] += int(np.count_nonzero(~own & claimed))
-        self.declined[DECLINED_AGREES] += int(np.count_nonzero(~own & ~claimed & agrees))
-        return chosen + [(int(k), False) for k in live[refund | report]]
-
-    def _claim_one(self, agent: Agent, k: int, expired: bool) -> bool:
-        """Send one claim; return whether the contribution is now settled."""
+    def _send_claim(self, agent: Agent, k: int, action: int) -> None:
         out = self.outstanding
         x = self.pool_indices[self.pool_indptr[k]:self.pool_indptr[k + 1]]
-        label, added, author = int(out.label[k]), int(out.added_time[k]), self.agents[out.author[k]].name
-        own = author == agent.name
-        if not expired and not own and self.trainer.verified(agent.name) <= 0:
-            self.declined[DECLINED_NO_VERIFIED] += 1
-            return False
+        label, added = int(out.label[k]), int(out.added_time[k])
         try:
-            if own and not expired:
+            if action == REFUND:
                 self.trainer.refund(agent.name, x, label, added)
                 self.counts["refunds"] += 1
             else:
-                self.trainer.report(agent.name, x, label, added, author)
+                self.trainer.report(agent.name, x, label, added, self.agents[out.author[k]].name)
                 self.counts["reports"] += 1
         except Rejected as refusal:
             self.rejections[refusal.reason] += 1
-            return False
-        out.claimed[k, agent.index] = True
-        # A refund pays everything claimable and an expired deposit is taken whole (the rules'
-        # table in contract/incentives/stakeable.py); only an early report may leave a remainder.
-        if own or expired:
-            return True
-        return self.trainer.contribution(x, label, added, author).settled
 
     # -- observations --------------------------------------------------------------------
     def measure_accuracy(self) -> float:

@@ -22,6 +22,8 @@ def summarise(sim: Simulation, initial_accuracy: float, baseline_accuracy: float
         "days": sim.chain.now / DAY_S,
         "balances": {a.name: to_coins(sim.chain.balance_of(a.name)) for a in sim.agents},
         "balance_pct": {a.name: sim.percent_of_start(a) for a in sim.agents},
+        "cost_per_add": {a.name: to_coins(sim.spent_on_adds[a.index]) / sim.adds_by[a.index]
+                         if sim.adds_by[a.index] else None for a in sim.agents},
         "counts": {
             **sim.counts,
             "rejections": dict(sorted(sim.rejections.items())),

@@ -1,9 +1,11 @@
 """The contributions still waiting to be claimed, as arrays in submission order.
 
-Why arrays: the study's simulation retried every pending claim on every turn (about 500 pending at
-a time), one call each. Claims never change the model, so what each claim would meet is known from
-the model's predictions, cached per model version and refreshed in one batch read when stale; only
-the calls that would succeed are sent, one by one.
+What the simulator knows here are facts of its own submissions (the contract's id for each, who
+submitted it) and the model's predictions for them; what a claim would do is always asked from the
+contract (`Trainer.claim_preview`). Why arrays: the study's simulation retried every pending claim
+on every turn (about 500 pending at a time), one call each. The model's predictions are cached per
+model version and refreshed in one batch read when stale, and one batched read answers every
+pending claim; only the calls that would succeed are sent, one by one.
 
 Submission k is the k-th sample of the pool (agents take the next unsubmitted sample).
 """
@@ -19,13 +21,13 @@ SINGLE_READS_UP_TO = 8
 
 
 class Outstanding:
-    def __init__(self, pool_X: sp.csr_matrix, num_agents: int):
+    def __init__(self, pool_X: sp.csr_matrix):
         n = pool_X.shape[0]
         self.pool_X = pool_X
-        self.added_time = np.zeros(n, dtype=np.int64)
+        self.contribution_id = np.zeros(n, dtype=np.int64)
         self.author = np.zeros(n, dtype=np.int64)
         self.label = np.zeros(n, dtype=np.int64)
-        self.claimed = np.zeros((n, num_agents), dtype=bool)
+        self.added_time = np.zeros(n, dtype=np.int64)
         self.count = 0                                       # submissions so far
         self.active_rows = np.zeros(0, dtype=np.int64)       # unsettled submissions, oldest first
         self.settled = np.zeros(n, dtype=bool)
@@ -38,35 +40,26 @@ class Outstanding:
     def num_active(self) -> int:
         return len(self.active_rows) - self._num_settled_in_rows
 
-    def add(self, added_time: int, author: int, label: int) -> None:
+    def add(self, contribution_id: int, added_time: int, author: int, label: int) -> None:
         k = self.count
+        self.contribution_id[k] = contribution_id
         self.added_time[k] = added_time
         self.author[k] = author
         self.label[k] = label
         self.count += 1
         self.active_rows = np.append(self.active_rows, k)
 
-    def settle(self, k: int) -> None:
-        self.settled[k] = True
-        self._num_settled_in_rows += 1
+    def settle(self, rows: np.ndarray) -> None:
+        fresh = rows[~self.settled[rows]]
+        self.settled[fresh] = True
+        self._num_settled_in_rows += len(fresh)
 
-    def _compact(self) -> None:
+    def active(self) -> np.ndarray:
+        """The unsettled submissions, oldest first."""
         if self._num_settled_in_rows:
             self.active_rows = self.active_rows[~self.settled[self.active_rows]]
             self._num_settled_in_rows = 0
-
-    def split(self, now: int, refund_wait_s: int, any_wait_s: int) -> tuple[np.ndarray, int]:
-        """Active rows aged more than the refund wait, and how many of them (a prefix) have expired."""
-        self._compact()
-        times = self.added_time[self.active_rows]
-        end = int(np.searchsorted(times, now - refund_wait_s, side="left"))
-        expired = int(np.searchsorted(times, now - any_wait_s, side="right"))
-        return self.active_rows[:end], min(expired, end)
-
-    def expired_rows(self, now: int, any_wait_s: int) -> np.ndarray:
-        self._compact()
-        times = self.added_time[self.active_rows]
-        return self.active_rows[:int(np.searchsorted(times, now - any_wait_s, side="right"))]
+        return self.active_rows
 
     def refresh_predictions(self, rows: np.ndarray, version: int, predict_one, predict_many) -> None:
         """Bring the cached predictions of `rows` up to the model `version`, recomputing only stale ones.

@@ -53,13 +53,19 @@ class ClaimFacts:
 
 def first_refusal(checks: list[tuple[Any, int]]) -> Any:
     """The code of the first check that holds (R.OK if none): an int for scalars, an array for arrays."""
-    if isinstance(checks[0][0], np.ndarray):
-        conditions = [np.broadcast_to(c, checks[0][0].shape) for c, _ in checks]
-        return np.select(conditions, [code for _, code in checks], R.OK).astype(np.int64)
-    for condition, code in checks:
-        if condition:
-            return code
-    return R.OK
+    shape = next((np.shape(c) for c, _ in checks if isinstance(c, np.ndarray)), None)
+    if shape is None:
+        for condition, code in checks:
+            if condition:
+                return code
+        return R.OK
+    codes = np.zeros(shape, dtype=np.int64)
+    for condition, code in reversed(checks):     # earlier checks overwrite later ones
+        if isinstance(condition, np.ndarray):
+            codes[condition] = code
+        elif condition:
+            codes[:] = code
+    return codes
 
 
 class Stakeable:
