@@ -22,7 +22,7 @@ def test_tiny_reproduction_writes_the_report_and_reuses_runs(sumchain, tmp_path,
     assert sumchain(*args) == 0
     out = capsys.readouterr().out
     assert [line.split()[1] for line in out.splitlines() if line.startswith("finding")] == \
-        [f"{n}:" for n in range(1, 8)]
+        [f"{n}:" for n in range(1, 9)]
     table = read_results(tmp_path)
     # 9 cost values + 5 stdev values, sharing the default point, times 2 seeds
     assert len(table) == 2 * 13 and set(table["num_words"]) == {100} and set(table["max_train"]) == {1500}
@@ -59,3 +59,17 @@ def test_each_way_of_choosing_the_dataset_is_honoured(tmp_path, how):
 def test_a_dataset_chosen_twice_differently_exits_2(sumchain, tmp_path, capsys):
     assert sumchain("reproduce", "--dataset", "imdb", "--set", "dataset=text", "--out", str(tmp_path)) == 2
     assert "choose the dataset once" in capsys.readouterr().err
+
+
+def test_the_phase_section_runs_both_roundings_and_reports_finding_8(sumchain, tmp_path, capsys):
+    assert sumchain("reproduce", "--only", "phase", *TINY, "--out", str(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "finding 8:" in out
+    table = read_results(tmp_path)
+    assert set(table["wait_rounding"]) == {"round", "truncate"}
+    assert not [c for c in table.columns if c.startswith("counts.rejections")]     # nothing sent was refused
+    report = (tmp_path / "report.md").read_text()
+    assert "## The malicious agent's phase (ours)" in report and "For a contract designer" in report
+    assert (tmp_path / "figures/phase.png").exists() and (tmp_path / "stats/phase_summary.csv").exists()
+    summary = pd.read_csv(tmp_path / "stats/phase_summary.csv")
+    assert sorted(summary["phase_s"].unique()) == [30, 150, 300, 450, 570]

@@ -107,3 +107,28 @@ def test_declined_actions_are_counted_by_reason(default_run):
     assert declined.get("the model doesn't agree with your contribution", 0) > 0
     assert all(isinstance(v, int) and v > 0 for v in declined.values())
     assert not math.isnan(default_run.metrics["final_accuracy"])
+
+
+@pytest.mark.parametrize("incentive", ["stakeable", "points"])
+@pytest.mark.parametrize("seed, rounding, phase", [(0, "truncate", 0), (1, "round", 30), (2, "round", 570),
+                                                   (3, "truncate", 300), (4, "round", 0)])
+def test_the_simulator_never_sends_a_call_the_contract_refuses(tiny_dataset, incentive, seed, rounding, phase):
+    config = Config(num_words=tiny_dataset.num_features, incentive=incentive, seed=seed, wait_rounding=rounding,
+                    agents={"Bad": {"phase_s": phase}})
+    run = simulate(config, dataset=tiny_dataset)
+    assert run.metrics["counts"]["rejections"] == {}
+    assert run.metrics["counts"]["refunds"] > 0 and run.metrics["counts"]["reports"] > 0
+
+
+def test_phase_shifts_the_first_turn_and_waits_follow_the_rounding():
+    from sumchain.sim.agents import make_agents
+    config = Config(agents={"Bad": {"phase_s": 250}})
+    truncating, rounding = make_agents(config.agents, 0), make_agents(config.agents, 0, round_waits=True)
+    waits = [truncating[0].wait_s() for _ in range(4000)]
+    assert abs(np.mean(waits) - 599.5) < 0.1           # int() truncates: half a second short on average
+    assert abs(np.mean([rounding[0].wait_s() for _ in range(4000)]) - 600) < 0.1
+    assert 250 + 3590 < truncating[1].first_turn_s() < 250 + 3610
+    deposits = {truncating[1].deposit(10**30) % 10**18 for _ in range(50)}
+    assert deposits == {0}                              # whole coins
+    assert truncating[1].deposit(5) == 5                # capped at the balance
+    assert config.agent("Bad").prob_mistake == 0 and config.agent("Good").prob_mistake == 0.0001

@@ -37,7 +37,7 @@ import pandas as pd
 from sumchain.config import Config
 from sumchain.errors import ConfigError
 from sumchain.experiments import stats
-from sumchain.experiments.grid import Axis, Point, ofat
+from sumchain.experiments.grid import Axis, Point, grid, ofat
 
 AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
 ALPHA = 0.05
@@ -82,11 +82,17 @@ SWEEPS: tuple[StudySweep, ...] = (
     StudySweep(_axis("prob_mistake", "agents.Good.prob_mistake", [0, 0.0001, 0.001, 0.01, 0.05]),
                "honest agent's prob_mistake", "Sec. IV.E", log_x=True),
 )
-SWEEP_NAMES = tuple(s.name for s in SWEEPS)
+PHASE = "phase"
+PHASE_VALUES = (30, 150, 300, 450, 570)
+"""The malicious agent's `phase_s`: its first turn (and, with exact waits, every turn) comes this
+many seconds after the honest agent's add of the same 10-minute slot, so its add pays
+cost_weight * 60 / sqrt(phase) coins: 11 at 30 s, 2.5 at 570 s."""
+PHASE_ROUNDINGS = ("round", "truncate")
+SWEEP_NAMES = tuple(s.name for s in SWEEPS) + (PHASE,)
 
 
 def select(only: Sequence[str] | None = None) -> tuple[StudySweep, ...]:
-    """The study's sweeps, or the named subset (`--only`)."""
+    """The study's sweeps, or the named subset (`--only`; `phase` names our own phase sweep)."""
     if not only:
         return SWEEPS
     unknown = [name for name in only if name not in SWEEP_NAMES]
@@ -95,13 +101,21 @@ def select(only: Sequence[str] | None = None) -> tuple[StudySweep, ...]:
     return tuple(s for s in SWEEPS if s.name in only)
 
 
+def phase_points(base: Config, seeds: Sequence[int]) -> list[Point]:
+    """The malicious agent's phase under exact waits and under the study's truncated waits."""
+    axes = [Axis.of("wait_rounding", PHASE_ROUNDINGS), Axis.of("agents.Bad.phase_s", PHASE_VALUES, name=PHASE)]
+    return grid(axes, base, seeds, sweep=PHASE)
+
+
 def study_points(base: Config | None = None, seeds: Sequence[int] = range(5),
                  only: Sequence[str] | None = None) -> list[Point]:
-    """Every run of the reproduction, plus the defaults themselves (for finding 7)."""
+    """Every run of the reproduction, the phase sweep, and the defaults themselves (for finding 7)."""
     base = base if base is not None else Config()
     sweeps = select(only)
-    points = ofat([s.axis for s in sweeps], base, seeds)
-    points += [Point(DEFAULTS, (), base.replace(seed=seed)) for seed in seeds]
+    points = [Point(DEFAULTS, (), base.replace(seed=seed)) for seed in seeds]    # the headline first
+    points += ofat([s.axis for s in sweeps], base, seeds)
+    if not only or PHASE in only:
+        points += phase_points(base, seeds)
     return points
 
 
@@ -133,6 +147,8 @@ class StudyAnalysis:
     ranking: pd.DataFrame
     defaults: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
+    phase: pd.DataFrame = field(default_factory=pd.DataFrame)   # ok runs of the phase sweep: wait_rounding, phase
+    power: pd.DataFrame = field(default_factory=pd.DataFrame)   # seeds needed per part of findings 1 and 3
 
 
 def sweep_runs(results: pd.DataFrame, points: Sequence[Point], sweep: str) -> pd.DataFrame:
@@ -153,9 +169,37 @@ def analyse(results: pd.DataFrame, points: Sequence[Point]) -> StudyAnalysis:
                                                stats.spearman_table(runs))
     ranking = stats.effect_ranking({name: a.runs for name, a in sweeps.items()})
     defaults = stats.ok_runs(sweep_runs(results, points, DEFAULTS))
-    analysis = StudyAnalysis(sweeps, ranking, defaults)
+    analysis = StudyAnalysis(sweeps, ranking, defaults, phase=phase_runs(results, points))
     analysis.findings = judge(analysis)
+    analysis.power = power_table(analysis)
     return analysis
+
+
+def phase_runs(results: pd.DataFrame, points: Sequence[Point]) -> pd.DataFrame:
+    """The phase sweep's ok runs, with columns `wait_rounding` and `phase` (the malicious phase_s)."""
+    index = pd.DataFrame([{"config_hash": p.config.digest(), "rounding": p.config.wait_rounding,
+                           PHASE: p.config.agent("Bad").phase_s} for p in points if p.sweep == PHASE],
+                         columns=["config_hash", "rounding", PHASE])
+    return stats.ok_runs(index.merge(results, on="config_hash", how="inner"))
+
+
+PHASE_METRICS = (("cost_per_add.Bad", "cost per add (coins)"), ("balance_pct.Bad", "final balance (% of start)"),
+                 ("balance_pct.Good", "honest final balance (% of start)"))
+
+
+def phase_summary(phase: pd.DataFrame) -> pd.DataFrame:
+    """Per wait rounding and phase: runs, mean and 95% CI of the malicious cost per add and balances."""
+    rows = []
+    if phase.empty:
+        return pd.DataFrame(rows)
+    for (rounding, value), group in phase.groupby(["rounding", PHASE], sort=True):
+        row = {"wait_rounding": rounding, "phase_s": int(value), "runs": len(group)}
+        for metric, _ in PHASE_METRICS:
+            if metric in group.columns:
+                n, mean, _sd, low, high = stats.mean_ci(pd.to_numeric(group[metric], errors="coerce").dropna())
+                row[metric], row[metric + ".ci_low"], row[metric + ".ci_high"] = mean, low, high
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # -- judging the findings -------------------------------------------------------------------
@@ -365,7 +409,120 @@ def finding_7(a: StudyAnalysis) -> Finding:
                        "malicious one at 0%.", [end_balances(a)])
 
 
-FINDINGS = (finding_1, finding_2, finding_3, finding_4, finding_5, finding_6, finding_7)
+def phase_trend(analysis: StudyAnalysis, rounding: str, metric: str, sign: int, claim: str) -> Part:
+    """Spearman of a metric with the malicious phase, within one wait rounding; p < 0.05 with `sign` agrees."""
+    runs = analysis.phase
+    if runs.empty or metric not in runs.columns:
+        return Part(INCONCLUSIVE, f"{claim}: the phase sweep was not run")
+    table = stats.spearman_table(runs[runs["rounding"] == rounding].assign(value=lambda f: f[PHASE]),
+                                 metrics=[metric]).set_index("metric")
+    rho, p = float(table.loc[metric, "rho"]), float(table.loc[metric, "p_value"])
+    if sign == 0:
+        verdict = INCONCLUSIVE if math.isnan(p) else AGREES if p >= ALPHA else DISAGREES
+    elif math.isnan(p) or p >= ALPHA:
+        verdict = INCONCLUSIVE
+    else:
+        verdict = AGREES if np.sign(rho) == sign else DISAGREES
+    return Part(verdict, f"{claim}: Spearman rho({metric}, phase_s) = {rho:+.2f}, p = {_fmt_p(p)}, "
+                         f"n = {int(table.loc[metric, 'n'])} ({rounding} waits) -> {verdict}")
+
+
+def finding_8(a: StudyAnalysis) -> Finding:
+    return _finding(8, "(Ours, not the study's.) With exact waits the malicious agent's phase decides its fate: "
+                       "adding just before the honest agent (a long gap since the last add) costs less per add "
+                       "and leaves it more money; the study's truncated waits make the phase drift through "
+                       "every value, so the effect averages out.", [
+        phase_trend(a, "round", "cost_per_add.Bad", -1, "exact waits: a later phase pays less per add"),
+        phase_trend(a, "round", "balance_pct.Bad", +1, "exact waits: a later phase keeps more"),
+        phase_trend(a, "truncate", "balance_pct.Bad", 0, "truncated waits: no trend in what it keeps"),
+    ])
+
+
+FINDINGS = (finding_1, finding_2, finding_3, finding_4, finding_5, finding_6, finding_7, finding_8)
+
+
+# -- power: how many seeds would settle findings 1 and 3 --------------------------------------
+
+Z_ALPHA, Z_POWER = 1.959964, 0.841621     # two-sided alpha 0.05, power 0.80
+MAX_SEEDS = 10_000
+
+
+def _seeds_for_correlation(rho: float, num_values: int) -> int | None:
+    """Seeds per value for a Spearman test to reach p < 0.05 with 80% power at the measured rho.
+
+    Fisher's z with the usual 1.06 variance factor for Spearman (Fieller, Hartley and Pearson):
+    n = 3 + 1.06 * ((z_alpha + z_power) / atanh(rho))**2 runs in all, spread over the values.
+    """
+    if math.isnan(rho) or rho == 0:
+        return None
+    n = 3 + 1.06 * ((Z_ALPHA + Z_POWER) / math.atanh(min(abs(rho), 0.999))) ** 2
+    return max(2, math.ceil(n / num_values))
+
+
+def _seeds_for_difference(delta: float, sd_a: float, sd_b: float) -> int | None:
+    """Seeds per value for two means `delta` apart to be told apart (two-sided 0.05, power 0.80)."""
+    if any(math.isnan(v) for v in (delta, sd_a, sd_b)) or delta == 0:
+        return None
+    return max(2, math.ceil((Z_ALPHA + Z_POWER) ** 2 * (sd_a ** 2 + sd_b ** 2) / delta ** 2))
+
+
+def _seeds_for_variance_ratio(sd_in: float, sd_out: float, groups_out: int) -> int | None:
+    """Seeds per value for Levene-like detection of the measured spread ratio (log-variance normal approx.)."""
+    if any(math.isnan(v) or v <= 0 for v in (sd_in, sd_out)) or sd_in == sd_out:
+        return None
+    target = (math.log(sd_in ** 2 / sd_out ** 2) / (Z_ALPHA + Z_POWER)) ** 2
+    for seeds in range(2, MAX_SEEDS):
+        if 2 / (seeds - 1) + 2 / (groups_out * seeds - 1) <= target:
+            return seeds
+    return None
+
+
+def power_table(analysis: StudyAnalysis) -> pd.DataFrame:
+    """For each tested part of findings 1 and 3: the measured effect, seeds per value now and needed."""
+    rows = []
+
+    def row(finding: int, part: str, measured: str, now: float, needed: int | None, note: str = "") -> None:
+        rows.append({"finding": finding, "part": part, "measured": measured, "seeds_now": now,
+                     "seeds_needed": needed, "note": note})
+
+    for finding, sweep, metric, part in ((1, "num_words", "final_accuracy", "accuracy rises with num_words"),
+                                         (1, "num_words", stats.DEPLETED, "fewer words take more days")):
+        if sweep in analysis.sweeps:
+            table = analysis.sweeps[sweep].correlations.set_index("metric")
+            values = analysis.sweeps[sweep].ok["value"].nunique()
+            if metric in table.index and values:
+                rho, n = float(table.loc[metric, "rho"]), int(table.loc[metric, "n"])
+                row(finding, part, f"rho {rho:+.2f}", round(n / values, 1), _seeds_for_correlation(rho, values),
+                    "Spearman, Fisher z")
+    if "num_words" in analysis.sweeps:
+        gap = analysis.sweeps["num_words"].summary
+        gap = gap[gap["metric"] == "gap"].set_index("value")
+        if not gap.empty and 800 in gap.index:
+            best = gap["mean"].idxmin()
+            delta = float(gap.loc[800, "mean"] - gap.loc[best, "mean"])
+            needed = None if abs(best - 800) <= 100 else _seeds_for_difference(delta, float(gap.loc[800, "sd"]),
+                                                                              float(gap.loc[best, "sd"]))
+            row(1, "the gap is smallest around 800 words", f"gap at 800 minus smallest ({best:g} words): "
+                f"{delta:.2f} points", float(gap.loc[800, "n"]), needed,
+                "already within 100 words" if abs(best - 800) <= 100 else "two means apart")
+    if "mean_deposit" in analysis.sweeps:
+        runs = analysis.sweeps["mean_deposit"].ok
+        y = pd.to_numeric(runs["final_accuracy"], errors="coerce")
+        residual = y - y.groupby(runs["value"]).transform("mean")
+        claimed = runs["value"] == 0.5
+        sd_in, sd_out = float(residual[claimed].std(ddof=1)), float(residual[~claimed].std(ddof=1))
+        values = runs["value"].nunique()
+        row(3, "a 0.5 deposit is volatile", f"sd {sd_in:.4g} vs {sd_out:.4g}", round(len(runs) / max(values, 1), 1),
+            _seeds_for_variance_ratio(sd_in, sd_out, max(values - 1, 1)) if sd_in > sd_out else None,
+            "Levene, log-variance approximation" if sd_in > sd_out else "the claimed values are not more spread")
+    ranking = analysis.ranking
+    if not ranking.empty:
+        sizes = ranking[ranking["metric"] == "final_accuracy"].set_index("sweep")["effect_size"]
+        if {"mean_deposit", "num_words", "train_size"} <= set(sizes.index):
+            row(3, "mean_deposit matters less", ", ".join(f"{k} {sizes[k]:.2f}" for k in
+                                                           ("mean_deposit", "num_words", "train_size")),
+                math.nan, None, "a comparison of effect sizes, not a test: more seeds narrow it but set no threshold")
+    return pd.DataFrame(rows, columns=["finding", "part", "measured", "seeds_now", "seeds_needed", "note"])
 
 
 def judge(analysis: StudyAnalysis) -> list[Finding]:

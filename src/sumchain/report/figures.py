@@ -125,3 +125,35 @@ def write_sweep_figures(analyses: dict[str, SweepAnalysis], folder: str | Path) 
     """One PNG per sweep, named after it; returns {sweep name: path}."""
     folder = Path(folder)
     return {name: sweep_figure(analysis, folder / f"{name}.png") for name, analysis in analyses.items()}
+
+
+PHASE_COLORS = {"round": "tab:red", "truncate": "tab:blue"}
+PHASE_LABELS = {"round": "exact waits (round)", "truncate": "the study's waits (truncate)"}
+
+
+def phase_figure(summary: pd.DataFrame, runs: pd.DataFrame, path: str | Path) -> Path:
+    """Our phase sweep: the malicious agent's cost per add and final balance against its phase."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    panels = (("cost_per_add.Bad", "malicious cost per add (coins)"),
+              ("balance_pct.Bad", "malicious final balance (% of start)"))
+    for ax, (metric, title) in zip(axes, panels):
+        for rounding, table in summary.groupby("wait_rounding"):
+            color = PHASE_COLORS.get(rounding, "tab:gray")
+            x = table["phase_s"].to_numpy(float)
+            ax.plot(x, table[metric], marker="o", ms=4, color=color, label=PHASE_LABELS.get(rounding, rounding))
+            ax.fill_between(x, table[metric + ".ci_low"], table[metric + ".ci_high"], color=color, alpha=0.2,
+                            linewidth=0)
+            mine = runs[runs["rounding"] == rounding]
+            ax.scatter(mine["phase"], pd.to_numeric(mine[metric], errors="coerce"), s=10, alpha=0.4, color=color)
+        ax.set_xlabel("malicious phase_s: seconds after the honest agent's add")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        _legend(ax)
+    per = summary["runs"]
+    seeds = f"{per.min()}" if per.min() == per.max() else f"{per.min()}-{per.max()}"
+    fig.suptitle(f"phase of the malicious agent; {seeds} seeds per point, mean and 95% CI")
+    path = Path(path)
+    with atomic_path(path) as temp:
+        fig.savefig(temp, format="png", dpi=100)
+    plt.close(fig)
+    return path

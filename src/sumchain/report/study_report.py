@@ -19,8 +19,8 @@ from typing import Mapping
 import pandas as pd
 
 from sumchain.experiments import stats
-from sumchain.experiments.study import StudyAnalysis, SweepAnalysis
-from sumchain.report.figures import write_sweep_figures
+from sumchain.experiments.study import StudyAnalysis, SweepAnalysis, phase_summary
+from sumchain.report.figures import phase_figure, write_sweep_figures
 from sumchain.files import atomic_path, write_text
 
 VERDICT_MARK = {"agrees": "agrees", "disagrees": "DISAGREES", "inconclusive": "inconclusive"}
@@ -32,6 +32,8 @@ def write_study_report(analysis: StudyAnalysis, out: str | Path, meta: Mapping[s
     """Write figures, statistics tables and both reports into `out`; return the main paths."""
     out = Path(out)
     figures = write_sweep_figures(analysis.sweeps, out / "figures")
+    if not analysis.phase.empty:
+        figures["phase"] = phase_figure(phase_summary(analysis.phase), analysis.phase, out / "figures" / "phase.png")
     write_stats_tables(analysis, out / "stats")
     meta = dict(meta or {})
     md = write_text(out / "report.md", markdown_report(analysis, figures, out, meta))
@@ -44,6 +46,8 @@ def write_stats_tables(analysis: StudyAnalysis, folder: Path) -> None:
         _csv(sweep.summary, folder / f"{name}_summary.csv")
         _csv(sweep.correlations, folder / f"{name}_spearman.csv")
     _csv(analysis.ranking, folder / "effect_sizes.csv")
+    _csv(phase_summary(analysis.phase), folder / "phase_summary.csv")
+    _csv(analysis.power, folder / "power.csv")
     _csv(findings_table(analysis), folder / "findings.csv")
 
 
@@ -131,6 +135,47 @@ INTRO = ("Each sweep varies one parameter from the study's Table I defaults; eve
          "every finite day. Effect size is eta squared of the metric's ranks across the parameter's values.")
 
 
+PHASE_TEXT = (
+    "Our own sweep, not the study's. Adding data costs cost_weight * 60 / sqrt(dt) coins, dt the seconds since "
+    "the last add, so what the malicious agent pays depends on where its turns fall between the honest "
+    "agent's adds (its phase). `agents.Bad.phase_s` shifts its first turn; with exact waits "
+    "(`wait_rounding = \"round\"`) the phase then only random-walks, with the study's truncated waits it drifts "
+    "through every value every 10 to 12 simulated days.")
+DESIGNER_TEXT = (
+    "For a contract designer: a 1/sqrt(dt) price is set by the gap since the last add, whoever made it, so "
+    "it rewards an attacker who times its adds just before honest ones (a long gap) and charges honest "
+    "contributors for the attacker's timing. An attacker who watches the chain can pick its phase; pricing by "
+    "the sender's own rate, a floor on the cost, or a cost drawn from a window of recent adds removes the "
+    "reward for timing.")
+POWER_TEXT = ("How many seeds per value would settle the parts of findings 1 and 3 that are not yet decided: "
+              "the seeds at which a test of the measured effect reaches p < 0.05 with 80% power "
+              "(two-sided; formulas in `sumchain.experiments.study`). Empty where no test applies or the "
+              "effect is absent.")
+
+
+def phase_text_table(analysis: StudyAnalysis) -> pd.DataFrame:
+    table = phase_summary(analysis.phase)
+    if table.empty:
+        return table
+    out = table[["wait_rounding", "phase_s", "runs"]].copy()
+    for metric, title in (("cost_per_add.Bad", "malicious cost per add (coins)"),
+                          ("balance_pct.Bad", "malicious final %"), ("balance_pct.Good", "honest final %")):
+        out[title] = [_interval(m, lo, hi) for m, lo, hi in
+                      zip(table[metric], table[metric + ".ci_low"], table[metric + ".ci_high"])]
+    return out
+
+
+def extra_sections(analysis: StudyAnalysis) -> list[tuple[str, list[str], pd.DataFrame, str | None]]:
+    """(title, paragraphs, table, figure name) of the sections after the findings: the phase, power."""
+    sections = []
+    if not analysis.phase.empty:
+        sections.append(("The malicious agent's phase (ours)", [PHASE_TEXT, DESIGNER_TEXT],
+                         phase_text_table(analysis), "phase"))
+    if not analysis.power.empty:
+        sections.append(("Seeds needed for findings 1 and 3", [POWER_TEXT], analysis.power, None))
+    return sections
+
+
 def markdown_report(analysis: StudyAnalysis, figures: Mapping[str, Path], out: Path,
                     meta: Mapping[str, str]) -> str:
     lines = ["# Reproduction of the SUM parameter study", "", INTRO, ""]
@@ -138,6 +183,11 @@ def markdown_report(analysis: StudyAnalysis, figures: Mapping[str, Path], out: P
     lines += ["## Findings", ""]
     for f in analysis.findings:
         lines += [f"### {f.number}. {f.claim}", "", f"**Verdict: {VERDICT_MARK[f.verdict]}**", "", f.evidence, ""]
+    for title, paragraphs, table, figure in extra_sections(analysis):
+        lines += [f"## {title}", ""] + [line for p in paragraphs for line in (p, "")]
+        if figure in figures:
+            lines += [f"![{figure}]({figures[figure].relative_to(out).as_posix()})", ""]
+        lines += [markdown_table(table), ""]
     lines += ["## Which parameters matter most", "", markdown_table(ranking_text_table(analysis)), ""]
     for name, sweep in analysis.sweeps.items():
         lines += [f"## {name} ({sweep.sweep.figures})", ""]
@@ -174,6 +224,11 @@ def html_report(analysis: StudyAnalysis, figures: Mapping[str, Path], meta: Mapp
         evidence = "".join(f"<li>{e(line[2:])}</li>" for line in f.evidence.splitlines())
         parts += [f"<h3>{f.number}. {e(f.claim)}</h3>",
                   f"<p class='{f.verdict}'><b>Verdict: {e(VERDICT_MARK[f.verdict])}</b></p><ul>{evidence}</ul>"]
+    for title, paragraphs, table, figure in extra_sections(analysis):
+        parts += [f"<h2>{e(title)}</h2>", *[f"<p>{e(p)}</p>" for p in paragraphs]]
+        if figure in figures:
+            parts.append(f"<img alt='{e(figure)}' src='{_png_data_uri(figures[figure])}'>")
+        parts.append(_html_table(table))
     parts += ["<h2>Which parameters matter most</h2>", _html_table(ranking_text_table(analysis))]
     for name, sweep in analysis.sweeps.items():
         parts.append(f"<h2>{e(name)} ({e(sweep.sweep.figures)})</h2>")
