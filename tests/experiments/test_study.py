@@ -52,6 +52,8 @@ def test_every_sweep_varies_one_parameter_from_the_defaults(points):
         changed = {k for k, v in point.config.flat().items() if default.flat()[k] != v} - {"seed"}
         if point.sweep == study.DEFAULTS:
             assert not changed
+        elif point.sweep == study.PHASE:
+            assert changed <= {"wait_rounding", "agents.Bad.phase_s"}
         else:
             sweep = next(s for s in study.SWEEPS if s.name == point.sweep)
             assert changed <= set(sweep.axis.keys)
@@ -97,3 +99,40 @@ def test_no_results_at_all_is_inconclusive_everywhere(points):
     empty = pd.DataFrame(columns=["config_hash", "status"])
     analysis = analyse(empty, points)
     assert {f.verdict for f in analysis.findings} == {INCONCLUSIVE}
+
+
+def test_the_phase_sweep_covers_both_roundings_and_judges_finding_8():
+    points = study_points(seeds=range(4), only=["phase"])
+    phase = [p for p in points if p.sweep == study.PHASE]
+    assert len(phase) == 2 * len(study.PHASE_VALUES) * 4
+    assert points[0].sweep == study.DEFAULTS                       # the headline runs first
+    rng = np.random.default_rng(1)
+    rows = []
+    for p in {p.config.digest(): p for p in points}.values():
+        c = p.config
+        exact = c.wait_rounding == "round"
+        cost = (60 / np.sqrt(c.agent("Bad").phase_s or 600) if exact else 4.6) + rng.normal(0, 0.1)
+        rows.append({"config_hash": c.digest(), "status": "ok", "cost_per_add.Bad": cost,
+                     "balance_pct.Bad": max(0.0, 100 - 20 * cost + rng.normal(0, 1)), "balance_pct.Good": 190.0})
+    analysis = analyse(pd.DataFrame(rows), points)
+    eighth = analysis.findings[7]
+    assert eighth.number == 8 and eighth.verdict == AGREES, eighth.evidence
+    summary = study.phase_summary(analysis.phase)
+    assert set(summary["wait_rounding"]) == {"round", "truncate"} and (summary["runs"] == 4).all()
+
+
+def test_seeds_needed_follow_the_textbook_formulas():
+    # Fisher z: n = 3 + 1.06 * ((1.96 + 0.84) / atanh(0.5))**2 = 30.6 runs, over 10 values: 4 seeds each
+    assert study._seeds_for_correlation(0.5, 10) == 4
+    assert study._seeds_for_correlation(0.1, 10) > study._seeds_for_correlation(0.3, 10)
+    assert study._seeds_for_correlation(float("nan"), 10) is None
+    # two means 1 sd apart: (1.96 + 0.84)**2 * 2 = 15.7 -> 16 seeds
+    assert study._seeds_for_difference(1.0, 1.0, 1.0) == 16
+    assert study._seeds_for_variance_ratio(2.0, 1.0, 4) < study._seeds_for_variance_ratio(1.3, 1.0, 4)
+
+
+def test_the_power_table_covers_findings_1_and_3(points):
+    analysis = analyse(fake_results(points, +1), points)
+    table = analysis.power
+    assert set(table["finding"]) == {1, 3}
+    assert "accuracy rises with num_words" in set(table["part"])

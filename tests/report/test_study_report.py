@@ -25,7 +25,7 @@ def test_markdown_lists_every_finding_with_its_verdict_and_the_figures(report):
     text = paths["report.md"].read_text()
     for finding in analysis.findings:
         assert f"### {finding.number}. {finding.claim}" in text
-    assert text.count("**Verdict: ") == 7
+    assert text.count("**Verdict: ") == 8
     assert "![num_words](figures/num_words.png)" in text and (out / "figures/num_words.png").exists()
     assert "- dataset: synthetic" in text and "never exhausted" in text
 
@@ -43,7 +43,7 @@ def test_statistics_tables_are_written(report):
     summary = pd.read_csv(out / "stats/num_words_summary.csv")
     assert {"value", "metric", "n", "mean", "ci_low", "ci_high", "n_never"} <= set(summary.columns)
     assert set(pd.read_csv(out / "stats/effect_sizes.csv")["sweep"]) == {"num_words", "cost_weight"}
-    assert len(pd.read_csv(out / "stats/findings.csv")) == 7
+    assert len(pd.read_csv(out / "stats/findings.csv")) == 8
     assert "rho" in pd.read_csv(out / "stats/cost_weight_spearman.csv").columns
 
 

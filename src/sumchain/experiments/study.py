@@ -505,8 +505,8 @@ def power_table(analysis: StudyAnalysis) -> pd.DataFrame:
             row(1, "the gap is smallest around 800 words", f"gap at 800 minus smallest ({best:g} words): "
                 f"{delta:.2f} points", float(gap.loc[800, "n"]), needed,
                 "already within 100 words" if abs(best - 800) <= 100 else "two means apart")
-    if "mean_deposit" in analysis.sweeps:
-        runs = analysis.sweeps["mean_deposit"].ok
+    runs = analysis.sweeps["mean_deposit"].ok if "mean_deposit" in analysis.sweeps else pd.DataFrame()
+    if not runs.empty and "final_accuracy" in runs.columns:
         y = pd.to_numeric(runs["final_accuracy"], errors="coerce")
         residual = y - y.groupby(runs["value"]).transform("mean")
         claimed = runs["value"] == 0.5
