@@ -26,6 +26,9 @@ ENGINES = ("python", "evm", "rpc")
 INCENTIVES = ("stakeable", "points")
 FEATURE_MODES = ("vocabulary", "hashing")
 WAIT_ROUNDINGS = ("truncate", "round")
+MAX_NUM_WORDS = 10_000_000
+"""The widest model: 10 million features (80 MB of weights per copy, and a few copies live at once).
+IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,12 @@ class Config:
                 data = tomllib.load(handle)
         except FileNotFoundError:
             raise ConfigError(f"config file '{path}' does not exist") from None
+        except IsADirectoryError:
+            raise ConfigError(f"config file '{path}' is a folder; give a TOML file") from None
+        except OSError as error:
+            raise ConfigError(f"config file '{path}' cannot be read: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"config file '{path}' is not text (not UTF-8); give a TOML file") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"config file '{path}' is not valid TOML: {error}") from None
         return cls.from_overrides(merge_overrides(data, overrides or {}))
@@ -307,7 +316,8 @@ def _validate(config: Config) -> None:
     _check(c.wait_rounding in WAIT_ROUNDINGS, "wait_rounding", f"choose one of: {', '.join(WAIT_ROUNDINGS)}",
            c.wait_rounding)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
-    _check(isinstance(c.num_words, int) and c.num_words >= 1, "num_words", "must be a whole number >= 1", c.num_words)
+    _check(isinstance(c.num_words, int) and 1 <= c.num_words <= MAX_NUM_WORDS, "num_words",
+           f"must be a whole number from 1 to {MAX_NUM_WORDS:,}", c.num_words)
     _check(isinstance(c.train_size, (int, float)) and 0 < c.train_size < 1, "train_size",
            "must be strictly between 0 and 1", c.train_size)
     _check(0 < c.test_fraction < 1, "test_fraction", "must be strictly between 0 and 1", c.test_fraction)

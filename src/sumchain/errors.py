@@ -22,3 +22,7 @@ class ConfigError(SumchainError, ValueError):
 
 class DataError(SumchainError, ValueError):
     """A dataset could not be loaded or is malformed; the message says what and where."""
+
+
+class OutputError(SumchainError, ValueError):
+    """An output path cannot be written (a file where a folder is needed, no permission, ...)."""

@@ -1,20 +1,23 @@
-"""Replaying a persisted chain: intact chains pass; any edited block is found, the first one named."""
+"""Replaying a persisted chain: intact chains pass; any edited, removed or re-headed part is found."""
 
 from __future__ import annotations
 
+import sqlite3
 
+import numpy as np
 import pytest
 
-from sumchain import Config, simulate
-from sumchain.engines.replay import verify_blocks
-from sumchain.ledger import load_chain, save_chain
+from sumchain import Config, DataError, Rejected, simulate
+from sumchain.engines import deploy
+from sumchain.engines.replay import save_ledger, verify_blocks, verify_file
+from sumchain.ledger import load_chain, to_units
 
 
 @pytest.fixture(scope="module")
 def stored(tiny_dataset, tmp_path_factory):
     config = Config(num_words=tiny_dataset.num_features, max_train=1200)
     run = simulate(config, dataset=tiny_dataset)
-    path = save_chain(run.chain, tmp_path_factory.mktemp("ledger") / "run.sqlite", {"config": config.to_dict()})
+    path = save_ledger(run.trainer, config, tiny_dataset, tmp_path_factory.mktemp("ledger") / "run.sqlite")
     return config, path
 
 
@@ -22,8 +25,10 @@ def test_intact_chain_replays(stored, tiny_dataset):
     config, path = stored
     meta, blocks = load_chain(path)
     assert Config.from_dict(meta["config"]) == config
-    verdict = verify_blocks(config, blocks, tiny_dataset)
+    assert meta["blocks"] == len(blocks) and meta["head_hash"] == blocks[-1].hash
+    verdict = verify_blocks(config, blocks, meta, tiny_dataset)
     assert verdict.intact and "chain intact" in verdict.describe()
+    assert verdict.transactions == meta["transactions"]
 
 
 def _tamper(blocks, number, **changes):
@@ -34,7 +39,7 @@ def _tamper(blocks, number, **changes):
 def test_edited_outcome_with_fixed_up_hashes_is_caught_by_replay(stored, tiny_dataset):
     from sumchain.ledger.chain import transaction_hash
     config, path = stored
-    _, blocks = load_chain(path)
+    meta, blocks = load_chain(path)
     target = next(b.number for b in blocks if b.transactions[0].function == "refund")
     tx = blocks[target].transactions[0]
     forged = ((tx.transfers[0][0], tx.transfers[0][1], tx.transfers[0][2] + 1),)
@@ -46,22 +51,113 @@ def test_edited_outcome_with_fixed_up_hashes_is_caught_by_replay(stored, tiny_da
     for block in blocks[target:]:
         block.prev_hash = prev
         prev = block.seal()
-    verdict = verify_blocks(config, blocks, tiny_dataset)
+    verdict = verify_blocks(config, blocks, meta, tiny_dataset)
     assert not verdict.intact and verdict.first_bad_block == target
     assert "stored transfers" in verdict.problem
 
 
 def test_edited_field_breaks_the_hash(stored, tiny_dataset):
     config, path = stored
-    _, blocks = load_chain(path)
+    meta, blocks = load_chain(path)
     _tamper(blocks, 5, value=blocks[5].transactions[0].value + 1)
-    verdict = verify_blocks(config, blocks, tiny_dataset)
+    verdict = verify_blocks(config, blocks, meta, tiny_dataset)
     assert verdict.first_bad_block == 5 and "does not match its stored hash" in verdict.problem
 
 
 def test_broken_link_is_caught(stored, tiny_dataset):
     config, path = stored
-    _, blocks = load_chain(path)
+    meta, blocks = load_chain(path)
     blocks[7].prev_hash = "f" * 64
-    verdict = verify_blocks(config, blocks, tiny_dataset)
+    verdict = verify_blocks(config, blocks, meta, tiny_dataset)
     assert verdict.first_bad_block == 7 and "previous-block hash" in verdict.problem
+
+
+def _copy(path, tmp_path):
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes(path.read_bytes())
+    return copy
+
+
+def _edit(path, *statements):
+    with sqlite3.connect(path) as db:
+        for statement, *params in statements:
+            db.execute(statement, params)
+    db.close()
+
+
+# Each way of shortening or re-heading a ledger, and what verify must say.
+SHORTENINGS = {
+    "last blocks deleted": ([("DELETE FROM blocks WHERE number >= (SELECT MAX(number) - 2 FROM blocks)",),
+                             ("DELETE FROM transactions WHERE block NOT IN (SELECT number FROM blocks)",)],
+                            "blocks missing"),
+    "every block deleted": ([("DELETE FROM blocks",), ("DELETE FROM transactions",)], "blocks missing: the ledger holds 0"),
+    "head hash altered": ([("UPDATE meta SET value = ? WHERE key = 'head_hash'", '"' + "ab" * 32 + '"')], "head differs"),
+    "head hash removed": ([("DELETE FROM meta WHERE key = 'head_hash'",)], "evidence missing"),
+    "a middle block deleted": ([("DELETE FROM blocks WHERE number = 3",)], "block 3 differs: the block is missing"),
+    "last transaction deleted": ([("DELETE FROM transactions WHERE block = (SELECT MAX(number) FROM blocks)",)],
+                                 "differs"),
+    "final state altered": ([("UPDATE meta SET value = ? WHERE key = 'state_digest'", '"' + "0" * 64 + '"')],
+                            "final state differs"),
+}
+
+
+@pytest.mark.parametrize("case", SHORTENINGS)
+def test_every_shortening_or_reheading_is_found(stored, tmp_path, case, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    _, path = stored
+    copy = _copy(path, tmp_path)
+    statements, message = SHORTENINGS[case]
+    _edit(copy, *statements)
+    verdict = verify_file(copy)
+    assert not verdict.intact and message in verdict.describe(), verdict.describe()
+
+
+@pytest.mark.parametrize("stored_config, words", [
+    ("{not json", "is damaged"),
+    ("[1, 2, 3]", "is damaged: its stored config is not a table"),
+    ('"text"', "is damaged: its stored config is not a table"),
+    ('{"nope": 1}', "is damaged: its stored config is not valid"),
+])
+def test_a_damaged_config_is_one_line_not_a_traceback(stored, tmp_path, stored_config, words):
+    _, path = stored
+    copy = _copy(path, tmp_path)
+    _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'config'", stored_config))
+    with pytest.raises(DataError, match=words):
+        verify_file(copy)
+
+
+def test_a_refusal_for_bad_arguments_is_recorded_and_replays(tiny_dataset, tmp_path, monkeypatch):
+    config = Config(num_words=tiny_dataset.num_features)
+    trainer = deploy(config, tiny_dataset)
+    trainer.chain.fund("alice", to_units(100))
+    trainer.chain.advance(60)
+    calls = [
+        lambda: trainer.add_data("alice", [[1, 2], [3, 4]], 1, to_units(10)),      # 2-D x
+        lambda: trainer.add_data("alice", np.array([1.5, 2.0], dtype=np.float32), 1, to_units(10)),
+        lambda: trainer.add_data("alice", [1, 2], 7, to_units(10)),                # bad class
+        lambda: trainer.add_data("alice", [1, 2], 1, "ten"),                       # non-numeric value
+        lambda: trainer.add_data("alice", [1, 2], 1, 2.5),                         # fractional value
+        lambda: trainer.add_data("alice", [1, 2**40], 1, to_units(10)),            # index beyond int32
+        lambda: trainer.refund("alice", [1, 2], 1, "yesterday"),                   # bad added_time
+        lambda: trainer.chain.fund("bob", 0.5),                                    # fractional funding
+        lambda: trainer.chain.fund("bob", "lots"),
+    ]
+    for call in calls:
+        before = sum(len(b.transactions) for b in trainer.chain.blocks)
+        with pytest.raises(Rejected):
+            call()
+        after = list(trainer.chain.transactions())
+        assert len(after) == before + 1 and after[-1].status == "rejected"
+    assert trainer.chain.balance_of("bob") == 0
+    trainer.add_data("alice", [1, 2], 1, to_units(10))     # and a good call after them
+    path = save_ledger(trainer, config, tiny_dataset, tmp_path / "refusals.sqlite")
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    assert verify_file(path).intact
+
+
+@pytest.mark.parametrize("amount", [0.5, 1.25, "5", None, float("nan")])
+def test_fund_refuses_what_is_not_a_whole_number_of_units(amount):
+    trainer_chain = deploy(Config(num_words=50, max_train=200, max_test=50)).chain
+    with pytest.raises(Rejected, match="a funding amount must be a whole number of base units"):
+        trainer_chain.fund("alice", amount)
+    assert trainer_chain.minted == 0 and trainer_chain.balance_of("alice") == 0

@@ -9,7 +9,7 @@ import pytest
 from sumchain import Config
 from sumchain.errors import ConfigError
 from sumchain.experiments import study
-from sumchain.experiments.study import AGREES, DISAGREES, INCONCLUSIVE, Part, analyse, combine, study_points
+from sumchain.experiments.study import AGREES, DISAGREES, INCONCLUSIVE, NOT_RUN, Part, analyse, combine, study_points
 
 
 def fake_row(config: Config, sign: int, rng: np.random.Generator) -> dict:
@@ -87,12 +87,27 @@ def test_results_against_the_study_disagree(points):
     assert "never exhausted" in analysis.findings[4].evidence
 
 
-def test_missing_sweeps_are_inconclusive_not_errors():
+def test_missing_sweeps_are_not_run_not_errors():
     points = study_points(seeds=range(2), only=["stdev_deposit"])
     analysis = analyse(fake_results(points), points)
     verdicts = {f.number: f.verdict for f in analysis.findings}
-    assert verdicts[1] == verdicts[2] == verdicts[3] == INCONCLUSIVE
+    assert verdicts[1] == verdicts[2] == verdicts[3] == verdicts[4] == verdicts[5] == NOT_RUN
     assert "was not run" in analysis.findings[0].evidence
+
+
+def test_a_finding_about_the_defaults_is_not_run_off_the_defaults():
+    points = study_points(Config(max_train=3000), seeds=range(1), only=["num_words"])
+    analysis = analyse(fake_results(points), points)
+    seven = analysis.findings[6]
+    assert seven.verdict == NOT_RUN and "max_train differs" in seven.evidence
+    assert analysis.findings[0].verdict != NOT_RUN     # its sweep ran
+
+
+def test_one_seed_reads_right():
+    points = study_points(seeds=range(1), only=["num_words"])
+    analysis = analyse(fake_results(points), points)
+    text = "\n".join(f.evidence for f in analysis.findings)
+    assert "over 1 seed " in text and "1 seeds" not in text and "nan" not in text.lower()
 
 
 def test_no_results_at_all_is_inconclusive_everywhere(points):

@@ -17,7 +17,7 @@ def test_round_trip(tmp_path):
                    lambda t: t.pay("alice", "trainer", 5))
     path = save_chain(chain, tmp_path / "run.sqlite", {"config": {"seed": 1}})
     meta, blocks = load_chain(path)
-    assert meta == {"config": {"seed": 1}}
+    assert meta == {"config": {"seed": 1}, "head_hash": chain.head_hash, "blocks": 2, "transactions": 2}
     assert [b.hash for b in blocks] == [b.hash for b in chain.blocks]
     stored = blocks[-1].transactions[-1]
     assert stored == chain.blocks[-1].transactions[-1]
@@ -31,6 +31,8 @@ def test_not_a_ledger(tmp_path):
         load_chain(path)
     with pytest.raises(DataError, match="does not exist"):
         load_chain(tmp_path / "missing.sqlite")
+    with pytest.raises(DataError, match="is a folder|is not a file"):
+        load_chain(tmp_path)
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):

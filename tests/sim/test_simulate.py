@@ -97,7 +97,10 @@ def test_a_broke_contributor_cannot_add(tiny_dataset):
 
 
 def test_replaying_a_run_reproduces_its_chain(default_run, tiny_dataset):
-    verdict = verify_blocks(default_run.config, default_run.chain.blocks, tiny_dataset)
+    from sumchain.engines.replay import state_digest
+    from sumchain.ledger.store import chain_evidence
+    meta = {**chain_evidence(default_run.chain), "state_digest": state_digest(default_run.trainer)}
+    verdict = verify_blocks(default_run.config, default_run.chain.blocks, meta, tiny_dataset)
     assert verdict.intact, verdict.describe()
     assert verdict.head_hash == default_run.chain.head_hash
 
@@ -132,3 +135,22 @@ def test_phase_shifts_the_first_turn_and_waits_follow_the_rounding():
     assert deposits == {0}                              # whole coins
     assert truncating[1].deposit(5) == 5                # capped at the balance
     assert config.agent("Bad").prob_mistake == 0 and config.agent("Good").prob_mistake == 0.0001
+
+
+def test_one_row_per_recorded_time(tiny_dataset):
+    # measurements every 7200 s from 3600 s fall on the hourly samples: each time appears once
+    config = Config(num_words=tiny_dataset.num_features, max_train=800, first_accuracy_s=3600,
+                    accuracy_interval_s=7200)
+    series = simulate(config, dataset=tiny_dataset).timeseries
+    assert series["time_s"].is_unique
+    assert series.loc[series["time_s"] == 3600, "accuracy"].notna().all()
+
+
+def test_a_zero_start_balance_has_no_infinite_percent(tiny_dataset):
+    import json
+    from sumchain.files import strict_json
+    config = Config(num_words=tiny_dataset.num_features, max_train=800, agents={"Bad": {"start_balance": 0}})
+    metrics = simulate(config, dataset=tiny_dataset).metrics
+    text = strict_json(metrics)
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert "Infinity" not in text and "NaN" not in text

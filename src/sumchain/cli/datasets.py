@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from sumchain.cli.options import add_config_options, config_from
 
@@ -20,9 +19,10 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sumchain.data.catalog import catalog
+    from sumchain.files import strict_json
     infos = catalog(config_from(args))
     if args.json:
-        print(json.dumps([info.to_dict() for info in infos], indent=2))
+        print(strict_json([info.to_dict() for info in infos]))
     else:
         print(table(infos))
     return 0

@@ -6,16 +6,35 @@ import argparse
 from typing import Any
 
 from sumchain.config import Config, parse_assignment, parse_value
+from sumchain.errors import ConfigError
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys (see README)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key, e.g. --set num_words=100 --set agents.Good.mean_deposit=5")
+                        help="override one config key, e.g. --set num_words=100 --set agents.Good.mean_deposit=5 "
+                             f"({ONCE})")
     parser.add_argument("--seed", type=int, help="shorthand for --set seed=N")
 
 
+ONCE = "each key at most once: a key given twice is refused, not merged"
+
+
+def refuse_repeated_keys(assignments: list[str], seed: int | None = None) -> None:
+    """One value per key: `--set k=1 --set k=2` (or `--seed` with `--set seed=`) is an error, not 'last wins'."""
+    seen: set[str] = {"seed"} if seed is not None else set()
+    for text in assignments:
+        key, _ = parse_assignment(text)
+        for part in key.split("+"):
+            part = part.strip()
+            if part in seen:
+                also = " (also given by --seed)" if part == "seed" and seed is not None else ""
+                raise ConfigError(f"--set {part} is given twice{also}; give each key once")
+            seen.add(part)
+
+
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    refuse_repeated_keys(args.assignments, getattr(args, "seed", None))
     overrides: dict[str, Any] = {}
     for text in args.assignments:
         key, value = parse_assignment(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from sumchain.cli.options import config_with, overrides_from
+from sumchain.cli.options import ONCE, config_with, overrides_from
 from sumchain.cli.sweep import add_executor_options, execute, seeds_from
 from sumchain.config import DATASETS, Config
 from sumchain.errors import ConfigError
@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--only", metavar="SWEEP[,SWEEP]", help="run only these sweeps (names as in the report)")
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys: the base of every sweep")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config key in every run, e.g. --set max_train=2000")
+                        help=f"override a config key in every run, e.g. --set max_train=2000 ({ONCE})")
     add_executor_options(parser)
     parser.set_defaults(handler=run)
 
@@ -46,12 +46,23 @@ def base_from(args: argparse.Namespace) -> Config:
     return config_with(args, overrides)
 
 
+def only_from(text: str | None) -> list[str] | None:
+    """`--only a,b` as names; `--only ""` (or only commas) is an error, not 'everything'."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        from sumchain.experiments.study import SWEEP_NAMES
+        raise ConfigError(f"--only needs at least one sweep name; choose from: {', '.join(SWEEP_NAMES)}")
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments.store import read_results
     from sumchain.experiments.study import analyse, study_points
     from sumchain.report.study_report import write_study_report
 
-    only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
+    only = only_from(args.only)
     base = base_from(args)
     points = study_points(base, seeds_from(args), only)
     started = time.perf_counter()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -27,19 +27,23 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     from sumchain.data import load_dataset
-    from sumchain.ledger import save_chain
+    from sumchain.engines.replay import save_ledger
+    from sumchain.files import check_output_file, check_output_folder, strict_json
     from sumchain.report.run_folder import write_run_folder
     from sumchain.sim import simulate
 
+    check_output_folder(args.out, "--out")
+    if args.ledger:
+        check_output_file(args.ledger, "--ledger")
     started = time.perf_counter()
     dataset = load_dataset(config)
     result = simulate(config, dataset=dataset, progress=not args.quiet and sys.stderr.isatty())
     write_run_folder(result, args.out)
     if args.ledger:
-        save_chain(result.chain, args.ledger, {"config": config.to_dict(), "head_hash": result.chain.head_hash})
+        save_ledger(result.trainer, config, dataset, args.ledger)
     elapsed = time.perf_counter() - started
     if args.json:
-        print(json.dumps(result.metrics, indent=2))
+        print(strict_json(result.metrics))
     else:
         print(summary(result.metrics, elapsed, Path(args.out), args.ledger, result.chain.gas_used()))
     return 0
@@ -48,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: dict | None = None) -> str:
     m = metrics
     depleted = "never" if m["bad_depleted_day"] is None else f"day {m['bad_depleted_day']:.1f}"
-    balances = ", ".join(f"{name} {balance:,.2f} ({m['balance_pct'][name]:.0f}%)" for name, balance in m["balances"].items())
+    balances = ", ".join(f"{name} {balance:,.2f} ({_pct(m['balance_pct'][name])})" for name, balance in m["balances"].items())
     lines = [
         f"accuracy: initial {100 * m['initial_accuracy']:.2f}%  final {100 * m['final_accuracy']:.2f}%  "
         f"baseline {100 * m['baseline_accuracy']:.2f}%  gap {m['gap']:.2f} points",
@@ -70,3 +74,8 @@ def gas_by_sender(gas: dict) -> dict[str, int]:
     for (sender, _), used in gas.items():
         totals[sender] = totals.get(sender, 0) + used
     return totals
+
+
+def _pct(value: float | None) -> str:
+    """A percent of start; 'n/a' where it is undefined (an agent that started with nothing)."""
+    return "n/a" if value is None or math.isnan(value) else f"{value:.0f}%"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sumchain.cli.options import config_with
+from sumchain.cli.options import ONCE, config_with, refuse_repeated_keys
 from sumchain.errors import ConfigError
 
 DEFAULT_OUT = "runs/sweep"
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys: the base of the sweep")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="values of a config key, e.g. --set num_words=100,500,1000 (repeatable); "
-                             "KEY1+KEY2=... sets two keys together")
+                             f"KEY1+KEY2=... sets two keys together; {ONCE}")
     parser.add_argument("--seeds", type=int, default=1, metavar="N", help="run every point with seeds 0..N-1 (default 1)")
     parser.add_argument("--ofat", action="store_true",
                         help="one factor at a time: vary each listed key alone from the base, instead of a grid")
@@ -41,7 +41,7 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="with --executor dask: an existing scheduler (default: start a local cluster)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (there is none unless stderr is a terminal)")
 
 
 def executor_from(args: argparse.Namespace):
@@ -58,6 +58,7 @@ def seeds_from(args: argparse.Namespace) -> range:
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments.grid import axis_from_assignment, grid, ofat, split_axes
 
+    refuse_repeated_keys(args.assignments)
     axes = [axis_from_assignment(text) for text in args.assignments]
     fixed, swept = split_axes(axes)
     base = config_with(args, fixed)
@@ -71,14 +72,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def execute(configs, args: argparse.Namespace):
-    """Run the configs into the store at `args.out`; on Ctrl-C say what was kept, then re-raise."""
+    """Run the configs into the store at `args.out`; on Ctrl-C or SIGTERM say what was kept, then re-raise."""
     from sumchain.experiments.runner import run_all
     from sumchain.experiments.store import ResultStore
+    from sumchain.files import check_output_folder
 
+    check_output_folder(args.out, "--out")
     executor = executor_from(args)
     store = ResultStore(args.out)
     try:
-        return run_all(configs, store, executor, progress=not args.quiet)
+        return run_all(configs, store, executor, progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         done = int((store.frame["status"] == "ok").sum()) if len(store.frame) else 0
         print(f"interrupted: {done} finished runs are saved in {args.out}; rerun the same command to resume",

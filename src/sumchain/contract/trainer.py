@@ -2,8 +2,9 @@
 
 The trainer wires the three parts together and moves the money: the incentive mechanism says what
 a call costs or pays (or refuses it), the data handler remembers contributions, the model learns.
-Each state-changing call runs as one ledger transaction; every check happens before any state
-changes, so a refused call (`Rejected`) leaves the contract, the model and the balances untouched.
+Each state-changing call runs as one ledger transaction, its argument checks included: every
+check happens inside the transaction before any state changes, so a refused call (`Rejected`) is
+recorded on the chain and leaves the contract, the model and the balances untouched.
 """
 
 from __future__ import annotations
@@ -74,64 +75,59 @@ class Trainer:
 
     # -- calls that change state -------------------------------------------------------------
     def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
-        x = self._features(x)
-        y = self._label(y)
         now = self.chain.now
 
         def add(transfers: Transfers) -> AddReceipt:
+            features, label = self._features(x), self._label(y)
             cost = self.mechanism.cost_to_add(now)
             if value < cost:
                 raise Rejected(f"did not pay enough: sent {value} but adding data costs {cost} now")
-            key = self.handler.check_new(x, y, now, sender)
+            key = self.handler.check_new(features, label, now, sender)
             transfers.pay(sender, self.address, cost)
             transfers.emit("DataAdded", key, cost)
             self.mechanism.record_add(now)
-            record = self.handler.add(key, sender, y, now, cost)
-            updated = self.model.update(x, y)
+            record = self.handler.add(key, sender, label, now, cost)
+            updated = self.model.update(features, label)
             return AddReceipt(cost, now, updated, record.id)
         return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
-        x = self._features(x)
-        y = self._label(y)
-
         def refund(transfers: Transfers) -> int:
-            record = self.handler.find(x, y, added_time, sender)
-            amount = self.mechanism.refund_amount(record, sender, self.chain.now, self.model.predict(x))
+            features, label, time = self._features(x), self._label(y), self._time(added_time)
+            record = self.handler.find(features, label, time, sender)
+            amount = self.mechanism.refund_amount(record, sender, self.chain.now, self.model.predict(features))
             transfers.pay(self.address, sender, amount)
             transfers.emit("Refund", record.key, amount)
             self.mechanism.record_refund(sender)
             self.handler.record_claim(record, sender, amount)
             return amount
-        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
+        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": added_time}, refund)
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
-        x = self._features(x)
-        y = self._label(y)
-
         def report(transfers: Transfers) -> int:
-            record = self.handler.find(x, y, added_time, original_author)
-            amount = self.mechanism.report_amount(record, sender, self.chain.now, self.model.predict(x))
+            features, label, time = self._features(x), self._label(y), self._time(added_time)
+            record = self.handler.find(features, label, time, original_author)
+            amount = self.mechanism.report_amount(record, sender, self.chain.now, self.model.predict(features))
             transfers.pay(self.address, sender, amount)
             transfers.emit("Report", record.key, amount)
             self.mechanism.record_report(record, sender)
             self.handler.record_claim(record, sender, amount)
             return amount
-        args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
+        args = {"x": x, "y": y, "added_time": added_time, "original_author": original_author}
         return self.chain.transact(sender, "report", 0, args, report)
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
         """A free read without `sender`; with a sender, a paid call that shares `value` among contributors."""
-        x = self._features(x)
         if sender is None:
             if value:
                 raise Rejected("a paid prediction needs a sender")
-            return self.model.predict(x)
+            return self.model.predict(self._features(x))
 
         def paid_predict(transfers: Transfers) -> int:
+            features = self._features(x)
             for address, share in self.mechanism.prediction_shares(value):
                 transfers.pay(sender, address, share)
-            prediction = self.model.predict(x)
+            prediction = self.model.predict(features)
             transfers.emit("Prediction", prediction)
             return prediction
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
@@ -233,6 +229,12 @@ class Trainer:
             bad = first if first < 0 else last
             raise Rejected(f"feature index {bad} is out of range; allowed 0..{self.model.num_features - 1}")
         return x if x.dtype == np.int32 else x.astype(np.int32)
+
+    @staticmethod
+    def _time(added_time) -> int:
+        if isinstance(added_time, bool) or not isinstance(added_time, (int, np.integer)):
+            raise Rejected(f"added_time must be a whole number of seconds, got {added_time!r}")
+        return int(added_time)
 
     def _label(self, y) -> int:
         if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or int(y) not in (0, 1):

@@ -1,23 +1,37 @@
-"""Replay a persisted chain from its genesis block and find the first block that differs.
+"""Replay a persisted chain from its genesis block and prove it whole, or name what differs.
 
-Two checks, in order for each block: the stored block must be internally consistent (each
-transaction's hash matches its fields, each block's hash matches its transactions and the previous
-block's hash), and replaying every stored call on a freshly deployed contract must give the same
-outcome (status, reason, transfers, events) and so the same hashes.
+Checks, in order:
+1. the data: the ledger stores a fingerprint of the dataset the run used (and of its data file,
+   with an absolute and a ledger-relative reference); missing or changed data is reported as
+   exactly that ("data missing", "data differs"), never blamed on a block;
+2. each block, from genesis: it must be internally consistent (each transaction's hash matches its
+   fields, each block's hash its transactions and the previous block's hash), and replaying every
+   stored call on a freshly deployed contract must give the same outcome and so the same hashes;
+3. the whole chain against what was stored at save time: the number of blocks and transactions,
+   the head hash, and a digest of the final state replay reaches (balances and model). So a ledger
+   whose tail was cut, whose head was altered or whose every block was deleted does not pass.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from sumchain.config import Config
 from sumchain.contract import Trainer
+from sumchain.data import Dataset, load_dataset
+from sumchain.data.fingerprint import dataset_fingerprint, file_fingerprint
 from sumchain.engines import deploy
-from sumchain.errors import DataError, Rejected
-from sumchain.ledger import GENESIS_HASH, MINT, Block, Transaction, block_hash, load_chain
+from sumchain.errors import ConfigError, DataError, Rejected
+from sumchain.ledger import GENESIS_HASH, MINT, Block, Transaction, block_hash, load_chain, save_chain
 from sumchain.ledger.chain import transaction_hash
+from sumchain.ledger.store import CHAIN_EVIDENCE
+
+STATE_DIGEST = "state_digest"
 
 
 @dataclass(frozen=True)
@@ -31,30 +45,122 @@ class Verdict:
 
     def describe(self) -> str:
         if self.intact:
-            return (f"chain intact: {self.blocks} blocks, {self.transactions} transactions replayed, "
-                    f"head {self.head_hash[:16]}")
-        return f"block {self.first_bad_block} differs: {self.problem}"
+            return (f"chain intact: {self.blocks} blocks, {self.transactions} transactions replayed from genesis "
+                    f"to head {self.head_hash[:16]}; final balances and model match")
+        if self.first_bad_block is not None:
+            return f"block {self.first_bad_block} differs: {self.problem}"
+        return self.problem
 
+
+# -- saving the evidence -----------------------------------------------------------------------
+
+def state_digest(trainer: Trainer) -> str:
+    """SHA-256 of the state a run ends in: every balance, the money minted, the model's weights."""
+    chain, model = trainer.chain, trainer.model
+    balances = sorted((address, str(units)) for address, units in chain.balances().items())
+    digest = hashlib.sha256(json.dumps({"balances": balances, "minted": str(chain.minted),
+                                        "intercept": int(model.intercept)}).encode())
+    digest.update(model.weights.astype("<i8").tobytes())
+    return digest.hexdigest()
+
+
+def save_ledger(trainer: Trainer, config: Config, dataset: Dataset, path: str | Path) -> Path:
+    """Persist a run's chain with everything `verify` needs to prove it whole."""
+    path = Path(path)
+    meta = {"config": config.to_dict(), STATE_DIGEST: state_digest(trainer),
+            "data": data_reference(config, dataset, path)}
+    return save_chain(trainer.chain, path, meta)
+
+
+def data_reference(config: Config, dataset: Dataset, ledger: Path) -> dict[str, Any]:
+    reference: dict[str, Any] = {"dataset_sha256": dataset_fingerprint(dataset)}
+    if config.data_path:
+        data = Path(config.data_path).expanduser().resolve()
+        reference.update(path=str(data), relative_to_ledger=os.path.relpath(data, ledger.resolve().parent),
+                         sha256=file_fingerprint(data))
+    return reference
+
+
+# -- verifying --------------------------------------------------------------------------------
 
 def verify_file(path: str | Path) -> Verdict:
+    path = Path(path)
     meta, blocks = load_chain(path)
-    if "config" not in meta:
+    config = _stored_config(path, meta)
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    config = _located_data(config, data, path)
+    dataset = load_dataset(config)
+    expected = data.get("dataset_sha256")
+    if expected is not None and dataset_fingerprint(dataset) != expected:
+        raise DataError(f"data differs: the {config.dataset} dataset loads to different features or labels "
+                        f"than the run's (fingerprint {expected[:16]}); the chain was not checked")
+    return verify_blocks(config, blocks, meta, dataset)
+
+
+def _stored_config(path: Path, meta: Mapping[str, Any]) -> Config:
+    raw = meta.get("config")
+    if raw is None:
         raise DataError(f"ledger file '{path}' has no stored config to replay from")
-    return verify_blocks(Config.from_dict(meta["config"]), blocks)
+    if not isinstance(raw, dict):
+        raise DataError(f"ledger file '{path}' is damaged: its stored config is not a table of keys")
+    try:
+        return Config.from_dict(raw)
+    except ConfigError as error:
+        raise DataError(f"ledger file '{path}' is damaged: its stored config is not valid ({error})") from None
 
 
-def verify_blocks(config: Config, blocks: list[Block], dataset=None) -> Verdict:
-    """Check `blocks` against a fresh deployment of `config` (on `dataset`, else the config's data)."""
+def _located_data(config: Config, data: Mapping[str, Any], ledger: Path) -> Config:
+    """The config with `data_path` pointing at the run's data file, found and checked unchanged."""
+    if not config.data_path:
+        return config
+    stored = data.get("path") or config.data_path
+    candidates = [Path(stored)]
+    if data.get("relative_to_ledger"):
+        candidates.append(ledger.resolve().parent / data["relative_to_ledger"])
+    found = next((c for c in candidates if c.exists()), None)
+    if found is None:
+        raise DataError(f"data missing: the run's data file {stored} is not there"
+                        + (f" (nor at {candidates[1]}, beside the ledger)" if len(candidates) > 1 else "")
+                        + "; put it back to verify the chain")
+    if data.get("sha256") and file_fingerprint(found) != data["sha256"]:
+        raise DataError(f"data differs: {found} has changed since the run (SHA-256 {file_fingerprint(found)[:16]}, "
+                        f"the run's {data['sha256'][:16]}); the chain was not checked")
+    return config.replace(data_path=str(found))
+
+
+def verify_blocks(config: Config, blocks: list[Block], meta: Mapping[str, Any], dataset=None) -> Verdict:
+    """Check `blocks` against a fresh deployment of `config` and against the evidence in `meta`."""
     trainer = deploy(config, dataset)
     prev = GENESIS_HASH
     count = 0
-    for block in blocks:
+    for expected_number, block in enumerate(blocks):
+        if block.number != expected_number:
+            return Verdict(False, len(blocks), count, prev, expected_number, "the block is missing")
         problem = _consistency_problem(block, prev) or _replay_problem(trainer, block)
         if problem:
             return Verdict(False, len(blocks), count, blocks[-1].hash, block.number, problem)
         prev = block.hash
         count += len(block.transactions)
-    return Verdict(True, len(blocks), count, prev)
+    problem = _evidence_problem(meta, len(blocks), count, prev, trainer)
+    return Verdict(not problem, len(blocks), count, prev, None, problem)
+
+
+def _evidence_problem(meta: Mapping[str, Any], blocks: int, transactions: int, head: str, trainer: Trainer) -> str:
+    missing = [key for key in (*CHAIN_EVIDENCE, STATE_DIGEST) if key not in meta]
+    if missing:
+        return (f"evidence missing: the ledger has no stored {', '.join(missing)} (removed, or not saved by "
+                f"sumchain's save_ledger), so its end cannot be proved")
+    if meta["blocks"] != blocks:
+        return (f"blocks missing: the ledger holds {blocks} blocks but was saved with {meta['blocks']}"
+                if isinstance(meta["blocks"], int) and blocks < meta["blocks"] else
+                f"blocks differ: the ledger holds {blocks} blocks but was saved with {meta['blocks']}")
+    if meta["transactions"] != transactions:
+        return f"transactions differ: the ledger holds {transactions} but was saved with {meta['transactions']}"
+    if meta["head_hash"] != head:
+        return f"head differs: the blocks hash to head {head[:16]} but the stored head is {str(meta['head_hash'])[:16]}"
+    if meta[STATE_DIGEST] != state_digest(trainer):
+        return "final state differs: replay reaches other balances or another model than the run saved"
+    return ""
 
 
 def _consistency_problem(block: Block, prev: str) -> str:
@@ -77,25 +183,28 @@ def _replay_problem(trainer: Trainer, block: Block) -> str:
             return f"transaction {i} is dated before the previous one"
         chain.advance_to(stored.time)
         _call(trainer, stored)
-        replayed = chain.blocks[-1].transactions[-1]
-        if replayed.hash != stored.hash:
-            return f"transaction {i} ({stored.function} by {stored.sender}): {_difference(stored, replayed)}"
+        replayed = chain.blocks[-1].transactions[-1] if chain.blocks and chain.blocks[-1].transactions else None
+        if replayed is None or replayed.hash != stored.hash:
+            return (f"transaction {i} ({stored.function} by {stored.sender}): "
+                    f"{_difference(stored, replayed) if replayed else 'replay records no call'}")
     return ""
 
 
 def _call(trainer: Trainer, tx: Transaction) -> None:
     args: dict[str, Any] = tx.args
+    value = args.pop("value_sent", tx.value)
     try:
         if tx.function == "fund" and tx.sender == MINT:
-            trainer.chain.fund(args["address"], args["amount"])
+            trainer.chain.fund(args.get("address"), args.get("amount"))
         elif tx.function == "add_data":
-            trainer.add_data(tx.sender, args["x"], args["y"], tx.value)
+            trainer.add_data(tx.sender, args.get("x"), args.get("y"), value)
         elif tx.function == "refund":
-            trainer.refund(tx.sender, args["x"], args["y"], args["added_time"])
+            trainer.refund(tx.sender, args.get("x"), args.get("y"), args.get("added_time"))
         elif tx.function == "report":
-            trainer.report(tx.sender, args["x"], args["y"], args["added_time"], args["original_author"])
+            trainer.report(tx.sender, args.get("x"), args.get("y"), args.get("added_time"),
+                           args.get("original_author"))
         elif tx.function == "predict":
-            trainer.predict(args["x"], sender=tx.sender, value=tx.value)
+            trainer.predict(args.get("x"), sender=tx.sender, value=value)
         else:
             raise DataError(f"the ledger holds an unknown call '{tx.function}'")
     except Rejected:

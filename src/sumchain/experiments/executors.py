@@ -7,13 +7,24 @@ must give the same rows for the same configs (only `wall_s` differs); the tests 
   local cluster of single-threaded worker processes. Dask is an optional extra, imported lazily.
 Both keep the dataset cache of `runner` inside each worker process, so each worker loads a
 dataset once, not once per run.
+
+Local workers die with the sweep: each asks the kernel for SIGKILL when its parent dies
+(`prctl(PR_SET_PDEATHSIG)` on Linux) and also watches its parent's pid, so a sweep killed by any
+signal leaves no orphans running. When a worker dies (killed, out of memory), the pool breaks:
+the runs that were in flight are recorded as failed, a new pool is started and the rest run.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
+import threading
+import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator, Sequence
 
 from sumchain.config import Config
@@ -27,13 +38,36 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which saves what is done and stops them."""
+PR_SET_PDEATHSIG = 1
+PARENT_WATCH_S = 1.0
+
+
+def _worker_setup(parent: int) -> None:
+    """Workers leave Ctrl-C to the parent (which saves what is done and stops them), end on
+    SIGTERM, and die with the parent however it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:      # the parent died before the request took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    """The fallback where PR_SET_PDEATHSIG is missing: an orphan is re-parented, so its ppid changes."""
+    while True:
+        time.sleep(PARENT_WATCH_S)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 class LocalExecutor:
-    """A pool of worker processes on this machine; runs go out one at a time as workers free up."""
+    """A pool of worker processes on this machine; runs go out one at a time as workers free up,
+    so at most `workers` runs are in flight (and lost if a worker dies)."""
 
     def __init__(self, workers: int | None = None):
         self.workers = default_workers() if workers is None else workers
@@ -44,28 +78,42 @@ class LocalExecutor:
         if self.workers == 1 or len(configs) <= 1:
             yield from run_serially(configs)
             return
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(configs)), initializer=_ignore_interrupts)
-        finished = False
-        try:
-            yield from _completed(pool, configs)
-            finished = True
-        finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:       # interrupted, or the consumer stopped early
-                _stop(pool)
+        size = min(self.workers, len(configs))
+        queue = deque(configs)
+        while queue:        # a new pool after a worker died, for the runs not yet started
+            pool = ProcessPoolExecutor(max_workers=size, initializer=_worker_setup, initargs=(os.getpid(),))
+            finished = False
+            try:
+                yield from _completed(pool, queue, size)
+                finished = True
+            finally:
+                if finished:
+                    pool.shutdown(wait=True)
+                else:       # interrupted, or the consumer stopped early
+                    _stop(pool)
 
 
-def _completed(pool: ProcessPoolExecutor, configs: Sequence[Config]) -> Iterator[Outcome]:
-    futures: dict[Future, Config] = {pool.submit(run_one, config): config for config in configs}
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+def _completed(pool: ProcessPoolExecutor, queue: deque, size: int) -> Iterator[Outcome]:
+    """Keep `size` runs in flight from `queue`; return early, the rest still queued, if the pool breaks."""
+    in_flight: dict[Future, Config] = {}
+    broken = False
+    while queue or in_flight:
+        while queue and not broken and len(in_flight) < size:
+            config = queue.popleft()
+            in_flight[pool.submit(run_one, config)] = config
+        finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in finished:
+            config = in_flight.pop(future)
             try:
                 yield future.result()
-            except Exception as error:    # a worker died (BrokenProcessPool) or could not pickle
-                yield error_outcome(futures[future], error)
+            except BrokenProcessPool as error:
+                broken = True
+                yield error_outcome(config, RuntimeError(
+                    f"the worker process running it died ({error or 'BrokenProcessPool'}); rerun to retry"))
+            except Exception as error:    # e.g. the config or its result could not be pickled
+                yield error_outcome(config, error)
+        if broken and not in_flight:
+            return
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -96,13 +96,20 @@ class SweepSummary:
 def run_all(configs: Iterable[Config], store: ResultStore, executor, progress: bool = True) -> SweepSummary:
     """Run every config not yet stored as ok, storing each row as it completes.
 
-    On KeyboardInterrupt the finished runs are already saved; the store is closed (time series
-    folded) and the interrupt propagates so the command line can exit with 130.
+    The data is checked before the store's folder is created or locked, so missing data leaves
+    nothing behind. On KeyboardInterrupt the finished runs are already saved; the store is closed
+    (time series folded, lock released) and the interrupt propagates so the command line can exit
+    with 130.
     """
     configs = unique_configs(configs)
-    todo = store.pending(configs)
-    for config in {(c.dataset, c.data_path): c for c in todo}.values():
+    for config in {(c.dataset, c.data_path): c for c in store.pending(configs)}.values():
         prepare_data(config)
+    store.open()
+    try:
+        todo = store.pending(configs)
+    except BaseException:
+        store.close()
+        raise
     summary = SweepSummary(total=len(configs), skipped=len(configs) - len(todo), ran=0, failed=0)
     bar = tqdm(total=len(todo), desc="runs", unit="run", file=sys.stderr, disable=not progress or not todo,
                dynamic_ncols=True)

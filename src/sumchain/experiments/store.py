@@ -9,25 +9,35 @@ Files in the folder:
   `close()` folds the parts into `timeseries.parquet`. Parts left by a killed sweep are folded in
   by the next one, so nothing is lost.
 
-Rerunning a sweep skips every config whose hash already has status "ok"; failed runs run again.
+Rerunning a sweep skips every config whose hash already has status "ok" and whose time series is
+stored; failed runs, and runs whose series went missing, run again. Opening the store for writing
+checks every file in it (an unreadable table is a one-line error naming it) and takes the folder's
+lock (`.lock`, a POSIX record lock the kernel drops when the process dies): a second sweep into the
+same folder is refused with one line while the first runs, so no sweep overwrites another's rows.
+
+Readers open each file once and read from that handle: a file replaced meanwhile (every write is
+an atomic rename) is then read whole, old or new, never as a mix of the two.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
 from sumchain.config import Config
-from sumchain.errors import DataError
+from sumchain.errors import DataError, OutputError
 from sumchain.files import write_atomically
 
 RESULTS = "results.parquet"
 RESULTS_CSV = "results.csv"
 TIMESERIES = "timeseries.parquet"
 PARTS = ".timeseries-parts"
+LOCK = ".lock"
 FIRST_COLUMNS = ("config_hash", "status", "error", "wall_s", "seed")
 OK, ERROR = "ok", "error"
 
@@ -37,19 +47,55 @@ def read_results(out: str | Path) -> pd.DataFrame:
     path = Path(out) / RESULTS
     if not path.exists():
         return pd.DataFrame(columns=list(FIRST_COLUMNS))
+    return read_table(path, "results table", "move it away to start the sweep afresh")
+
+
+def read_table(path: Path, what: str, remedy: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One Parquet file of the store, read from a single open handle; a damaged one is a DataError."""
     try:
-        return pd.read_parquet(path)
+        with open(path, "rb") as handle:
+            return pd.read_parquet(handle, columns=columns)
+    except FileNotFoundError:
+        raise
     except Exception as error:   # pyarrow raises several types for a damaged file
-        raise DataError(f"results table '{path}' is not readable Parquet ({type(error).__name__}); "
-                        f"move it away to start the sweep afresh") from None
+        raise DataError(f"{what} '{path}' is not readable Parquet ({type(error).__name__}); {remedy}") from None
+
+
+def _series_files(out: Path) -> list[tuple[Path, str, str]]:
+    remedy = "move it away and rerun: the runs whose series are missing run again"
+    files = [(out / TIMESERIES, "time series table", remedy)] if (out / TIMESERIES).exists() else []
+    return files + [(part, "time series part", remedy) for part in sorted((out / PARTS).glob("*.parquet"))]
 
 
 def read_timeseries(out: str | Path) -> pd.DataFrame:
     """All stored time series of a sweep folder, folded parts included, keyed by `config_hash`."""
-    out = Path(out)
-    frames = [pd.read_parquet(out / TIMESERIES)] if (out / TIMESERIES).exists() else []
-    frames += [pd.read_parquet(part) for part in sorted((out / PARTS).glob("*.parquet"))]
+    frames = [read_table(*file) for file in _series_files(Path(out))]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["config_hash"])
+
+
+class FolderLock:
+    """An exclusive lock on a results folder, held by one process; the kernel drops it if that dies.
+
+    A POSIX record lock (`lockf`): worker processes forked by the holder do not inherit it.
+    """
+
+    def __init__(self, folder: Path):
+        path = folder / LOCK
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self._fd)
+            raise OutputError(f"results folder {folder} is in use by another sweep (process {holder}); "
+                              f"wait for it to finish, or give another --out") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)      # closing drops the lock
+            self._fd = None
 
 
 class ResultStore:
@@ -57,9 +103,36 @@ class ResultStore:
 
     def __init__(self, out: str | Path):
         self.out = Path(out)
+        self._lock: FolderLock | None = None
+        self._rows: dict[str, dict] = self._read_rows()
+        self._without_series: set[str] = set()
+
+    def _read_rows(self) -> dict[str, dict]:
+        return {str(row["config_hash"]): row for row in read_results(self.out).to_dict("records")}
+
+    def open(self) -> "ResultStore":
+        """Take the folder for writing: create it, lock it, and check every file in it.
+
+        Runs stored as ok whose time series is missing (a deleted or replaced series file) are
+        run again; an unreadable file is a one-line DataError naming it; `results.csv` is
+        rewritten from `results.parquet`.
+        """
+        if self._lock is not None:
+            return self
         self.out.mkdir(parents=True, exist_ok=True)
-        self._rows: dict[str, dict] = {str(row["config_hash"]): row
-                                       for row in read_results(self.out).to_dict("records")}
+        self._lock = FolderLock(self.out)
+        try:
+            self._rows = self._read_rows()
+            with_series: set[str] = set()
+            for file in _series_files(self.out):
+                with_series |= set(read_table(*file, columns=["config_hash"])["config_hash"].astype(str))
+            self._without_series = {h for h, row in self._rows.items() if row.get("status") == OK} - with_series
+            if self._rows:
+                self.save()
+        except BaseException:
+            self._release()
+            raise
+        return self
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -71,22 +144,24 @@ class ResultStore:
         return None if row is None else row.get("status")
 
     def pending(self, configs: Iterable[Config]) -> list[Config]:
-        """The configs still to run: distinct, without a stored "ok" row."""
+        """The configs still to run: distinct, without a stored "ok" row and its time series."""
         todo: dict[str, Config] = {}
         for config in configs:
             digest = config.digest()
-            if self.status_of(digest) != OK:
+            if self.status_of(digest) != OK or digest in self._without_series:
                 todo.setdefault(digest, config)
         return list(todo.values())
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, row: dict[str, Any], timeseries: pd.DataFrame | None = None) -> None:
         """Store one finished run (replacing an earlier row of the same config) and save."""
+        self.open()
         digest = str(row["config_hash"])
         if timeseries is not None and len(timeseries):
             part = self.out / PARTS / f"{digest}.parquet"
             write_atomically(part, lambda temp: timeseries.assign(config_hash=digest).to_parquet(temp, index=False))
         self._rows[digest] = row
+        self._without_series.discard(digest)
         self.save()
 
     def save(self) -> None:
@@ -95,14 +170,27 @@ class ResultStore:
         write_atomically(self.out / RESULTS_CSV, lambda temp: frame.to_csv(temp, index=False))
 
     def close(self) -> None:
-        """Fold the per-run time series parts into `timeseries.parquet`, newest part winning."""
+        """Fold the per-run time series parts into `timeseries.parquet` (newest part winning); unlock."""
+        try:
+            if self._lock is not None:
+                self._fold_parts()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _fold_parts(self) -> None:
         parts = sorted((self.out / PARTS).glob("*.parquet"))
         if not parts:
             return
-        new = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        remedy = "move it away and rerun: the runs whose series are missing run again"
+        new = pd.concat([read_table(p, "time series part", remedy) for p in parts], ignore_index=True)
         path = self.out / TIMESERIES
         if path.exists():
-            old = pd.read_parquet(path)
+            old = read_table(path, "time series table", remedy)
             new = pd.concat([old[~old["config_hash"].isin(set(new["config_hash"]))], new], ignore_index=True)
         write_atomically(path, lambda temp: new.to_parquet(temp, index=False))
         for part in parts:
@@ -111,7 +199,7 @@ class ResultStore:
             (self.out / PARTS).rmdir()
 
     def __enter__(self) -> "ResultStore":
-        return self
+        return self.open()
 
     def __exit__(self, *exc) -> None:
         self.close()

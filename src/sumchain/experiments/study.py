@@ -14,7 +14,9 @@ where the study gave only "sensible ranges" (its section IV.E):
   0.001, 0.01, 0.05 (Table I: 0.0001).
 
 Verdict rules (per finding, each part judged on its own, then combined: any part that disagrees
-makes the finding disagree, all parts agreeing make it agree, anything else is inconclusive):
+makes the finding disagree, all parts agreeing make it agree, no part with its evidence run makes
+it "not run", anything else is inconclusive). A part whose sweep was not run (`--only`), or a claim
+about the Table I defaults when the runs are not at them (`--set max_train=...`), is "not run":
 - a trend: Spearman's rho of the metric with the parameter, p < 0.05 with the study's sign agrees,
   p < 0.05 with the opposite sign disagrees, otherwise inconclusive;
 - "more volatile": Levene's test on the deviations from each value's mean, p < 0.05 with the
@@ -39,7 +41,7 @@ from sumchain.errors import ConfigError
 from sumchain.experiments import stats
 from sumchain.experiments.grid import Axis, Point, grid, ofat
 
-AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
+AGREES, DISAGREES, INCONCLUSIVE, NOT_RUN = "agrees", "disagrees", "inconclusive", "not run"
 ALPHA = 0.05
 DEFAULTS = "defaults"
 
@@ -149,6 +151,7 @@ class StudyAnalysis:
     findings: list[Finding] = field(default_factory=list)
     phase: pd.DataFrame = field(default_factory=pd.DataFrame)   # ok runs of the phase sweep: wait_rounding, phase
     power: pd.DataFrame = field(default_factory=pd.DataFrame)   # seeds needed per part of findings 1 and 3
+    base: Config | None = None      # the config every sweep starts from
 
 
 def sweep_runs(results: pd.DataFrame, points: Sequence[Point], sweep: str) -> pd.DataFrame:
@@ -169,7 +172,9 @@ def analyse(results: pd.DataFrame, points: Sequence[Point]) -> StudyAnalysis:
                                                stats.spearman_table(runs))
     ranking = stats.effect_ranking({name: a.runs for name, a in sweeps.items()})
     defaults = stats.ok_runs(sweep_runs(results, points, DEFAULTS))
-    analysis = StudyAnalysis(sweeps, ranking, defaults, phase=phase_runs(results, points))
+    bases = [p.config for p in points if p.sweep == DEFAULTS]
+    analysis = StudyAnalysis(sweeps, ranking, defaults, phase=phase_runs(results, points),
+                             base=bases[0] if bases else None)
     analysis.findings = judge(analysis)
     analysis.power = power_table(analysis)
     return analysis
@@ -216,7 +221,29 @@ def combine(parts: Sequence[Part]) -> str:
         return DISAGREES
     if verdicts and all(v == AGREES for v in verdicts):
         return AGREES
+    if all(v == NOT_RUN for v in verdicts):
+        return NOT_RUN
     return INCONCLUSIVE
+
+
+def _fmt_rho(rho: float) -> str:
+    return "n/a (no variation)" if math.isnan(rho) else f"{rho:+.2f}"
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
+NOT_AT_DEFAULTS_IGNORED = ("seed", "dataset", "data_path", "text_column", "label_column")
+"""Keys that say which data a run used, not how the contract and agents were set: the study's
+defaults are Table I's parameter values on whichever dataset is chosen."""
+
+
+def differs_from_table_one(config: Config) -> list[str]:
+    """The keys in which `config` departs from Table I's parameter values (data choice aside)."""
+    mine, table_one = config.flat(), Config().flat()
+    return sorted(key for key in set(mine) | set(table_one)
+                  if key not in NOT_AT_DEFAULTS_IGNORED and mine.get(key) != table_one.get(key))
 
 
 def _ci(row) -> str:
@@ -231,7 +258,7 @@ def _fmt_p(p: float) -> str:
 def trend(analysis: StudyAnalysis, sweep: str, metric: str, sign: int, claim: str) -> Part:
     """Does `metric` rise (sign +1) or fall (-1) with the swept parameter? Spearman, p < 0.05."""
     if sweep not in analysis.sweeps:
-        return Part(INCONCLUSIVE, f"{claim}: sweep '{sweep}' was not run")
+        return Part(NOT_RUN, f"{claim}: sweep '{sweep}' was not run")
     table = analysis.sweeps[sweep].correlations.set_index("metric")
     if metric not in table.index:
         return Part(INCONCLUSIVE, f"{claim}: no '{metric}' measured")
@@ -242,7 +269,7 @@ def trend(analysis: StudyAnalysis, sweep: str, metric: str, sign: int, claim: st
     else:
         verdict = AGREES if np.sign(rho) == sign else DISAGREES
     never = f", {int(row['n_never'])} never exhausted" if metric == stats.DEPLETED else ""
-    return Part(verdict, f"{claim}: Spearman rho({metric}, {sweep}) = {rho:+.2f}, p = {_fmt_p(p)}, "
+    return Part(verdict, f"{claim}: Spearman rho({metric}, {sweep}) = {_fmt_rho(rho)}, p = {_fmt_p(p)}, "
                          f"n = {int(row['n'])}{never} -> {verdict}")
 
 
@@ -250,7 +277,7 @@ def spread(analysis: StudyAnalysis, sweep: str, metric: str, is_claimed: Callabl
            claim: str) -> Part:
     """Is the metric more spread across seeds for the claimed values? Levene on residuals."""
     if sweep not in analysis.sweeps:
-        return Part(INCONCLUSIVE, f"{claim}: sweep '{sweep}' was not run")
+        return Part(NOT_RUN, f"{claim}: sweep '{sweep}' was not run")
     runs = analysis.sweeps[sweep].ok
     if runs.empty or metric not in runs.columns:
         return Part(INCONCLUSIVE, f"{claim}: no '{metric}' measured")
@@ -271,8 +298,10 @@ def spread(analysis: StudyAnalysis, sweep: str, metric: str, is_claimed: Callabl
 def matters_less(analysis: StudyAnalysis, sweep: str, others: Sequence[str], metric: str, claim: str) -> Part:
     table = analysis.ranking[analysis.ranking["metric"] == metric].set_index("sweep")["effect_size"]
     names = [sweep, *others]
+    if any(name not in analysis.sweeps for name in names):
+        return Part(NOT_RUN, f"{claim}: needs the sweeps {', '.join(names)}")
     if any(name not in table.index or math.isnan(table[name]) for name in names):
-        return Part(INCONCLUSIVE, f"{claim}: needs the sweeps {', '.join(names)}")
+        return Part(INCONCLUSIVE, f"{claim}: no effect size for one of {', '.join(names)}")
     mine, theirs = table[sweep], [table[o] for o in others]
     verdict = AGREES if all(mine < t for t in theirs) else DISAGREES if all(mine > t for t in theirs) else INCONCLUSIVE
     sizes = ", ".join(f"{name} {table[name]:.2f}" for name in names)
@@ -283,7 +312,7 @@ def no_effect(analysis: StudyAnalysis, sweeps: Sequence[str], metrics: Sequence[
     tests = []
     for sweep in sweeps:
         if sweep not in analysis.sweeps:
-            return Part(INCONCLUSIVE, f"{claim}: sweep '{sweep}' was not run")
+            return Part(NOT_RUN, f"{claim}: sweep '{sweep}' was not run")
         table = analysis.sweeps[sweep].correlations.set_index("metric")
         tests += [(sweep, m, float(table.loc[m, "rho"]), float(table.loc[m, "p_value"]))
                   for m in metrics if m in table.index]
@@ -296,14 +325,14 @@ def no_effect(analysis: StudyAnalysis, sweeps: Sequence[str], metrics: Sequence[
         verdict = DISAGREES
     else:
         verdict = INCONCLUSIVE
-    detail = "; ".join(f"{s}/{m} rho {r:+.2f} p {_fmt_p(p)}" for s, m, r, p in tests)
+    detail = "; ".join(f"{s}/{m} rho {_fmt_rho(r)} p {_fmt_p(p)}" for s, m, r, p in tests)
     return Part(verdict, f"{claim}: {detail} (Bonferroni threshold {ALPHA / max(len(tests), 1):.2g}) -> {verdict}")
 
 
 def gap_smallest_near(analysis: StudyAnalysis, centre: int = 800, width: int = 100) -> Part:
     claim = f"the gap is smallest around {centre} words"
     if "num_words" not in analysis.sweeps:
-        return Part(INCONCLUSIVE, f"{claim}: sweep 'num_words' was not run")
+        return Part(NOT_RUN, f"{claim}: sweep 'num_words' was not run")
     table = analysis.sweeps["num_words"].summary
     gap = table[table["metric"] == "gap"].set_index("value")
     if gap.empty or centre not in gap.index:
@@ -323,7 +352,7 @@ def gap_smallest_near(analysis: StudyAnalysis, centre: int = 800, width: int = 1
 def exhausted_within_a_day(analysis: StudyAnalysis, sweep: str = "bad_update_wait") -> Part:
     claim = "very short update waits exhaust the malicious balance within a day"
     if sweep not in analysis.sweeps:
-        return Part(INCONCLUSIVE, f"{claim}: sweep '{sweep}' was not run")
+        return Part(NOT_RUN, f"{claim}: sweep '{sweep}' was not run")
     runs = analysis.sweeps[sweep].ok
     if runs.empty:
         return Part(INCONCLUSIVE, f"{claim}: no runs")
@@ -338,6 +367,10 @@ def exhausted_within_a_day(analysis: StudyAnalysis, sweep: str = "bad_update_wai
 def end_balances(analysis: StudyAnalysis, good_pct: float = 200, tolerance: float = 20, bad_pct: float = 5) -> Part:
     claim = "at the defaults the honest agent ends near 200% and the malicious one at 0%"
     runs = analysis.defaults
+    if analysis.base is not None and differs_from_table_one(analysis.base):
+        keys = differs_from_table_one(analysis.base)
+        return Part(NOT_RUN, f"{claim}: not run, the runs are not at Table I's defaults ({', '.join(keys)} "
+                             f"differ{'s' if len(keys) == 1 else ''})")
     if runs.empty or "balance_pct.Good" not in runs.columns:
         return Part(INCONCLUSIVE, f"{claim}: no runs at the defaults")
     good = stats.mean_ci(runs["balance_pct.Good"].astype(float))
@@ -345,7 +378,7 @@ def end_balances(analysis: StudyAnalysis, good_pct: float = 200, tolerance: floa
     near = abs(good[1] - good_pct) <= tolerance and bad[1] <= bad_pct
     verdict = AGREES if near else DISAGREES
     ci = [_ci({"ci_low": v[3], "ci_high": v[4]}) for v in (good, bad)]
-    return Part(verdict, f"{claim}: over {good[0]} seeds the honest agent ends at {good[1]:.1f}% "
+    return Part(verdict, f"{claim}: over {_seeds(good[0])} the honest agent ends at {good[1]:.1f}% "
                          f"({ci[0]}), the malicious at {bad[1]:.1f}% ({ci[1]}); rule: within {tolerance:g} points of "
                          f"{good_pct:g}% and at most {bad_pct:g}% -> {verdict}")
 

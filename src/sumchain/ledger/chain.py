@@ -19,8 +19,10 @@ from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 import numpy as np
 
 from sumchain.errors import Rejected
+from sumchain.ledger.money import whole_units
 
 GENESIS_HASH = "0" * 64
+_INT32 = np.dtype("<i4")
 MINT = "<mint>"
 T = TypeVar("T")
 
@@ -42,9 +44,9 @@ class Transaction(NamedTuple):
 
     @property
     def args(self) -> dict[str, Any]:
-        """The call's arguments, decoded (x back as an int32 array)."""
-        decoded = json.loads(self.args_json)
-        if self.args_x or "x" in decoded:
+        """The call's arguments, decoded (x back as an int32 array; a malformed argument as sent)."""
+        decoded = {key: _decode_arg(value) for key, value in json.loads(self.args_json).items()}
+        if self.args_x or type(decoded.get("x")) is int:
             decoded["x"] = np.frombuffer(self.args_x, dtype="<i4").astype(np.int32)
         return decoded
 
@@ -68,15 +70,64 @@ def block_hash(number: int, time: int, prev_hash: str, tx_hashes: list[str]) -> 
 
 
 def encode_args(args: dict[str, Any]) -> tuple[str, bytes]:
-    """Canonical encoding: scalars as sorted JSON, the feature array `x` as raw int32 bytes."""
+    """Canonical encoding: scalars as sorted JSON, the feature array `x` as raw int32 bytes.
+
+    Any argument a caller sent is encoded, malformed ones too (a 2-D or float `x`, text for a
+    number): those go into the JSON as sent (`_encode_arg`), so a call refused for its arguments
+    is recorded and replays to the same refusal.
+    """
     x = args.get("x")
-    x_bytes = b"" if x is None else np.ascontiguousarray(x, dtype="<i4").tobytes()
+    x_array = None if x is None else _int32_indices(x)
+    x_bytes = b"" if x_array is None else x_array.tobytes()
     parts = []
     for key in sorted(args):
-        value = len(x) if key == "x" else args[key]
+        if key == "x" and x_array is not None:
+            value = len(x_array)
+        else:
+            value = args[key]
         # Hand-rolled for the hot path; identical to json.dumps(..., sort_keys=True) for int/str.
-        parts.append(f'"{key}":{value}' if type(value) is int else f'"{key}":{json.dumps(value)}')
+        parts.append(f'"{key}":{value}' if type(value) is int else f'"{key}":{json.dumps(_encode_arg(value))}')
     return "{" + ",".join(parts) + "}", x_bytes
+
+
+def _int32_indices(x: Any) -> np.ndarray | None:
+    """`x` as contiguous little-endian int32 when it is a 1-D integer array that fits; else None."""
+    if type(x) is np.ndarray and x.dtype == _INT32 and x.ndim == 1:
+        return np.ascontiguousarray(x)
+    try:
+        array = np.asarray(x)
+    except (ValueError, TypeError):
+        return None
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        return None
+    if array.size and (array.min() < np.iinfo(np.int32).min or array.max() > np.iinfo(np.int32).max):
+        return None
+    return np.ascontiguousarray(array, dtype="<i4")
+
+
+def _encode_arg(value: Any) -> Any:
+    """A JSON form of an argument that decodes (`_decode_arg`) to a value the contract judges alike."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, float) and np.isfinite(value):
+        return value
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf" and np.isfinite(array.astype(float)).all():
+            return {"array": array.tolist(), "dtype": array.dtype.str}
+    except (ValueError, TypeError, OverflowError):
+        pass
+    return {"repr": repr(value)}
+
+
+def _decode_arg(value: Any) -> Any:
+    if isinstance(value, dict) and "dtype" in value:
+        return np.asarray(value["array"], dtype=value["dtype"])
+    if isinstance(value, dict) and "repr" in value:
+        return value["repr"]
+    return value
 
 
 def transaction_hash(time: int, sender: str, function: str, value: int, args_json: str, args_x: bytes,
@@ -150,12 +201,11 @@ class Chain:
 
     def fund(self, address: str, amount: int) -> None:
         """Mint `amount` to `address`: the only way money enters the chain (recorded as a call)."""
-        amount = int(amount)
-        if amount < 0:
-            raise ValueError("cannot fund a negative amount")
-
         def mint(transfers: Transfers) -> None:
-            transfers.pay(MINT, address, amount)
+            units = whole_units(amount, "a funding amount")
+            if units < 0:
+                raise Rejected("cannot fund a negative amount")
+            transfers.pay(MINT, address, units)
         self.transact(MINT, "fund", 0, {"address": address, "amount": amount}, mint)
 
     # -- transactions --------------------------------------------------------------------
@@ -166,9 +216,13 @@ class Chain:
         `action` must check everything before it changes contract state, and raise `Rejected`
         (changing nothing) to refuse; the chain then records the refusal and re-raises it.
         """
-        value = int(value)
         transfers = Transfers(self)
         try:
+            try:
+                value = whole_units(value, "the value sent")
+            except Rejected:
+                args, value = {**args, "value_sent": value}, 0     # recorded as sent, moving nothing
+                raise
             if value < 0:
                 raise Rejected("the value sent cannot be negative")
             if sender != MINT and value > self.balance_of(sender):

@@ -12,7 +12,12 @@ coins are 10**22 units): they are Python integers, and persisted as decimal text
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_EVEN, Decimal
+from numbers import Integral
+from typing import Any
+
+from sumchain.errors import Rejected
 
 UNITS_PER_COIN = 10**18
 
@@ -27,3 +32,16 @@ def to_units(coins: float) -> int:
 
 def to_coins(units: int) -> float:
     return units / UNITS_PER_COIN
+
+
+def whole_units(amount: Any, what: str) -> int:
+    """`amount` as a whole number of base units, or `Rejected` naming `what` and what was sent.
+
+    The one check for every amount that reaches the chain (a call's value, a funding): a fraction
+    of a unit, text or anything else non-numeric is refused, never truncated or passed on.
+    """
+    if isinstance(amount, Integral) and not isinstance(amount, bool):
+        return int(amount)
+    if isinstance(amount, float) and math.isfinite(amount) and amount.is_integer():
+        return int(amount)
+    raise Rejected(f"{what} must be a whole number of base units, got {amount!r}")

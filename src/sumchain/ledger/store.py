@@ -1,6 +1,10 @@
 """Persist a chain in SQLite, self-contained: blocks, every transaction with its arguments, and
 the metadata (the run's config) needed to replay it from the genesis block.
 
+The chain's own evidence goes into the metadata at save time, whatever the caller adds: the head
+hash and the numbers of blocks and transactions (`CHAIN_EVIDENCE`). A ledger whose last blocks
+were deleted, or whose head was altered, no longer matches them, so `verify` finds it.
+
 Written atomically: the database is built beside the target and moved into place, so an
 interrupted save never leaves a half-written ledger under the requested name.
 """
@@ -28,13 +32,22 @@ CREATE TABLE transactions (block INTEGER NOT NULL, position INTEGER NOT NULL, ti
 """
 
 
+CHAIN_EVIDENCE = ("head_hash", "blocks", "transactions")
+
+
+def chain_evidence(chain: Chain) -> dict[str, Any]:
+    """What the whole chain comes to: its head hash and how many blocks and transactions it holds."""
+    return {"head_hash": chain.seal(), "blocks": len(chain.blocks),
+            "transactions": sum(len(b.transactions) for b in chain.blocks)}
+
+
 def save_chain(chain: Chain, path: str | Path, meta: dict[str, Any]) -> Path:
     path = Path(path)
-    chain.seal()
+    meta = {**meta, **chain_evidence(chain)}
     with atomic_path(path) as temp:
         with sqlite3.connect(temp) as db:
             db.executescript(SCHEMA)
-            db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v, allow_nan=False)) for k, v in meta.items()])
             db.executemany("INSERT INTO blocks VALUES (?, ?, ?, ?)",
                            [(b.number, b.time, b.prev_hash, b.hash) for b in chain.blocks])
             db.executemany("INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -53,8 +66,10 @@ def _transaction_rows(blocks: list[Block]):
 def load_chain(path: str | Path) -> tuple[dict[str, Any], list[Block]]:
     """Read back the metadata and the blocks exactly as stored (hashes are not recomputed here)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"ledger file '{path}' does not exist")
+    if not path.is_file():
+        raise DataError(f"ledger '{path}' is not a file; give the SQLite file written by simulate --ledger")
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
@@ -64,10 +79,14 @@ def load_chain(path: str | Path) -> tuple[dict[str, Any], list[Block]]:
         for row in db.execute("SELECT block, time, sender, function, value, args_json, args_x, status, reason, "
                               "transfers, events, hash FROM transactions ORDER BY block, position"):
             number, time, sender, function, value, args_json, args_x, status, reason, transfers, events, h = row
+            if number not in by_number:
+                continue        # its block was deleted: verify finds the gap and the missing transactions
             by_number[number].transactions.append(Transaction(
                 time, sender, function, int(value), args_json, bytes(args_x), status, reason,
                 tuple(tuple(t) for t in json.loads(transfers)), tuple(tuple(e) for e in json.loads(events)), h))
         db.close()
     except sqlite3.DatabaseError as error:
         raise DataError(f"ledger file '{path}' is not a sumchain ledger: {error}") from None
+    except (ValueError, TypeError, KeyError) as error:     # undecodable JSON, a row of a missing block
+        raise DataError(f"ledger file '{path}' is damaged: {type(error).__name__} while reading it") from None
     return meta, blocks

@@ -23,7 +23,7 @@ from sumchain.experiments.study import StudyAnalysis, SweepAnalysis, phase_summa
 from sumchain.report.figures import phase_figure, write_sweep_figures
 from sumchain.files import atomic_path, write_text
 
-VERDICT_MARK = {"agrees": "agrees", "disagrees": "DISAGREES", "inconclusive": "inconclusive"}
+VERDICT_MARK = {"agrees": "agrees", "disagrees": "DISAGREES", "inconclusive": "inconclusive", "not run": "not run"}
 WIDE_METRICS = (("baseline_accuracy", "baseline acc. %", 100), ("final_accuracy", "final acc. %", 100),
                 ("gap", "gap (points)", 1), (stats.DEPLETED, "days to exhaust", 1))
 
@@ -203,7 +203,7 @@ def markdown_report(analysis: StudyAnalysis, figures: Mapping[str, Path], out: P
 STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
          "table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.9em}"
          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-         "img{max-width:100%}.agrees{color:#186a18}.disagrees{color:#b01c1c}.inconclusive{color:#8a6d00}")
+         "img{max-width:100%}.agrees{color:#186a18}.disagrees{color:#b01c1c}.inconclusive{color:#8a6d00}.not-run{color:#666}")
 
 
 def _png_data_uri(path: Path) -> str:
@@ -223,7 +223,7 @@ def html_report(analysis: StudyAnalysis, figures: Mapping[str, Path], meta: Mapp
     for f in analysis.findings:
         evidence = "".join(f"<li>{e(line[2:])}</li>" for line in f.evidence.splitlines())
         parts += [f"<h3>{f.number}. {e(f.claim)}</h3>",
-                  f"<p class='{f.verdict}'><b>Verdict: {e(VERDICT_MARK[f.verdict])}</b></p><ul>{evidence}</ul>"]
+                  f"<p class='{f.verdict.replace(' ', '-')}'><b>Verdict: {e(VERDICT_MARK[f.verdict])}</b></p><ul>{evidence}</ul>"]
     for title, paragraphs, table, figure in extra_sections(analysis):
         parts += [f"<h2>{e(title)}</h2>", *[f"<p>{e(p)}</p>" for p in paragraphs]]
         if figure in figures:

@@ -13,6 +13,7 @@ functions and free reads.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -194,7 +195,13 @@ class Simulation:
             balance = self.chain.balance_of(agent.name)
             row[f"balance.{agent.name}"] = to_coins(balance)
             row[f"balance_pct.{agent.name}"] = self.percent_of_start(agent)
-        self.rows.append(row)
+        if self.rows and self.rows[-1]["time_s"] == now:
+            # One row per recorded time: an hourly sample and a measurement at the same second merge.
+            if math.isnan(accuracy):
+                row["accuracy"] = self.rows[-1]["accuracy"]
+            self.rows[-1] = row
+        else:
+            self.rows.append(row)
 
     def percent_of_start(self, agent: Agent) -> float:
         return percent(self.chain.balance_of(agent.name), to_units(agent.config.start_balance))
@@ -209,4 +216,6 @@ class Simulation:
 
 
 def percent(balance: int, start: int) -> float:
-    return 100.0 * balance / start if start > 0 else (100.0 if balance == 0 else float("inf"))
+    """Percent of the start balance; NaN (undefined, written null in JSON) when an agent started with
+    nothing but holds something, e.g. deposits it took."""
+    return 100.0 * balance / start if start > 0 else (100.0 if balance == 0 else float("nan"))
