@@ -79,3 +79,77 @@ def test_bad_input_exits_2_with_one_line(args, message, capsys, tmp_path):
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("sumchain: error: ") and message in err
     assert not (tmp_path / "r").exists()
+
+
+def _strict(text: str):
+    return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not strict JSON"))
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda t: ["--config", str(t)], "is a folder; give a TOML file"),
+    (lambda t: ["--config", str(_binary(t))], "is not text"),
+    (lambda t: ["--out", str(_file(t))], "is a file; give a folder"),
+    (lambda t: ["--out", str(_file(t) / "sub")], "cannot be created"),
+    (lambda t: ["--ledger", str(t)], "is a folder; give a file name"),
+    (lambda t: ["--ledger", str(_file(t) / "x.sqlite")], "cannot be created"),
+    (lambda t: ["--set", "num_words=1000000000"], "must be a whole number from 1 to 10,000,000"),
+    (lambda t: ["--set", "num_words=5", "--set", "num_words=6"], "--set num_words is given twice"),
+    (lambda t: ["--set", "seed=1", "--seed", "2"], "--set seed is given twice"),
+])
+def test_bad_paths_and_values_exit_2_before_any_work(make_args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("sumchain.sim.simulate", lambda *a, **k: pytest.fail("simulated before checking"))
+    args = make_args(tmp_path)
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "r")]
+    assert main(["simulate", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+def _file(t):
+    (t / "a_file").write_text("x")
+    return t / "a_file"
+
+
+def _binary(t):
+    (t / "b.toml").write_bytes(b"\x00\xff\xfe\x00binary")
+    return t / "b.toml"
+
+
+def test_version_and_verify_of_a_folder(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("sumchain ")
+    assert main(["verify", str(tmp_path)]) == 2
+    assert "is not a file" in capsys.readouterr().err
+
+
+def test_json_is_strict_and_rounded(run_folder):
+    text = (run_folder[0] / "run" / "metrics.json").read_text()
+    metrics = _strict(text)
+    floats = [v for v in metrics.values() if isinstance(v, float)]
+    assert floats and all(len(repr(v)) <= 16 for v in floats)
+
+
+def test_a_text_dataset_ledger_verifies_from_elsewhere_and_data_changes_are_named(tmp_path, monkeypatch):
+    from tests.data.test_text import reviews_frame
+    home = tmp_path / "home"
+    home.mkdir()
+    reviews_frame(200).to_csv(home / "reviews.csv", index=False)
+    monkeypatch.chdir(home)
+    assert main(["simulate", "--set", "dataset=text", "--set", "data_path=reviews.csv", "--set", "num_words=50",
+                 "--quiet", "--out", "run", "--ledger", "run.sqlite"]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["verify", str(home / "run.sqlite")]) == 0
+    moved = tmp_path / "moved"            # ledger and data moved together: found beside the ledger
+    (home).rename(moved)
+    assert main(["verify", str(moved / "run.sqlite")]) == 0
+    with open(moved / "reviews.csv", "a") as handle:
+        handle.write("an extra review,positive\n")
+    result = sumchain("verify", str(moved / "run.sqlite"), cwd=elsewhere)
+    assert result.returncode == 2 and "data differs" in result.stderr and "block" not in result.stderr
+    (moved / "reviews.csv").unlink()
+    result = sumchain("verify", str(moved / "run.sqlite"), cwd=elsewhere)
+    assert result.returncode == 2 and "data missing" in result.stderr

@@ -93,3 +93,52 @@ def test_missing_data_stops_the_sweep_before_any_run(sumchain, tmp_path, capsys)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope.csv does not exist" in err[0]
     assert read_results(tmp_path / "out").empty
+
+
+def test_progress_bar_only_on_a_terminal_and_no_folder_when_data_is_missing(tmp_path):
+    result = subprocess.run([sys.executable, "-c", STANDALONE, "sweep", *SMALL, "--set", "max_train=300",
+                             "--workers", "1", "--out", str(tmp_path / "a")], capture_output=True, text=True)
+    assert result.returncode == 2 and "--set max_train is given twice" in result.stderr
+    result = subprocess.run([sys.executable, "-c", STANDALONE, "sweep", "--set", "num_words=100", "--set",
+                             "max_train=300", "--set", "max_test=100", "--workers", "1", "--out", str(tmp_path / "a")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == "", result.stderr      # not a terminal: no bar
+    result = subprocess.run([sys.executable, "-c", STANDALONE, "reproduce", "--set", "dataset=text", "--set",
+                             f"data_path={tmp_path / 'nope.csv'}", "--out", str(tmp_path / "r")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and not (tmp_path / "r").exists(), result.stderr
+
+
+def test_only_empty_is_an_error(sumchain, tmp_path, capsys):
+    assert sumchain("reproduce", "--only", "", "--out", str(tmp_path / "r")) == 2
+    assert "--only needs at least one sweep name" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+    assert sumchain("sweep", "--set", "x=1", "--out", str(tmp_path / "f"), "--set", "x=2") == 2
+    (tmp_path / "file").write_text("")
+    assert sumchain("sweep", "--set", "num_words=100", "--out", str(tmp_path / "file")) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err
+
+
+def test_a_reader_never_sees_a_half_written_table(tmp_path):
+    """The flake 'results.parquet is not readable Parquet (OSError)': pyarrow reading by path took the
+    size of one file and the bytes of its replacement; reading from one handle sees one file whole."""
+    import threading
+    from sumchain.experiments.store import RESULTS
+    from sumchain.files import write_atomically
+    stop = threading.Event()
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / RESULTS)
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            frame = pd.DataFrame({"a": range(i % 300 + 1), "b": ["x" * (i % 40)] * (i % 300 + 1)})
+            write_atomically(tmp_path / RESULTS, lambda temp: frame.to_parquet(temp, index=False))
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(1500):
+            read_results(tmp_path)
+    finally:
+        stop.set()
+        thread.join()
