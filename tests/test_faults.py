@@ -21,9 +21,10 @@ import pytest
 import sumchain.cli as cli
 from sumchain.experiments.store import PARTS, RESULTS, RESULTS_CSV, TIMESERIES, read_results
 
-SMALL = ["--set", "num_words=100", "--set", "max_train=1500", "--set", "max_test=500"]
+SMALL = ["--set", "num_words=100", "--set", "max_train=800", "--set", "max_test=200"]
 STANDALONE = "import sys, sumchain.cli as cli; sys.exit(cli.main(sys.argv[1:]))"
-DEADLINE_S = 120
+DEADLINE_S = 600
+"""Generous: the suite runs on a shared 2-core machine; a healthy run takes a few seconds."""
 
 
 def sweep_args(out: Path, seeds: int = 6, workers: int = 2) -> list[str]:
