@@ -103,9 +103,9 @@ def test_progress_bar_only_on_a_terminal_and_no_folder_when_data_is_missing(tmp_
                              "max_train=300", "--set", "max_test=100", "--workers", "1", "--out", str(tmp_path / "a")],
                             capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr      # not a terminal: no bar
-    result = subprocess.run([sys.executable, "-c", STANDALONE, "reproduce", "--set", "dataset=text", "--set",
+    result = subprocess.run([sys.executable, "-c", STANDALONE, "reproduce", "--dataset", "text", "--set",
                              f"data_path={tmp_path / 'nope.csv'}", "--out", str(tmp_path / "r")],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and not (tmp_path / "r").exists(), result.stderr
 
 

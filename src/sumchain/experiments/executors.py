@@ -99,8 +99,14 @@ def _completed(pool: ProcessPoolExecutor, queue: deque, size: int) -> Iterator[O
     broken = False
     while queue or in_flight:
         while queue and not broken and len(in_flight) < size:
-            config = queue.popleft()
-            in_flight[pool.submit(run_one, config)] = config
+            try:
+                in_flight[pool.submit(run_one, queue[0])] = queue[0]
+            except BrokenProcessPool:       # a worker died between runs: this one never started
+                broken = True
+                break
+            queue.popleft()
+        if not in_flight:
+            return
         finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in finished:
             config = in_flight.pop(future)
