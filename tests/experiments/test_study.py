@@ -151,3 +151,9 @@ def test_the_power_table_covers_findings_1_and_3(points):
     table = analysis.power
     assert set(table["finding"]) == {1, 3}
     assert "accuracy rises with num_words" in set(table["part"])
+
+
+def test_finding_8_is_not_run_without_the_phase_sweep():
+    points = study_points(seeds=range(2), only=["num_words"])
+    analysis = analyse(fake_results(points), points)
+    assert next(f for f in analysis.findings if f.number == 8).verdict == "not run"

@@ -152,6 +152,7 @@ class StudyAnalysis:
     phase: pd.DataFrame = field(default_factory=pd.DataFrame)   # ok runs of the phase sweep: wait_rounding, phase
     power: pd.DataFrame = field(default_factory=pd.DataFrame)   # seeds needed per part of findings 1 and 3
     base: Config | None = None      # the config every sweep starts from
+    phase_swept: bool = False       # whether the phase sweep was among the points asked for
 
 
 def sweep_runs(results: pd.DataFrame, points: Sequence[Point], sweep: str) -> pd.DataFrame:
@@ -174,7 +175,7 @@ def analyse(results: pd.DataFrame, points: Sequence[Point]) -> StudyAnalysis:
     defaults = stats.ok_runs(sweep_runs(results, points, DEFAULTS))
     bases = [p.config for p in points if p.sweep == DEFAULTS]
     analysis = StudyAnalysis(sweeps, ranking, defaults, phase=phase_runs(results, points),
-                             base=bases[0] if bases else None)
+                             base=bases[0] if bases else None, phase_swept=any(p.sweep == PHASE for p in points))
     analysis.findings = judge(analysis)
     analysis.power = power_table(analysis)
     return analysis
@@ -445,8 +446,10 @@ def finding_7(a: StudyAnalysis) -> Finding:
 def phase_trend(analysis: StudyAnalysis, rounding: str, metric: str, sign: int, claim: str) -> Part:
     """Spearman of a metric with the malicious phase, within one wait rounding; p < 0.05 with `sign` agrees."""
     runs = analysis.phase
+    if not analysis.phase_swept:
+        return Part(NOT_RUN, f"{claim}: the phase sweep was not run")
     if runs.empty or metric not in runs.columns:
-        return Part(INCONCLUSIVE, f"{claim}: the phase sweep was not run")
+        return Part(INCONCLUSIVE, f"{claim}: no finished runs of the phase sweep")
     table = stats.spearman_table(runs[runs["rounding"] == rounding].assign(value=lambda f: f[PHASE]),
                                  metrics=[metric]).set_index("metric")
     rho, p = float(table.loc[metric, "rho"]), float(table.loc[metric, "p_value"])
