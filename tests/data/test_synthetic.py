@@ -62,3 +62,27 @@ def test_alias_table_draws_the_given_distribution():
     frequencies = np.bincount(draws, minlength=5) / draws.size
     assert frequencies[0] == 0 and frequencies[3] == 0
     assert np.allclose(frequencies, weights / weights.sum(), atol=0.005)
+
+
+def test_cached_corpus_is_the_generated_one(tmp_path, monkeypatch):
+    from sumchain.data import synthetic
+    monkeypatch.setenv("SUMCHAIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SUMCHAIN_NO_CACHE", "1")
+    synthetic._corpus.cache_clear()
+    try:
+        generated = synthetic._corpus()
+        monkeypatch.delenv("SUMCHAIN_NO_CACHE")
+        synthetic._corpus.cache_clear()
+        written = synthetic._corpus()                      # generated again, and written
+        synthetic._corpus.cache_clear()
+        read = synthetic._corpus()                         # read back from the file
+    finally:
+        synthetic._corpus.cache_clear()
+    assert list((tmp_path / "derived").glob("synthetic-corpus-*.npz"))
+    for a, b, c in zip(generated, written, read):
+        if hasattr(a, "indptr"):
+            assert a.shape == c.shape and a.indices.dtype == c.indices.dtype
+            assert np.array_equal(a.indptr, c.indptr) and np.array_equal(a.indices, c.indices)
+            assert np.array_equal(b.indices, c.indices)
+        else:
+            assert a.dtype == c.dtype and np.array_equal(a, c)

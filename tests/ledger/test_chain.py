@@ -77,3 +77,24 @@ def test_money_is_conserved(moves):
             pass
         assert sum(chain.balances().values()) == chain.minted == 150
         assert all(balance >= 0 for balance in chain.balances().values())
+
+
+def test_hashes_do_not_depend_on_when_they_are_read():
+    """Calls are hashed when the chain is first read; reading after every call gives the same chain."""
+    def history(chain, read_each_time):
+        for step in range(6):
+            chain.fund(f"a{step % 2}", step + 1)
+            chain.advance(step % 3)
+            if read_each_time:
+                assert chain.blocks[-1].transactions[-1].hash
+        return chain.seal(), [(b.hash, [t.hash for t in b.transactions]) for b in chain.blocks]
+    assert history(Chain(), True) == history(Chain(), False)
+
+
+def test_recorded_arguments_are_copied_when_the_call_is_made():
+    import numpy as np
+    chain = Chain()
+    x = np.array([1, 2, 3], dtype=np.int32)
+    chain.transact("<mint>", "note", 0, {"x": x}, lambda t: None)
+    x[0] = 7
+    assert list(list(chain.transactions())[0].args["x"]) == [1, 2, 3]

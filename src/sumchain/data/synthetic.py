@@ -21,7 +21,9 @@ training data reaches about the published IMDB perceptron accuracies: ~62% with 
 ~79% with 1,000 and ~85% with 10,000 (see tests/data/test_synthetic.py).
 
 The corpus depends only on `CORPUS_SEED`, never on a run's seed: runs with different seeds see
-the same data, as they would with IMDB.
+the same data, as they would with IMDB. Generating it takes about two seconds, so it is kept on
+disk (`sumchain.data.disk_cache`) keyed by `GENERATOR_VERSION`, the seed and every parameter
+below; bump the version whenever the generator's code changes what it draws.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ import scipy.sparse as sp
 
 from sumchain.config import Config
 from sumchain.data.dataset import Dataset
+from sumchain.data.disk_cache import cached_arrays
 from sumchain.data.keras_index import INDEX_FROM, MARKER_NAMES, keep_most_frequent, word_presence
 
+GENERATOR_VERSION = 1
 CORPUS_SEED = 2019
 VOCABULARY = 30_000
 REVIEWS_PER_SPLIT = 25_000
@@ -71,14 +75,36 @@ def feature_name(index: int) -> str | None:
 
 @lru_cache(maxsize=1)
 def _corpus() -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix, np.ndarray]:
-    """Both splits at full vocabulary, generated once per process."""
+    """Both splits at full vocabulary: read once per process from the disk cache, generated on a miss."""
+    arrays = cached_arrays("synthetic-corpus", corpus_key(), _generate)
+    splits = []
+    for split in ("train", "test"):
+        indices = arrays[f"{split}_indices"]
+        X = sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, arrays[f"{split}_indptr"]),
+                          shape=tuple(int(n) for n in arrays[f"{split}_shape"]))
+        splits += [X, arrays[f"{split}_y"]]
+    for array in (splits[0].indices, splits[0].indptr, splits[1], splits[2].indices, splits[2].indptr, splits[3]):
+        array.setflags(write=False)
+    return tuple(splits)
+
+
+def corpus_key() -> dict:
+    """Everything the corpus depends on: a change to any of these finds no cached copy."""
+    names = ("GENERATOR_VERSION", "CORPUS_SEED", "VOCABULARY", "REVIEWS_PER_SPLIT", "ZIPF_SHIFT", "LENGTH_MEDIAN",
+             "LENGTH_SIGMA", "MIN_LENGTH", "MAX_LENGTH", "SENTIMENT_DENSITY", "NEUTRAL_HEAD",
+             "SENTIMENT_FLATTENING", "SENTIMENT_SHARE", "LEAN", "INDEX_FROM")
+    return {name: globals()[name] for name in names} | {"numpy": np.__version__.split(".")[0]}
+
+
+def _generate() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(CORPUS_SEED)
     lexicon = _Lexicon(rng)
-    X_train, y_train = _split(rng, lexicon)
-    X_test, y_test = _split(rng, lexicon)
-    for array in (X_train.indices, X_train.indptr, y_train, X_test.indices, X_test.indptr, y_test):
-        array.setflags(write=False)
-    return X_train, y_train, X_test, y_test
+    arrays = {}
+    for split in ("train", "test"):
+        X, y = _split(rng, lexicon)
+        arrays |= {f"{split}_indices": X.indices, f"{split}_indptr": X.indptr, f"{split}_y": y,
+                   f"{split}_shape": np.array(X.shape, dtype=np.int64)}
+    return arrays
 
 
 class _Lexicon:

@@ -7,6 +7,12 @@ it moved) in blocks linked by hashes makes a run auditable and replayable (`sumc
 Money only moves inside `Chain.transact`, through the `Transfers` buffer the contract fills; the
 buffer is applied only when the call succeeds, so a refused call changes no balance. `fund` is the
 only way money enters, so `sum(balances) == minted` at all times.
+
+A call is recorded when it is made (its arguments encoded then); its hash and its block's are
+computed when the chain is first read (`blocks`, `seal`, `head_hash`, `transactions`), from the
+recorded fields in order, so they are the same whenever that happens. Recording costs about a
+quarter of what hashing each call on the spot did, and a run whose chain nobody reads (a sweep
+keeps only metrics) never hashes it.
 """
 
 from __future__ import annotations
@@ -175,8 +181,9 @@ class Chain:
         self._now = int(start_time)
         self._balances: dict[str, int] = {}
         self.minted = 0
-        self.blocks: list[Block] = []
+        self._blocks: list[Block] = []
         self._open: Block | None = None
+        self._unhashed: list[tuple] = []    # recorded calls not yet hashed into blocks, oldest first
 
     # -- clock ---------------------------------------------------------------------------
     @property
@@ -242,27 +249,43 @@ class Chain:
 
     def _record(self, sender: str, function: str, value: int, args: dict[str, Any], status: str,
                 reason: str, transfers: tuple, events: tuple) -> None:
-        block = self._block_for(self._now)
+        """Record the call: its arguments are encoded now (so later changes to them cannot alter
+        the record); its hash and its block's are computed when first read (`blocks`, `seal`)."""
         args_json, args_x = encode_args(args)
-        digest = transaction_hash(self._now, sender, function, value, args_json, args_x, status, reason,
-                                  transfers, events)
-        block.transactions.append(Transaction(self._now, sender, function, value, args_json, args_x, status,
-                                              reason, transfers, events, digest))
+        self._unhashed.append((self._now, sender, function, value, args_json, args_x, status, reason,
+                               transfers, events))
 
-    def _block_for(self, time: int) -> Block:
-        if self._open is not None and self._open.time == time:
-            return self._open
-        prev = self.seal()
-        self._open = Block(len(self.blocks), time, prev)
-        self.blocks.append(self._open)
-        return self._open
+    def _hash_recorded(self) -> None:
+        """Hash the recorded calls into blocks, one block per distinct time, exactly as if each had
+        been hashed when made: the hashes depend only on the recorded fields and the order."""
+        if not self._unhashed:
+            return
+        unhashed, self._unhashed = self._unhashed, []
+        open_block = self._open
+        for record in unhashed:
+            time = record[0]
+            if open_block is None or open_block.time != time:
+                prev = self._seal_open()
+                open_block = self._open = Block(len(self._blocks), time, prev)
+                self._blocks.append(open_block)
+            open_block.transactions.append(Transaction(*record, transaction_hash(*record)))
 
-    def seal(self) -> str:
-        """Close the open block; return the head hash (the hash of the whole history)."""
+    def _seal_open(self) -> str:
         if self._open is not None:
             self._open.seal()
             self._open = None
-        return self.blocks[-1].hash if self.blocks else GENESIS_HASH
+        return self._blocks[-1].hash if self._blocks else GENESIS_HASH
+
+    @property
+    def blocks(self) -> list[Block]:
+        """Every block so far (the last stays open, unsealed, until `seal` or a later call)."""
+        self._hash_recorded()
+        return self._blocks
+
+    def seal(self) -> str:
+        """Close the open block; return the head hash (the hash of the whole history)."""
+        self._hash_recorded()
+        return self._seal_open()
 
     @property
     def head_hash(self) -> str:

@@ -20,6 +20,10 @@ SCALE = 1000
 
 DEFAULT_EPOCHS = 5
 
+TRAINING_VERSION = 1
+"""The off-chain training procedure's version: bump it when `train_offchain` changes what it learns
+(cached baseline accuracies are keyed by it)."""
+
 
 class SparsePerceptron:
     """Predict 1 when `intercept + sum(weights[x]) > 0`, else 0; learn only from mistakes."""
