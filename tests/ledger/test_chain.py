@@ -98,3 +98,14 @@ def test_recorded_arguments_are_copied_when_the_call_is_made():
     chain.transact("<mint>", "note", 0, {"x": x}, lambda t: None)
     x[0] = 7
     assert list(list(chain.transactions())[0].args["x"]) == [1, 2, 3]
+
+
+def test_close_seals_like_seal_when_the_hashes_are_read():
+    def history(end_block):
+        chain = Chain()
+        chain.fund("a", 1)
+        end_block(chain)
+        chain.fund("b", 2)            # same time, after the block was closed: a new block
+        return chain.seal(), [len(b.transactions) for b in chain.blocks]
+    assert history(Chain.seal) == history(Chain.close)
+    assert history(Chain.close)[1] == [1, 1]

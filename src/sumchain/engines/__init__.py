@@ -25,10 +25,25 @@ def initial_training_size(config: Config, dataset: Dataset) -> int:
     return max(1, int(config.train_size * dataset.X_train.shape[0]))
 
 
+_INITIAL_MODELS: dict[tuple, tuple[Dataset, SparsePerceptron]] = {}
+
+
 def initial_model(config: Config, dataset: Dataset) -> SparsePerceptron:
+    """The model trained off chain on the first samples; a fresh copy of it for every deployment.
+
+    Cached per process for the dataset object, size, seed and step: the runs of a sweep that
+    differ only in agents or rules deploy the same initial model, trained once per worker.
+    """
     n = initial_training_size(config, dataset)
     step = max(1, round(config.learning_rate * SCALE))
-    return train_offchain(dataset.X_train[:n], dataset.y_train[:n], seed=config.seed, learning_rate=step)
+    key = (id(dataset), n, config.seed, step)
+    cached = _INITIAL_MODELS.get(key)
+    if cached is None or cached[0] is not dataset:
+        if len(_INITIAL_MODELS) > 64:
+            _INITIAL_MODELS.clear()
+        model = train_offchain(dataset.X_train[:n], dataset.y_train[:n], seed=config.seed, learning_rate=step)
+        cached = _INITIAL_MODELS[key] = (dataset, model)
+    return cached[1].copy()
 
 
 def deploy(config: Config | Mapping[str, Any] | None = None, dataset: Dataset | None = None) -> Trainer:

@@ -183,7 +183,7 @@ class Chain:
         self.minted = 0
         self._blocks: list[Block] = []
         self._open: Block | None = None
-        self._unhashed: list[tuple] = []    # recorded calls not yet hashed into blocks, oldest first
+        self._unhashed: list[tuple | None] = []    # calls not yet hashed into blocks (None: `close`)
 
     # -- clock ---------------------------------------------------------------------------
     @property
@@ -263,6 +263,10 @@ class Chain:
         unhashed, self._unhashed = self._unhashed, []
         open_block = self._open
         for record in unhashed:
+            if record is None:                   # `close` was called here
+                self._seal_open()
+                open_block = None
+                continue
             time = record[0]
             if open_block is None or open_block.time != time:
                 prev = self._seal_open()
@@ -281,6 +285,10 @@ class Chain:
         """Every block so far (the last stays open, unsealed, until `seal` or a later call)."""
         self._hash_recorded()
         return self._blocks
+
+    def close(self) -> None:
+        """Close the open block as `seal` does, deferring the hashing to the first read."""
+        self._unhashed.append(None)
 
     def seal(self) -> str:
         """Close the open block; return the head hash (the hash of the whole history)."""

@@ -76,8 +76,9 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
         trainer.chain.fund(agent.name, to_units(agent.start_balance))
     sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
     sim.run()
-    # The chain's hashes are computed when first read (run.chain.head_hash, saving, verifying):
+    # Sealed, with the hashes computed when first read (run.chain.head_hash, saving, verifying):
     # a sweep that keeps only metrics does not pay for them.
+    trainer.chain.close()
     initial = float(sim.rows[0]["accuracy"])
     metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed))
     return Run(config, metrics, pd.DataFrame(sim.rows), trainer, sim.end_reason)
