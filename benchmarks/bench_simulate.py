@@ -1,17 +1,22 @@
 """Time the default `sumchain simulate` run, stage by stage, and print the figures.
 
 Usage: python benchmarks/bench_simulate.py [--repeat N] [--set key=value ...]
-Targets (issue 2): the default simulation, excluding data generation, under 1 s on 2 cores;
-the whole `sumchain simulate` under 10 s.
+Targets (issue 11, 2-core machine): the default simulation core (data loaded, contract deployed)
+at most 1.0 s; `sumchain simulate` end to end, second and later runs, at most 2.5 s. Times are the
+best of --repeat runs (wall clock; on a shared machine also compare the CPU seconds printed).
+The data generation and baseline figures are the uncached work; later runs read both from the
+disk cache (`sumchain.data.disk_cache`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from sumchain import Config
@@ -31,39 +36,56 @@ def main() -> None:
     from sumchain.models import train_offchain
     from sumchain.sim import simulate
 
-    dataset, generate_s = timed(lambda: load_dataset(config))
+    from sumchain.data.synthetic import _corpus
+
+    os.environ["SUMCHAIN_NO_CACHE"] = "1"           # the uncached work, as a first run does it
+    _corpus.cache_clear()
+    _, generate_s = timed(lambda: load_dataset(config))
+    del os.environ["SUMCHAIN_NO_CACHE"]
+    load_dataset(config)                             # make sure the disk cache holds the corpus
+    _corpus.cache_clear()
+    dataset, cached_load_s = timed(lambda: load_dataset(config))
     _, deploy_s = timed(lambda: deploy(config, dataset))
     _, baseline_s = timed(lambda: train_offchain(dataset.X_train, dataset.y_train, seed=config.seed))
     model = deploy(config, dataset).model
     _, evaluate_s = timed(lambda: model.evaluate(dataset.X_test, dataset.y_test))
-    simulate(config, dataset=dataset)   # warm the baseline cache: the loop is timed on its own below
-    runs = []
+    simulate(config, dataset=dataset)   # warm the per-process caches: the loop is timed on its own below
+    runs, cpus, hashed = [], [], []
     for _ in range(args.repeat):
+        cpu = time.process_time()
         run, seconds = timed(lambda: simulate(config, dataset=dataset))
+        cpus.append(time.process_time() - cpu)
         runs.append(seconds)
+        _, hash_s = timed(lambda: run.chain.head_hash)
+        hashed.append(seconds + hash_s)
     calls = sum(len(b.transactions) for b in run.chain.blocks)
     counts = run.metrics["counts"]
     turns = counts["turns"]
+    clis = []
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "sumchain", "simulate", "--quiet", "--out", str(Path(out) / "run")]
         command += [f"--set={a}" for a in args.assignments]
-        _, cli_s = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+        for _ in range(max(2, args.repeat)):       # the first run fills the disk cache if it was empty
+            _, cli_s = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+            clis.append(cli_s)
 
     best = min(runs)
     print(f"dataset            {config.dataset}, num_words={config.num_words}, "
           f"{dataset.X_train.shape[0]} train / {dataset.X_test.shape[0]} test")
-    print(f"data generation    {generate_s:8.3f} s")
-    print(f"deploy (initial training on {config.train_size:.0%}) {deploy_s:8.3f} s")
-    print(f"baseline training  {baseline_s:8.3f} s (all clean training data)")
+    print(f"data generation    {generate_s:8.3f} s uncached; {cached_load_s:.3f} s from the disk cache")
+    print(f"deploy (initial training on {config.train_size:.0%}) {deploy_s:8.3f} s (then cached per process)")
+    print(f"baseline training  {baseline_s:8.3f} s (all clean training data; then cached on disk)")
     print(f"one evaluation     {1000 * evaluate_s:8.3f} ms ({dataset.X_test.shape[0]} test reviews)")
-    print(f"simulation         {best:8.3f} s best of {len(runs)} (median {statistics.median(runs):.3f} s), "
-          f"excluding data generation and the cached baseline")
+    print(f"simulation         {best:8.3f} s best of {len(runs)} (median {statistics.median(runs):.3f} s, "
+          f"CPU best {min(cpus):.3f} s)   target <= 1.0 s")
+    print(f"  + head hash      {min(hashed):8.3f} s best of {len(runs)} (hashing all {calls} calls on first read)")
     print(f"events             {turns} agent turns, {calls} ledger transactions: "
           f"{turns / best:,.0f} turns/s, {calls / best:,.0f} transactions/s")
-    print(f"sumchain simulate  {cli_s:8.3f} s end to end (new process: imports, data, run, files)")
+    print(f"sumchain simulate  {min(clis[1:]):8.3f} s end to end, best of later runs "
+          f"(first {clis[0]:.3f} s; new process: imports, data, run, files)   target <= 2.5 s")
     print(f"metrics            final accuracy {run.metrics['final_accuracy']:.4f}, "
           f"baseline {run.metrics['baseline_accuracy']:.4f}, bad_depleted_day {run.metrics['bad_depleted_day']}")
-
+    print(f"load               {os.getloadavg()[0]:.1f} (1-min load average on {os.cpu_count()} cores)")
 
 if __name__ == "__main__":
     main()
