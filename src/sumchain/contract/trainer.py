@@ -222,7 +222,7 @@ class Trainer:
             return x.astype(np.int32)
         if x.dtype.kind not in "iu":
             raise Rejected(f"x must be integer feature indices, got {x.dtype}")
-        if x.size > 1 and not (x[1:] > x[:-1]).all():
+        if x.size > 1 and np.count_nonzero(x[1:] <= x[:-1]):      # not strictly increasing
             x = np.unique(x)
         first, last = int(x[0]), int(x[-1])
         if first < 0 or last >= self.model.num_features:
