@@ -6,6 +6,10 @@ file work unchanged; what differs is where money lives. Balances are the EVM's o
 backend), funding mints on the backend, and the clock sets the backend's block timestamp.
 Participants are names, as on the Python engine; each has a deterministic address
 (`EvmBackend.address_of`), and a 0x-address is accepted wherever a name is.
+
+A chain is either a simulation's (`live=False`: the clock starts where the simulator says and moves
+with `advance`) or a live one's (`live=True`: any node whose clock and money the user does not
+control; `now` is the node's latest block time, and `advance` and `fund` are refused in one line).
 """
 
 from __future__ import annotations
@@ -13,7 +17,12 @@ from __future__ import annotations
 from collections import Counter
 
 from sumchain.engines.evm.backend import EvmBackend
+from sumchain.errors import SumchainError
 from sumchain.ledger import MINT, Chain, Transfers
+
+
+class LiveChainError(SumchainError):
+    """Something only a simulation's chain can do (move the clock, mint money), asked of a live chain."""
 
 
 def _is_address(text: str) -> bool:
@@ -23,10 +32,12 @@ def _is_address(text: str) -> bool:
 class EvmChain(Chain):
     """Clock, balances and the record of calls, for contracts running on `backend`."""
 
-    def __init__(self, backend: EvmBackend, start_time: int = 0):
-        super().__init__(start_time)
+    def __init__(self, backend: EvmBackend, start_time: int = 0, live: bool = False):
+        self.live = live
+        super().__init__(backend.now if live else start_time)
         self.backend = backend
-        backend.set_time(self.now)
+        if not live:
+            backend.set_time(self.now)
         self._address_of: dict[str, str] = {}
         self._name_of: dict[str, str] = {}
         self.gas: Counter[tuple[str, str]] = Counter()
@@ -45,7 +56,20 @@ class EvmChain(Chain):
         return self._name_of.get(address.lower(), address.lower())
 
     # -- clock and money ---------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """On a live chain, the node's own time (its latest block's), read afresh each time."""
+        if self.live:
+            self.saw_time(self.backend.now)
+        return self._now
+
+    def saw_time(self, timestamp: int) -> None:
+        """A live chain's clock follows the blocks it sees (a transaction's block time, for the record)."""
+        self._now = max(self._now, int(timestamp))
+
     def advance(self, seconds: int) -> int:
+        if self.live:
+            raise LiveChainError("a live chain's clock cannot be moved: it advances as the node mines blocks")
         now = super().advance(seconds)
         self.backend.set_time(now)
         return now
@@ -62,6 +86,8 @@ class EvmChain(Chain):
         amount = int(amount)
         if amount < 0:
             raise ValueError("cannot fund a negative amount")
+        if self.live:
+            raise LiveChainError("a live chain's money cannot be minted: send ether to the address on the chain")
 
         def mint(transfers: Transfers) -> None:
             self.backend.mint(self.address_of(address), amount)

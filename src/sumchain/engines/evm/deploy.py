@@ -38,8 +38,13 @@ def gas_price_wei(config: Config) -> int:
     return int(round(config.gas_price_gwei * GWEI))
 
 
-def deploy_contract(config: Config, model: SparsePerceptron, backend: EvmBackend) -> tuple[EvmTrainer, DeploymentGas]:
-    chain = EvmChain(backend, start_time=0)
+def deploy_contract(config: Config, model: SparsePerceptron, backend: EvmBackend,
+                    simulation: bool = True) -> tuple[EvmTrainer, DeploymentGas]:
+    """Deploy on `backend`. A simulation's chain starts its clock at 0, as every engine's does; with
+    `simulation=False` the node keeps its own clock and money (a live chain, or a dev node the user
+    drives): the contract starts at the node's latest block time and the chain handle refuses
+    `advance` and `fund` (`EvmChain(live=True)`)."""
+    chain = EvmChain(backend, start_time=0, live=not simulation)
     owner = chain.address_of(OWNER)
     artefact = load("trainer")
     constructor = next(item for item in artefact.abi if item["type"] == "constructor")

@@ -6,6 +6,9 @@ ledger like every call, and a revert's reason becomes `sumchain.Rejected` with t
 Agents predict many samples locally from a copy of the model that follows the chain: each
 DataAdded event carries the sample and whether the model moved, and the copy applies it (a
 disagreement with the event, or a change made by someone else, triggers a weights read).
+
+A contribution's added time is the one its DataAdded event carries (the block's timestamp): on a
+simulation's chain that is the simulator's clock, on a live chain the time the node mined it.
 """
 
 from __future__ import annotations
@@ -59,11 +62,10 @@ class EvmTrainer:
     def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
         x = self._features(x)
         y = self._label(y)
-        now = self.chain.now
 
         def add(transfers: Transfers) -> AddReceipt:
-            cost, updated, contribution_id = self._transact(transfers, sender, "add_data", value, abi.pack(x), y, x=x)
-            return AddReceipt(cost, now, updated, contribution_id)
+            added = self._transact(transfers, sender, "add_data", value, abi.pack(x), y, x=x)["DataAdded"]
+            return AddReceipt(added["cost"], added["time"], bool(added["model_updated"]), added["id"])
         return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
@@ -71,7 +73,8 @@ class EvmTrainer:
         y = self._label(y)
 
         def refund(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "refund", 0, abi.pack(x), y, int(added_time), x=x)[0]
+            events = self._transact(transfers, sender, "refund", 0, abi.pack(x), y, int(added_time), x=x)
+            return events["Refund"]["amount"]
         return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
@@ -80,7 +83,8 @@ class EvmTrainer:
         author = self.chain.address_of(original_author)
 
         def report(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "report", 0, abi.pack(x), y, int(added_time), author, x=x)[0]
+            events = self._transact(transfers, sender, "report", 0, abi.pack(x), y, int(added_time), author, x=x)
+            return events["Report"]["amount"]
         args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
         return self.chain.transact(sender, "report", 0, args, report)
 
@@ -94,7 +98,8 @@ class EvmTrainer:
             return self._read("predict", abi.pack(x))[0]
 
         def paid_predict(transfers: Transfers) -> int:
-            return self._transact(transfers, sender, "predict_paid", value, abi.pack(x), x=x)[0]
+            events = self._transact(transfers, sender, "predict_paid", value, abi.pack(x), x=x)
+            return events["Prediction"]["prediction"]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
     # -- free reads --------------------------------------------------------------------------
@@ -174,24 +179,28 @@ class EvmTrainer:
         return spec.result(outcome.output)
 
     def _transact(self, transfers: Transfers, sender: str, function: str, value: int, *args: Any,
-                  x: np.ndarray) -> tuple:
+                  x: np.ndarray) -> dict[str, dict]:
+        """Send one transaction; the contract's events it emitted, by name. A call's result is read from
+        its event, not its return data: on a live chain the return data comes from a read before the
+        transaction, at an earlier block time, whereas the event is what the mined block did."""
         self._check_bound(x)
         spec = self._functions[function]
         outcome = self.backend.transact(self.chain.address_of(sender), self.address, spec.calldata(*args), value)
         self.chain.meter(sender, function, outcome.gas_used)
         if not outcome.success:
             raise Rejected(abi.revert_reason(outcome.output))
-        self._follow(outcome, transfers)
-        return spec.result(outcome.output)
+        return self._follow(outcome, transfers)
 
-    def _follow(self, outcome: Outcome, transfers: Transfers) -> None:
+    def _follow(self, outcome: Outcome, transfers: Transfers) -> dict[str, dict]:
         """Record the call's events in the ledger and keep the local model and claims index current."""
+        emitted = {}
         for log in outcome.logs:
             event = self._events.get(log.topics[0]) if log.topics else None
             if event is None or log.address != self.address:
                 continue
-            fields = event.decode(log.topics, log.data)
+            fields = emitted[event.name] = event.decode(log.topics, log.data)
             if event.name == "DataAdded":
+                self.chain.saw_time(fields["time"])
                 self._on_data_added(fields)
                 transfers.emit("DataAdded", fields["key"].hex(), fields["cost"], fields["model_updated"])
             elif event.name in ("Refund", "Report"):
@@ -201,6 +210,7 @@ class EvmTrainer:
             elif event.name == "Prediction":
                 transfers.emit("Prediction", fields["prediction"])
         transfers.emit("gas", outcome.gas_used)
+        return emitted
 
     def _on_data_added(self, fields: dict) -> None:
         if not fields["model_updated"]:

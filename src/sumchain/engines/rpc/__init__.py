@@ -7,6 +7,7 @@ A simulation needs a dev node: its clock starts at time 0 like every engine's, s
 node whose clock is past 0 back to its genesis (`hardhat_reset`; the node from `start_dev_node` has its
 genesis at time 0). Private keys never go in the config (it is written to run folders and ledgers):
 a live chain's keys come from the environment variable `SUMCHAIN_RPC_KEYS` ("name=0xkey,name=0xkey").
+`deploy_rpc(config, model, simulation=False)` deploys on a node without touching its clock or state.
 """
 
 from __future__ import annotations
@@ -51,10 +52,21 @@ def fresh_dev_chain(backend: RpcBackend) -> RpcBackend:
     return backend
 
 
-def deploy_rpc(config: Config, model: SparsePerceptron) -> EvmTrainer:
-    """The `rpc` engine: the contract deployed on the dev node at `config.rpc_url`, for a simulation."""
-    backend = RpcBackend(config.rpc_url, gas_price=gas_price_wei(config), keys=keys_from_environment())
-    return deploy_contract(config, model, fresh_dev_chain(backend))[0]
+def deploy_rpc(config: Config, model: SparsePerceptron, simulation: bool = True) -> EvmTrainer:
+    """The `rpc` engine: the contract deployed on the node at `config.rpc_url`.
+
+    For a simulation (the default) the node is a dev node taken back to its genesis, its clock driven
+    by the simulator. With `simulation=False` the node is left as it is and keeps its own clock and
+    money (a live chain, or a dev node the user drives): no reset, `trainer.chain.now` is the latest
+    block's time, `advance` and `fund` are refused, a contribution's added time is its block's, and
+    senders are the keys in $SUMCHAIN_RPC_KEYS (the owner is the key named "owner") or the node's own
+    unlocked accounts (by 0x-address); no one is impersonated.
+    """
+    backend = RpcBackend(config.rpc_url, gas_price=gas_price_wei(config), keys=keys_from_environment(),
+                         impersonate=simulation)
+    if simulation:
+        fresh_dev_chain(backend)
+    return deploy_contract(config, model, backend, simulation=simulation)[0]
 
 
 __all__ = ["KEYS_VARIABLE", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain", "keys_from_environment"]

@@ -9,6 +9,15 @@ Two kinds of node, one class:
 - A live chain: participants are the accounts whose private keys the user gives (`keys`); transactions
   are signed here and sent raw; the chain keeps its own time and money, so `set_time` and `mint`
   raise a one-line error saying a simulation needs a dev node.
+  Senders may also be the node's own unlocked accounts (`eth_accounts`, given as 0x-addresses):
+  they send with `eth_sendTransaction`, no key and no impersonation. With `impersonate=False` (a
+  live deployment) any other sender is refused in one line instead of impersonated.
+
+Gas limit: at a gas price above 0 a node refuses a sender who cannot pay gas limit x price up front
+(pyrevm charges only the gas used), so each transaction's limit is the node's `eth_estimateGas` plus
+20% (never more than the sender can pay, never less than the estimate); a transaction that would
+revert cannot be estimated and is sent with the most gas the sender can pay, of which it is charged
+only what it used, as on pyrevm. At gas price 0 the limit is the caller's (30M by default).
 
 Raw JSON-RPC requests (`provider.make_request`) rather than web3's contract layer: the EVM trainer
 already encodes calls and decodes results, and a revert's data sits in the node's error object,
@@ -31,6 +40,9 @@ UNSUPPORTED_CODES = (-32601, -32004)
 
 RECEIPT_TIMEOUT_S = 120.0
 
+GAS_MARGIN = (6, 5)
+"""The gas limit over the node's estimate (x 6/5): state may change between estimate and mining."""
+
 
 class NodeError(SumchainError):
     """The node is unreachable, lacks a dev-node method, or refused a request; one line naming the URL."""
@@ -44,9 +56,10 @@ class RpcBackend:
     """
 
     def __init__(self, url: str, gas_price: int = 0, keys: Mapping[str, str] | None = None,
-                 timeout_s: float = 60.0):
+                 timeout_s: float = 60.0, impersonate: bool = True):
         self.url = url
         self.gas_price = int(gas_price)
+        self.impersonate = impersonate
         self._w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_s},
                                           exception_retry_configuration=None))
         self._accounts = {}
@@ -57,6 +70,9 @@ class RpcBackend:
         self._signers = {account.address.lower(): account for account in self._accounts.values()}
         self.chain_id = int(self._request("eth_chainId"), 16)
         self._impersonated: set[str] = set()
+        accounts = self._raw("eth_accounts", [])
+        self._unlocked = {a.lower() for a in accounts.get("result") or ()}
+        """The node's own unlocked accounts: they send without a key or impersonation."""
         self._now = self._latest_timestamp()
         self._time_set = False          # whether set_time was ever called (a simulation's clock)
         self._stamp_pending = False     # whether the node already holds _now for its next block
@@ -145,23 +161,33 @@ class RpcBackend:
             tx["to"] = to
         self._balances.clear()
         signer = self._signers.get(sender)
+        impersonating = signer is None and sender not in self._impersonated and sender not in self._unlocked
+        if impersonating and not self.impersonate:
+            raise NodeError(f"cannot send from {sender}: it is neither one of the given keys (SUMCHAIN_RPC_KEYS) "
+                            f"nor an unlocked account of the node at {self.url}")
         requests_: list[tuple[str, list]] = []
-        if signer is None and sender not in self._impersonated:
+        if impersonating:
             requests_.append(("hardhat_impersonateAccount", [sender]))
         # A receipt carries no return data: run the same transaction as a read on the pending block
         # (same state, sender, value and timestamp) for its output, then send it.
         if to is not None:
-            requests_.append(("eth_call", [tx, self._read_block]))
-        if signer is not None:
-            requests_.append(("eth_sendRawTransaction", ["0x" + self._sign(signer, tx).hex()]))
-        else:
-            requests_.append(("eth_sendTransaction", [tx]))
+            requests_.append(("eth_call", [dict(tx, gasPrice="0x0"), self._read_block]))
+        if self.gas_price:
+            estimate = {key: tx[key] for key in ("from", "to", "data", "value") if key in tx}
+            requests_ += [("eth_estimateGas", [estimate]), ("eth_getBalance", [sender, "latest"])]
+        if not self.gas_price:
+            requests_.append(self._send_request(signer, tx))
         responses = self._with_block_prepared(*requests_)
-        self._stamp_pending = False
-        if signer is None and sender not in self._impersonated:
+        if impersonating:
             self._dev_result(responses[0], "hardhat_impersonateAccount",
                              f"sending from {sender} (not one of the given keys)")
             self._impersonated.add(sender)
+        if self.gas_price:
+            estimated, balance = responses[-2:]
+            affordable = (int(balance["result"], 16) - int(value)) // self.gas_price if "result" in balance else gas
+            tx["gas"] = hex(max(1, self._gas_limit(gas, estimated, affordable)))
+            responses = responses[:-2] + self._with_block_prepared(self._send_request(signer, tx))
+        self._stamp_pending = False
         output = _bytes(responses[-2].get("result")) if to is not None else b""
         response = responses[-1]
         if "error" in response:
@@ -184,6 +210,21 @@ class RpcBackend:
         logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
                      for log in receipt["logs"])
         return Outcome(True, output, logs, gas_used), receipt
+
+    def _send_request(self, signer, tx: dict[str, Any]) -> tuple[str, list]:
+        if signer is not None:
+            return ("eth_sendRawTransaction", ["0x" + self._sign(signer, tx).hex()])
+        return ("eth_sendTransaction", [tx])
+
+    @staticmethod
+    def _gas_limit(requested: int, estimated: dict, affordable: int) -> int:
+        """The node's estimate plus the margin, within what the sender can pay; all it can pay (up to
+        `requested`) when the transaction would revert and so cannot be estimated."""
+        if "result" not in estimated:
+            return min(requested, affordable)
+        needed = int(estimated["result"], 16)
+        with_margin = needed * GAS_MARGIN[0] // GAS_MARGIN[1]
+        return min(requested, max(needed, min(with_margin, affordable)))
 
     def _sign(self, signer, tx: dict[str, Any]) -> bytes:
         nonce = int(self._request("eth_getTransactionCount", [signer.address, "pending"]), 16)
