@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -49,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sumchain: error: {error}", file=sys.stderr)
         return 2
     except Terminated:
+        # Finished work is saved by now; leave at once rather than wait in interpreter shutdown for
+        # a process pool the signal may have left half torn down.
         print("sumchain: terminated", file=sys.stderr)
-        return 128 + signal.SIGTERM
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + signal.SIGTERM)
     except KeyboardInterrupt:
         print("sumchain: interrupted", file=sys.stderr)
         return 130

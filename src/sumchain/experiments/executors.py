@@ -130,7 +130,9 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         if process.is_alive():
             process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+    # Not wait=True: after a signal interrupted the pool's own bookkeeping, waiting for its
+    # management thread could hang forever (seen once in CI: zombie workers, a parent that never exited).
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DaskExecutor:
