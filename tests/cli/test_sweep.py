@@ -64,8 +64,11 @@ def test_interrupted_sweep_keeps_its_rows_and_the_rerun_runs_only_the_rest(sumch
     total = 6 * 10
     args = ["sweep", *SMALL, "--set", "cost_weight=1,2,3,4,5,6", "--seeds", "10", "--workers", "1", "--quiet",
             "--out", str(tmp_path)]
+    # The sweep must see Ctrl-C as a user's terminal sends it: an earlier test in this worker may have
+    # left SIGINT ignored, and a child inherits that (in a clean-clone CI run the sweep then ran to the end).
     process = subprocess.Popen([sys.executable, "-c", STANDALONE, *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Generous bounds: in the full suite on two busy cores (two test workers and a Hardhat node) a
     # small run can take many seconds, and one timed out at 60 s in CI.
     deadline = time.monotonic() + 300
