@@ -175,6 +175,9 @@ class Trainer:
             raise Rejected("ids and predictions must be one-dimensional and of the same length")
         handler, mechanism, columns = self.handler, self.mechanism, self.handler.columns
         n = len(ids)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
         known = handler.known_ids(ids)
         all_known = bool(known.all())
         rows = ids if all_known else np.where(known, ids, 0)
@@ -182,26 +185,22 @@ class Trainer:
                            claimed=columns.claimed_by(claimer)[rows],
                            has_claimable=columns.has_claimable[rows], num_claims=columns.num_claims[rows],
                            age=self.chain.now - columns.added_time[rows], agrees=predictions == columns.y[rows])
-        refund = mechanism.refund_refusal(facts) if n else np.zeros(0, dtype=np.int64)
-        report = mechanism.report_refusal(facts, claimer) if n else np.zeros(0, dtype=np.int64)
+        table = mechanism.claim_table(claimer)
+        classes = table.classes(facts)
+        refund, report = table.refund[classes], table.report[classes]
         if not all_known:
             refund[~known] = report[~known] = R.NO_SUCH_CONTRIBUTION
         refunds = refund == R.OK
         reports = (report == R.OK) & ~refunds
-        action = np.zeros(n, dtype=np.int64)
-        action[refunds] = R.REFUND
-        action[reports] = R.REPORT
+        action = refunds * R.REFUND + reports * R.REPORT
         reason = np.where(facts.is_author, refund, report)
-        reason[refunds | reports] = R.OK
+        reason[action != R.NONE] = R.OK
         amount = [0] * n
         for i in np.flatnonzero(action):
             record = handler.by_id(int(ids[i]))
-            if refunds[i]:
-                amount[i] = record.claimable
-            else:
-                takes_all = bool(mechanism.takes_all(ClaimFacts.of(record, claimer, self.chain.now, 0), claimer))
-                amount[i] = mechanism.report_pays(record, claimer, takes_all)
-        settled = mechanism.unclaimable(facts) & known
+            amount[i] = (record.claimable if refunds[i]
+                         else mechanism.report_pays(record, claimer, bool(table.takes_all[classes[i]])))
+        settled = table.unclaimable[classes] & known
         return ClaimPreview(action, tuple(amount), reason, settled)
 
     def verified(self, address: str) -> int:

@@ -40,6 +40,8 @@ def whole_units(amount: Any, what: str) -> int:
     The one check for every amount that reaches the chain (a call's value, a funding): a fraction
     of a unit, text or anything else non-numeric is refused, never truncated or passed on.
     """
+    if type(amount) is int:             # the hot path: a plain int needs no ABC check
+        return amount
     if isinstance(amount, Integral) and not isinstance(amount, bool):
         return int(amount)
     if isinstance(amount, float) and math.isfinite(amount) and amount.is_integer():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from sumchain.data.dataset import SparseRows
+from sumchain.data.dataset import RowBuffer
 
 SINGLE_READS_UP_TO = 8
 
@@ -35,6 +35,7 @@ class Outstanding:
         # the model's prediction for each submission, and the model version it was computed for
         self.prediction = np.zeros(n, dtype=np.int64)
         self.prediction_version = np.full(n, -1, dtype=np.int64)
+        self._buffer = RowBuffer(pool_X)                      # the active rows' features, for batch reads
 
     @property
     def num_active(self) -> int:
@@ -48,11 +49,14 @@ class Outstanding:
         self.label[k] = label
         self.count += 1
         self.active_rows = np.append(self.active_rows, k)
+        self._buffer.append(k)
 
     def settle(self, rows: np.ndarray) -> None:
         fresh = rows[~self.settled[rows]]
-        self.settled[fresh] = True
-        self._num_settled_in_rows += len(fresh)
+        if len(fresh):
+            self.settled[fresh] = True
+            self._num_settled_in_rows += len(fresh)
+            self._buffer.drop(fresh)
 
     def active(self) -> np.ndarray:
         """The unsettled submissions, oldest first."""
@@ -64,7 +68,8 @@ class Outstanding:
     def refresh_predictions(self, rows: np.ndarray, version: int, predict_one, predict_many) -> None:
         """Bring the cached predictions of `rows` up to the model `version`, recomputing only stale ones.
 
-        A handful of stale rows go through single free reads; more go through one batch read.
+        A handful of stale rows go through single free reads; more go through one batch read of
+        every active row (the buffer of their features is kept from one read to the next).
         """
         stale = rows[self.prediction_version[rows] != version]
         if stale.size == 0:
@@ -74,5 +79,8 @@ class Outstanding:
             for k in stale:
                 self.prediction[k] = predict_one(indices[indptr[k]:indptr[k + 1]])
         else:
-            self.prediction[stale] = predict_many(SparseRows(self.pool_X, stale))
+            held = self._buffer.rows
+            self.prediction[held] = predict_many(self._buffer.matrix())
+            self.prediction_version[held] = version
+            return
         self.prediction_version[stale] = version

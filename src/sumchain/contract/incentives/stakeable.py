@@ -16,13 +16,15 @@ is cw = 10**18 here, as wei on the EVM).
 |         | age <= refund wait; the model agrees with y; the reporter has no verified data | than what is left                          |
 
 The refund and report rules are written once, as `refund_refusal` and `report_refusal` over
-`ClaimFacts` whose fields are either single values (one call) or numpy arrays (a batch, for
-`Trainer.claim_preview`): the same expressions judge both, so a call and the batched free read
-cannot disagree.
+`ClaimFacts` whose fields are either single values (one call) or numpy arrays: the same expressions
+judge both, so a call and the batched free read (`Trainer.claim_preview`) cannot disagree. The
+batched read asks them through a `ClaimTable`: the rules' answers for every class of facts,
+computed by those expressions once per claimer state, then looked up per contribution.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +70,51 @@ def first_refusal(checks: list[tuple[Any, int]]) -> Any:
     return codes
 
 
+class ClaimTable:
+    """The claim rules' answers for every class of facts, for one claimer in one mechanism state.
+
+    Why: a simulation asks what every pending claim would do on every turn (about 500 claims,
+    27,000 turns in the default run); evaluating the rules' expressions over arrays took some 50
+    numpy operations per turn. The rules' outcome depends on a contribution's facts only through
+    a few booleans and through which interval of the mechanism's breakpoints (`age_breakpoints`,
+    `claim_count_breakpoints`) its age and claim count fall in. So the table enumerates one
+    representative of every class, judges all of them with the rules themselves (the same
+    `refund_refusal`, `report_refusal`, `takes_all` and `unclaimable`), and a batch is answered by
+    classifying its facts and indexing. The table holds for as long as `rules_state(claimer)`
+    (the mechanism state the rules read besides the facts) is unchanged.
+    """
+
+    def __init__(self, mechanism: "Stakeable", claimer: str):
+        self.ages = np.asarray(mechanism.age_breakpoints(claimer), dtype=np.int64)
+        self.counts = np.asarray(mechanism.claim_count_breakpoints, dtype=np.int64)
+        ages = np.concatenate([[self.ages[0] - 1], self.ages])        # one age in each interval
+        counts = np.concatenate([[self.counts[0] - 1], self.counts])
+        self.num_ages, self.num_counts = len(ages), len(counts)
+        grid = np.array(list(itertools.product((0, 1), (0, 1), (0, 1), range(len(counts)),
+                                               range(len(ages)), (0, 1))), dtype=np.int64)
+        facts = ClaimFacts(is_author=grid[:, 0] == 1, claimed=grid[:, 1] == 1, has_claimable=grid[:, 2] == 1,
+                           num_claims=counts[grid[:, 3]], age=ages[grid[:, 4]], agrees=grid[:, 5] == 1)
+        self.refund = np.asarray(mechanism.refund_refusal(facts), dtype=np.int64)
+        self.report = np.asarray(mechanism.report_refusal(facts, claimer), dtype=np.int64)
+        self.takes_all = np.broadcast_to(np.asarray(mechanism.takes_all(facts, claimer), dtype=bool), len(grid))
+        self.unclaimable = np.asarray(mechanism.unclaimable(facts), dtype=bool)
+
+    def classes(self, facts: ClaimFacts) -> np.ndarray:
+        """Each contribution's row in the table (the same order as the grid above)."""
+        index = facts.is_author.astype(np.int64)
+        index <<= 1
+        index |= facts.claimed
+        index <<= 1
+        index |= facts.has_claimable
+        index *= self.num_counts
+        index += np.searchsorted(self.counts, facts.num_claims, side="right")
+        index *= self.num_ages
+        index += np.searchsorted(self.ages, facts.age, side="right")
+        index <<= 1
+        index |= facts.agrees
+        return index
+
+
 class Stakeable:
     """Deposits that good contributors get back and reporters of bad data take."""
 
@@ -87,6 +134,7 @@ class Stakeable:
         self.last_add_time = int(start_time)
         self.verified: dict[str, int] = {}
         self.total_verified = 0
+        self._claim_tables: dict[tuple, ClaimTable] = {}
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(refund_wait_s={self.refund_wait_s}, "
@@ -108,6 +156,31 @@ class Stakeable:
     def unclaimable(self, facts: ClaimFacts) -> Any:
         """Nothing more can be claimed from it: settled."""
         return facts.has_claimable ^ True
+
+    # The batched read's view of the rules (see `ClaimTable`): where outcomes can change, and
+    # what state besides the facts the rules read. Written beside the rules they describe.
+    claim_count_breakpoints = (1,)
+    """Claim counts at which a rule's outcome may change (`unclaimable` of points reads num_claims > 0)."""
+
+    def age_breakpoints(self, claimer: str) -> list[int]:
+        """Ages at which a rule's outcome may change for `claimer`: `age <= refund_wait_s` ends at
+        refund_wait_s + 1, `takes_all` starts at the any-address (and for the owner, the owner's) wait."""
+        ages = {self.refund_wait_s + 1, self.any_address_claim_wait_s}
+        if claimer == self.owner:
+            ages.add(self.owner_claim_wait_s)
+        return sorted(ages)
+
+    def rules_state(self, claimer: str) -> tuple:
+        """The mechanism state the claim rules read for `claimer`, besides a contribution's facts."""
+        return (claimer == self.owner, self.verified.get(claimer, 0) > 0)
+
+    def claim_table(self, claimer: str) -> ClaimTable:
+        """The rules' answers for `claimer` now, as a table (cached while `rules_state` holds)."""
+        key = (claimer, self.rules_state(claimer))
+        table = self._claim_tables.get(key)
+        if table is None:
+            table = self._claim_tables[key] = ClaimTable(self, claimer)
+        return table
 
     def refund_refusal(self, facts: ClaimFacts) -> Any:
         return first_refusal([
