@@ -178,8 +178,8 @@ class Trainer:
         if n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
-        known = handler.known_ids(ids)
-        all_known = bool(known.all())
+        all_known = bool(ids.min() >= 0 and ids.max() < len(handler))
+        known = True if all_known else handler.known_ids(ids)
         rows = ids if all_known else np.where(known, ids, 0)
         facts = ClaimFacts(is_author=columns.author[rows] == columns.addresses.get(claimer, -1),
                            claimed=columns.claimed_by(claimer)[rows],
@@ -187,20 +187,14 @@ class Trainer:
                            age=self.chain.now - columns.added_time[rows], agrees=predictions == columns.y[rows])
         table = mechanism.claim_table(claimer)
         classes = table.classes(facts)
-        refund, report = table.refund[classes], table.report[classes]
+        action, reason, settled = table.action[classes], table.reason[classes], table.unclaimable[classes]
         if not all_known:
-            refund[~known] = report[~known] = R.NO_SUCH_CONTRIBUTION
-        refunds = refund == R.OK
-        reports = (report == R.OK) & ~refunds
-        action = refunds * R.REFUND + reports * R.REPORT
-        reason = np.where(facts.is_author, refund, report)
-        reason[action != R.NONE] = R.OK
+            action[~known], reason[~known], settled[~known] = R.NONE, R.NO_SUCH_CONTRIBUTION, False
         amount = [0] * n
         for i in np.flatnonzero(action):
             record = handler.by_id(int(ids[i]))
-            amount[i] = (record.claimable if refunds[i]
+            amount[i] = (record.claimable if action[i] == R.REFUND
                          else mechanism.report_pays(record, claimer, bool(table.takes_all[classes[i]])))
-        settled = table.unclaimable[classes] & known
         return ClaimPreview(action, tuple(amount), reason, settled)
 
     def verified(self, address: str) -> int:

@@ -135,6 +135,7 @@ class RowBuffer:
             self._indices = np.concatenate([self._indices, np.zeros(grow, dtype=np.int32)])
             self._data = np.ones(len(self._indices), dtype=np.int64)
         self._indices[self._nnz:nnz] = self._X.indices[start:end]
+        self._dropped.discard(row)       # appended again after a drop: held (a stale copy may stay)
         self._rows[self._size] = row
         self._size += 1
         self._offsets[self._size] = self._nnz = nnz
@@ -153,5 +154,17 @@ class RowBuffer:
     def matrix(self) -> sp.csr_matrix:
         """The held rows (binary features, in slot order) as a CSR matrix over the buffers."""
         n, nnz = self._size, self._nnz
+        if 2 * nnz <= len(self._indices) or 2 * (n + 1) <= len(self._offsets):
+            self._fit()
         return sp.csr_matrix((self._data[:nnz], self._indices[:nnz], self._offsets[:n + 1]),
                              shape=(n, self._X.shape[1]), copy=False)
+
+    def _fit(self) -> None:
+        """Shrink the buffers to 1.5 times what they hold: scipy copies a view of less than half
+        of its buffer (to free memory), which would copy the whole selection on every read."""
+        n, nnz = self._size, self._nnz
+        nnz_capacity, row_capacity = nnz + nnz // 2 + 1, n + n // 2 + 1
+        self._indices = np.concatenate([self._indices[:nnz], np.zeros(nnz_capacity - nnz, dtype=np.int32)])
+        self._data = np.ones(nnz_capacity, dtype=np.int64)
+        self._offsets = np.concatenate([self._offsets[:n + 1], np.zeros(row_capacity - n, dtype=np.int32)])
+        self._rows = np.concatenate([self._rows[:n], np.zeros(row_capacity - n, dtype=np.int64)])

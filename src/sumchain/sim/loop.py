@@ -61,6 +61,7 @@ class Simulation:
         self.adds_by = [0] * len(self.agents)
         self.rejections: Counter[str] = Counter()
         self.declined: Counter[str] = Counter()
+        self._declined_claims = np.zeros(len(REASONS), dtype=np.int64)   # by reason code, merged at the end
         self.rows: list[dict] = []
         self.malicious = [a for a in self.agents if not a.honest]
         self.depleted_time: int | None = None
@@ -82,6 +83,8 @@ class Simulation:
             self.chain.advance_to(time)
             action(time)
         self._bar.close()
+        for code in np.flatnonzero(self._declined_claims[1:]) + 1:
+            self.declined[REASONS[code]] += int(self._declined_claims[code])
         self.last_accuracy = self.measure_accuracy()
         self.record(self.chain.now, self.last_accuracy)
 
@@ -160,12 +163,11 @@ class Simulation:
         rows = out.active()
         if not len(rows):
             return
-        out.refresh_predictions(rows, self.model_version, self.trainer.predict, self.trainer.predict_many)
+        out.refresh_predictions(self.model_version, self.trainer.predict, self.trainer.predict_many)
         preview = self.trainer.claim_preview(agent.name, out.contribution_id[rows], out.prediction[rows])
-        out.settle(rows[preview.settled])
-        refused = np.bincount(preview.reason, minlength=len(REASONS))
-        for code in np.flatnonzero(refused[1:]) + 1:
-            self.declined[REASONS[code]] += int(refused[code])
+        if preview.settled.any():
+            out.settle(rows[preview.settled])
+        self._declined_claims += np.bincount(preview.reason, minlength=len(REASONS))
         for i in np.flatnonzero(preview.action):
             self._send_claim(agent, int(rows[i]), int(preview.action[i]))
 

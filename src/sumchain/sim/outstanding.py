@@ -17,8 +17,6 @@ import scipy.sparse as sp
 
 from sumchain.data.dataset import RowBuffer
 
-SINGLE_READS_UP_TO = 8
-
 
 class Outstanding:
     def __init__(self, pool_X: sp.csr_matrix):
@@ -32,9 +30,11 @@ class Outstanding:
         self.active_rows = np.zeros(0, dtype=np.int64)       # unsettled submissions, oldest first
         self.settled = np.zeros(n, dtype=bool)
         self._num_settled_in_rows = 0                        # settled rows not yet dropped from active_rows
-        # the model's prediction for each submission, and the model version it was computed for
+        # the model's prediction for each submission: those before `_predicted_count` are for the
+        # model version `_predicted_version`
         self.prediction = np.zeros(n, dtype=np.int64)
-        self.prediction_version = np.full(n, -1, dtype=np.int64)
+        self._predicted_version = -1
+        self._predicted_count = 0
         self._buffer = RowBuffer(pool_X)                      # the active rows' features, for batch reads
 
     @property
@@ -65,22 +65,20 @@ class Outstanding:
             self._num_settled_in_rows = 0
         return self.active_rows
 
-    def refresh_predictions(self, rows: np.ndarray, version: int, predict_one, predict_many) -> None:
-        """Bring the cached predictions of `rows` up to the model `version`, recomputing only stale ones.
+    def refresh_predictions(self, version: int, predict_one, predict_many) -> None:
+        """Bring the cached predictions of the active submissions up to the model `version`.
 
-        A handful of stale rows go through single free reads; more go through one batch read of
-        every active row (the buffer of their features is kept from one read to the next).
+        When the model moved, one batch read of every active submission (the buffer of their
+        features is kept from one read to the next); otherwise single free reads of the
+        submissions added since the last refresh, the only ones not yet predicted.
         """
-        stale = rows[self.prediction_version[rows] != version]
-        if stale.size == 0:
-            return
-        if stale.size <= SINGLE_READS_UP_TO:
-            indptr, indices = self.pool_X.indptr, self.pool_X.indices
-            for k in stale:
-                self.prediction[k] = predict_one(indices[indptr[k]:indptr[k + 1]])
-        else:
+        if version != self._predicted_version:
             held = self._buffer.rows
-            self.prediction[held] = predict_many(self._buffer.matrix())
-            self.prediction_version[held] = version
-            return
-        self.prediction_version[stale] = version
+            if len(held):
+                self.prediction[held] = predict_many(self._buffer.matrix())
+            self._predicted_version = version
+        else:
+            indptr, indices = self.pool_X.indptr, self.pool_X.indices
+            for k in range(self._predicted_count, self.count):
+                self.prediction[k] = predict_one(indices[indptr[k]:indptr[k + 1]])
+        self._predicted_count = self.count

@@ -82,6 +82,11 @@ class ClaimTable:
     `refund_refusal`, `report_refusal`, `takes_all` and `unclaimable`), and a batch is answered by
     classifying its facts and indexing. The table holds for as long as `rules_state(claimer)`
     (the mechanism state the rules read besides the facts) is unchanged.
+
+    Per class: `action` (reasons.REFUND when the claimer's refund would be accepted, else
+    reasons.REPORT when a report would be, else reasons.NONE), `reason` (reasons.OK with an action,
+    else the refund's refusal for the author and the report's for anyone else), `takes_all` (an
+    accepted report takes all that is left) and `unclaimable` (settled).
     """
 
     def __init__(self, mechanism: "Stakeable", claimer: str):
@@ -89,30 +94,24 @@ class ClaimTable:
         self.counts = np.asarray(mechanism.claim_count_breakpoints, dtype=np.int64)
         ages = np.concatenate([[self.ages[0] - 1], self.ages])        # one age in each interval
         counts = np.concatenate([[self.counts[0] - 1], self.counts])
-        self.num_ages, self.num_counts = len(ages), len(counts)
-        grid = np.array(list(itertools.product((0, 1), (0, 1), (0, 1), range(len(counts)),
-                                               range(len(ages)), (0, 1))), dtype=np.int64)
+        self.shape = (2, 2, 2, len(counts), len(ages), 2)
+        grid = np.array(list(itertools.product(*(range(size) for size in self.shape))), dtype=np.int64)
         facts = ClaimFacts(is_author=grid[:, 0] == 1, claimed=grid[:, 1] == 1, has_claimable=grid[:, 2] == 1,
                            num_claims=counts[grid[:, 3]], age=ages[grid[:, 4]], agrees=grid[:, 5] == 1)
-        self.refund = np.asarray(mechanism.refund_refusal(facts), dtype=np.int64)
-        self.report = np.asarray(mechanism.report_refusal(facts, claimer), dtype=np.int64)
+        refund = np.asarray(mechanism.refund_refusal(facts), dtype=np.int64)
+        report = np.asarray(mechanism.report_refusal(facts, claimer), dtype=np.int64)
+        refunds, reports = refund == R.OK, report == R.OK
+        self.action = np.where(refunds, R.REFUND, np.where(reports, R.REPORT, R.NONE))
+        self.reason = np.where(self.action != R.NONE, R.OK, np.where(facts.is_author, refund, report))
         self.takes_all = np.broadcast_to(np.asarray(mechanism.takes_all(facts, claimer), dtype=bool), len(grid))
         self.unclaimable = np.asarray(mechanism.unclaimable(facts), dtype=bool)
 
     def classes(self, facts: ClaimFacts) -> np.ndarray:
-        """Each contribution's row in the table (the same order as the grid above)."""
-        index = facts.is_author.astype(np.int64)
-        index <<= 1
-        index |= facts.claimed
-        index <<= 1
-        index |= facts.has_claimable
-        index *= self.num_counts
-        index += np.searchsorted(self.counts, facts.num_claims, side="right")
-        index *= self.num_ages
-        index += np.searchsorted(self.ages, facts.age, side="right")
-        index <<= 1
-        index |= facts.agrees
-        return index
+        """Each contribution's row in the table (the grid's order above)."""
+        return np.ravel_multi_index((facts.is_author, facts.claimed, facts.has_claimable,
+                                     np.searchsorted(self.counts, facts.num_claims, side="right"),
+                                     np.searchsorted(self.ages, facts.age, side="right"), facts.agrees),
+                                    self.shape)
 
 
 class Stakeable:

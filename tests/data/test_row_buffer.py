@@ -1,0 +1,40 @@
+"""RowBuffer holds what was appended and not dropped, and its matrix multiplies like the rows it holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sumchain.data.dataset import RowBuffer
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 59)), max_size=300), st.integers(1, 8))
+def test_matrix_equals_the_held_rows(operations, capacity):
+    dense = (np.random.default_rng(1).random((60, 30)) < 0.2).astype(np.int8)
+    dense[7] = 0                              # an empty row too
+    X = sp.csr_matrix(dense)
+    buffer, held = RowBuffer(X, capacity=capacity), set()
+    weights = np.arange(-15, 15, dtype=np.int64)
+    for append, row in operations:
+        if append and row not in held:
+            buffer.append(row)
+            held.add(row)
+        elif not append and row in held:
+            buffer.drop([row])
+            held.discard(row)
+        rows = buffer.rows
+        assert held <= set(rows.tolist())
+        assert len(rows) <= 2 * len(held) + 1
+        assert np.array_equal(buffer.matrix() @ weights, X[rows] @ weights)
+
+
+def test_reads_do_not_copy_the_buffers():
+    X = sp.csr_matrix(np.eye(50, dtype=np.int8))
+    buffer = RowBuffer(X, capacity=1024)
+    for row in range(10):
+        buffer.append(row)
+    matrix = buffer.matrix()
+    assert np.shares_memory(matrix.indices, buffer.matrix().indices)
