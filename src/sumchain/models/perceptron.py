@@ -45,7 +45,7 @@ class SparsePerceptron:
 
     # -- one sample ------------------------------------------------------------------------
     def score(self, x: np.ndarray) -> int:
-        return self.intercept + int(self.weights[x].sum())
+        return self.intercept + int(self.weights.take(x).sum())
 
     def predict(self, x: np.ndarray) -> int:
         return 1 if self.score(x) > 0 else 0

@@ -27,7 +27,9 @@ class Outstanding:
         self.label = np.zeros(n, dtype=np.int64)
         self.added_time = np.zeros(n, dtype=np.int64)
         self.count = 0                                       # submissions so far
-        self.active_rows = np.zeros(0, dtype=np.int64)       # unsettled submissions, oldest first
+        self._rows = np.zeros(n, dtype=np.int64)             # active_rows' storage: appended, compacted in place
+        self._num_rows = 0
+        self.active_rows = self._rows[:0]                    # unsettled submissions, oldest first
         self.settled = np.zeros(n, dtype=bool)
         self._num_settled_in_rows = 0                        # settled rows not yet dropped from active_rows
         # the model's prediction for each submission: those before `_predicted_count` are for the
@@ -48,7 +50,9 @@ class Outstanding:
         self.author[k] = author
         self.label[k] = label
         self.count += 1
-        self.active_rows = np.append(self.active_rows, k)
+        self._rows[self._num_rows] = k
+        self._num_rows += 1
+        self.active_rows = self._rows[:self._num_rows]
         self._buffer.append(k)
 
     def settle(self, rows: np.ndarray) -> None:
@@ -61,7 +65,10 @@ class Outstanding:
     def active(self) -> np.ndarray:
         """The unsettled submissions, oldest first."""
         if self._num_settled_in_rows:
-            self.active_rows = self.active_rows[~self.settled[self.active_rows]]
+            kept = self.active_rows[~self.settled[self.active_rows]]
+            self._num_rows = len(kept)
+            self._rows[:self._num_rows] = kept
+            self.active_rows = self._rows[:self._num_rows]
             self._num_settled_in_rows = 0
         return self.active_rows
 
