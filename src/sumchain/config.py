@@ -26,6 +26,31 @@ ENGINES = ("python", "evm", "rpc")
 INCENTIVES = ("stakeable", "points")
 FEATURE_MODES = ("vocabulary", "hashing")
 WAIT_ROUNDINGS = ("truncate", "round")
+MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid",
+          "logistic_regression")
+"""Model families (`sumchain.models.MODELS` implements each)."""
+EVM_MODELS = ("perceptron",)
+"""Families with contract code: the only ones `engine=evm` and `engine=rpc` can deploy."""
+
+
+@dataclass(frozen=True)
+class ModelParameter:
+    """One parameter of one model family (`model_params.<name>`): default, kind and lower bound."""
+
+    default: float | int
+    kind: type
+    minimum: float
+    meaning: str
+
+
+MODEL_PARAMETERS: dict[str, dict[str, ModelParameter]] = {
+    "naive_bayes": {"smoothing": ModelParameter(1.0, float, 0.001, "additive (Laplace) smoothing, >= 0.001")},
+    "logistic_regression": {
+        "eta0": ModelParameter(0.5, float, 0.000001, "the first gradient step, > 0"),
+        "t0": ModelParameter(1000, int, 1, "steps until the step size halves, >= 1"),
+    },
+}
+"""Each family's own parameters; a family not listed has none (the perceptrons use `learning_rate`)."""
 MAX_NUM_WORDS = 10_000_000
 """The widest model: 10 million features (80 MB of weights per copy, and a few copies live at once).
 IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
@@ -79,6 +104,8 @@ class Config:
     incentive: str = "stakeable"
     cost_weight: int = 1
     learning_rate: float = 0.02
+    model: str = "perceptron"
+    model_params: tuple[tuple[str, float | int], ...] = ()
     refund_wait_s: int = DAY_S
     any_address_claim_wait_s: int = 9 * DAY_S
     owner_claim_wait_s: int | None = None
@@ -97,8 +124,10 @@ class Config:
                     object.__setattr__(self, "agents", _agents_from(value))
                 elif isinstance(value, list):
                     object.__setattr__(self, "agents", tuple(value))
-            else:
+            elif f.name != "model_params":
                 object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), f.type))
+        _check(self.model in MODELS, "model", f"choose one of: {', '.join(MODELS)}", self.model)
+        object.__setattr__(self, "model_params", _model_params_from(self.model, self.model_params))
         _validate(self)
 
     # -- construction ------------------------------------------------------------------
@@ -147,8 +176,15 @@ class Config:
                 return agent
         raise KeyError(name)
 
+    def model_parameters(self) -> dict[str, float | int]:
+        """The model family's parameters: those set in `model_params`, the rest at their defaults."""
+        resolved = {name: spec.default for name, spec in MODEL_PARAMETERS.get(self.model, {}).items()}
+        resolved.update(self.model_params)
+        return resolved
+
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "agents"}
+        data["model_params"] = dict(self.model_params)
         data["agents"] = {a.name: {k: v for k, v in dataclasses.asdict(a).items() if k != "name"}
                           for a in self.agents}
         return data
@@ -301,6 +337,26 @@ def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tupl
     return tuple(agents.values())
 
 
+def _model_params_from(model: str, raw: Any) -> tuple[tuple[str, float | int], ...]:
+    """`model_params` as sorted (name, value) pairs, each checked against the family's parameters."""
+    if isinstance(raw, tuple):
+        raw = dict(raw)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"config key 'model_params' must be a table, e.g. model_params.smoothing=0.5; got {raw!r}")
+    specs = MODEL_PARAMETERS.get(model, {})
+    pairs = []
+    for name, value in raw.items():
+        key = f"model_params.{name}"
+        if name not in specs:
+            allowed = ", ".join(specs) if specs else "none (model_params must be empty)"
+            raise ConfigError(f"unknown config key '{key}' for model={model}; allowed: {allowed}")
+        spec = specs[name]
+        value = _coerce(key, value, spec.kind.__name__)
+        _check(math.isfinite(value) and value >= spec.minimum, key, f"must be {spec.meaning}", value)
+        pairs.append((str(name), value))
+    return tuple(sorted(pairs))
+
+
 def _check(condition: bool, key: str, allowed: str, value: Any) -> None:
     if not condition:
         raise ConfigError(f"config key '{key}' = {value!r} is not allowed; {allowed}")
@@ -310,6 +366,9 @@ def _validate(config: Config) -> None:
     c = config
     _check(c.dataset in DATASETS, "dataset", f"choose one of: {', '.join(DATASETS)}", c.dataset)
     _check(c.engine in ENGINES, "engine", f"choose one of: {', '.join(ENGINES)}", c.engine)
+    _check(c.engine == "python" or c.model in EVM_MODELS, "model",
+           f"engine={c.engine} runs only model={', '.join(EVM_MODELS)} (contract code); "
+           f"model={c.model} runs on engine=python", c.model)
     _check(c.engine != "rpc" or bool(c.rpc_url), "rpc_url",
            "engine=rpc needs the URL of an Ethereum dev node, e.g. http://127.0.0.1:8545", c.rpc_url)
     _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)
@@ -360,8 +419,11 @@ def to_toml(config: Config) -> str:
     """The resolved config as TOML that `--config` reads back (empty keys are left out)."""
     lines = []
     for key, value in config.to_dict().items():
-        if key != "agents" and value is not None:
+        if key not in ("agents", "model_params") and value is not None:
             lines.append(f"{key} = {_toml_value(value)}")
+    if config.model_params:
+        lines.append("\n[model_params]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in config.model_params)
     for name, table in config.to_dict()["agents"].items():
         lines.append(f"\n[agents.{name}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import DataHandler
@@ -20,7 +19,8 @@ from sumchain.contract.incentives import Stakeable
 from sumchain.contract.incentives.stakeable import ClaimFacts
 from sumchain.errors import Rejected
 from sumchain.ledger import Chain, Transfers
-from sumchain.models import SparsePerceptron
+from sumchain.models import Model
+from sumchain.models.protocol import MAX_DENSE_UNITS, SCALE
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class ContributionView:
 class Trainer:
     """A deployed SUM contract: `add_data`, `refund`, `report`, `predict`, plus free reads."""
 
-    def __init__(self, chain: Chain, model: SparsePerceptron, mechanism: Stakeable,
+    def __init__(self, chain: Chain, model: Model, mechanism: Stakeable,
                  handler: DataHandler | None = None, owner: str = "owner", address: str = "trainer"):
         self.chain = chain
         self.model = model
@@ -137,7 +137,7 @@ class Trainer:
         """What `add_data` would take now; raises `Rejected` when no data can be added now."""
         return self.mechanism.cost_to_add(self.chain.now)
 
-    def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
+    def predict_many(self, X) -> np.ndarray:
         """`predict` for many samples at once, for agents and for measuring accuracy."""
         if X.shape[1] != self.model.num_features:
             raise Rejected(f"samples have {X.shape[1]} features but the model has {self.model.num_features}")
@@ -206,7 +206,10 @@ class Trainer:
 
     # -- argument checks ---------------------------------------------------------------------
     def _features(self, x) -> np.ndarray:
-        """Canonical x: sorted, unique int32 feature indices within the model's width."""
+        """Canonical x: sorted, unique int32 feature indices within the model's width (a dense
+        model: every feature's fixed-point value, see `sumchain.models.protocol`)."""
+        if self.model.input_kind == "dense":
+            return self._dense_features(x)
         if type(x) is not np.ndarray:
             x = np.asarray(x)
         if x.ndim != 1:
@@ -223,6 +226,15 @@ class Trainer:
             raise Rejected(f"feature index {bad} is out of range; allowed 0..{self.model.num_features - 1}")
         return x if x.dtype == np.int32 else x.astype(np.int32)
 
+    def _dense_features(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        width = self.model.num_features
+        if x.shape != (width,) or (x.size and x.dtype.kind not in "iu"):
+            raise Rejected(f"x must be {width} integer feature values (fixed point, {SCALE} per 1.0)")
+        if x.size and int(np.abs(x).max()) > MAX_DENSE_UNITS:
+            raise Rejected(f"a feature value is beyond the allowed ±{MAX_DENSE_UNITS} fixed-point units")
+        return x.astype(np.int64)
+
     @staticmethod
     def _time(added_time) -> int:
         if isinstance(added_time, bool) or not isinstance(added_time, (int, np.integer)):
@@ -230,6 +242,8 @@ class Trainer:
         return int(added_time)
 
     def _label(self, y) -> int:
-        if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or int(y) not in (0, 1):
-            raise Rejected(f"y must be a class index 0 or 1, got {y!r}")
+        classes = self.model.num_classes
+        if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or not 0 <= int(y) < classes:
+            allowed = "0 or 1" if classes == 2 else f"from 0 to {classes - 1}"
+            raise Rejected(f"y must be a class index {allowed}, got {y!r}")
         return int(y)

@@ -15,7 +15,7 @@ from sumchain.engines.evm import deploy_evm
 from sumchain.engines.python import deploy_python
 from sumchain.engines.rpc import deploy_rpc
 from sumchain.errors import ConfigError
-from sumchain.models import SCALE, SparsePerceptron, train_offchain
+from sumchain.models import MODELS, SCALE, Model
 
 ENGINES = {"python": deploy_python, "evm": deploy_evm, "rpc": deploy_rpc}
 
@@ -25,23 +25,25 @@ def initial_training_size(config: Config, dataset: Dataset) -> int:
     return max(1, int(config.train_size * dataset.X_train.shape[0]))
 
 
-_INITIAL_MODELS: dict[tuple, tuple[Dataset, SparsePerceptron]] = {}
+_INITIAL_MODELS: dict[tuple, tuple[Dataset, Model]] = {}
 
 
-def initial_model(config: Config, dataset: Dataset) -> SparsePerceptron:
-    """The model trained off chain on the first samples; a fresh copy of it for every deployment.
+def initial_model(config: Config, dataset: Dataset) -> Model:
+    """The configured model trained off chain on the first samples; a fresh copy for every deployment.
 
-    Cached per process for the dataset object, size, seed and step: the runs of a sweep that
-    differ only in agents or rules deploy the same initial model, trained once per worker.
+    Cached per process for the dataset object, size, seed, model and its parameters: the runs of a
+    sweep that differ only in agents or rules deploy the same initial model, trained once per worker.
     """
     n = initial_training_size(config, dataset)
     step = max(1, round(config.learning_rate * SCALE))
-    key = (id(dataset), n, config.seed, step)
+    params = config.model_parameters()
+    key = (id(dataset), n, config.seed, step, config.model, tuple(sorted(params.items())))
     cached = _INITIAL_MODELS.get(key)
     if cached is None or cached[0] is not dataset:
         if len(_INITIAL_MODELS) > 64:
             _INITIAL_MODELS.clear()
-        model = train_offchain(dataset.X_train[:n], dataset.y_train[:n], seed=config.seed, learning_rate=step)
+        model = MODELS[config.model].fit(dataset.X_train[:n], dataset.y_train[:n], num_classes=dataset.num_classes,
+                                         seed=config.seed, step=step, params=params)
         cached = _INITIAL_MODELS[key] = (dataset, model)
     return cached[1].copy()
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from sumchain.contract import AddReceipt, ClaimPreview, ContributionView
 from sumchain.ledger import Block, Transaction
-from sumchain.models import SparsePerceptron
+from sumchain.models import Model
 
 
 @runtime_checkable
@@ -83,5 +83,5 @@ class TrainerHandle(Protocol):
     def reported(self, address: str) -> int: ...
 
     @property
-    def model(self) -> SparsePerceptron:
+    def model(self) -> Model:
         """The contract's current model, to read or to predict with locally (never to change)."""

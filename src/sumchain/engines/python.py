@@ -5,7 +5,7 @@ from __future__ import annotations
 from sumchain.config import Config
 from sumchain.contract import Trainer, mechanism_for
 from sumchain.ledger import Chain
-from sumchain.models import SparsePerceptron
+from sumchain.models import Model
 
 OWNER = "owner"
 TRAINER_ADDRESS = "trainer"
@@ -18,7 +18,7 @@ class PythonChain(Chain):
         return {}
 
 
-def deploy_python(config: Config, model: SparsePerceptron) -> Trainer:
+def deploy_python(config: Config, model: Model) -> Trainer:
     chain = PythonChain(start_time=0)
     mechanism = mechanism_for(config, owner=OWNER, start_time=chain.now)
     return Trainer(chain, model, mechanism, owner=OWNER, address=TRAINER_ADDRESS)

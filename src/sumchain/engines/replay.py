@@ -55,12 +55,21 @@ class Verdict:
 # -- saving the evidence -----------------------------------------------------------------------
 
 def state_digest(trainer: Trainer) -> str:
-    """SHA-256 of the state a run ends in: every balance, the money minted, the model's weights."""
+    """SHA-256 of the state a run ends in: every balance, the money minted, the model's state.
+
+    The perceptron's part is its intercept and weights as ledgers saved before the model protocol
+    stored it (so they still verify); any other family's is its `state()` integers."""
     chain, model = trainer.chain, trainer.model
     balances = sorted((address, str(units)) for address, units in chain.balances().items())
-    digest = hashlib.sha256(json.dumps({"balances": balances, "minted": str(chain.minted),
-                                        "intercept": int(model.intercept)}).encode())
-    digest.update(model.weights.astype("<i8").tobytes())
+    described = {"balances": balances, "minted": str(chain.minted)}
+    if model.family == "perceptron":
+        described["intercept"] = int(model.intercept)
+        state = model.weights.astype("<i8").tobytes()
+    else:
+        described["model"] = model.family
+        state = json.dumps(model.state()).encode()
+    digest = hashlib.sha256(json.dumps(described).encode())
+    digest.update(state)
     return digest.hexdigest()
 
 

@@ -14,9 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.errors import DataError
-
-SCALE = 1000
-"""Fixed-point units per 1.0: weights are stored as round(weight * SCALE)."""
+from sumchain.models.protocol import SCALE, accuracy, sparse_sample
 
 DEFAULT_EPOCHS = 5
 
@@ -27,6 +25,10 @@ TRAINING_VERSION = 1
 
 class SparsePerceptron:
     """Predict 1 when `intercept + sum(weights[x]) > 0`, else 0; learn only from mistakes."""
+
+    family = "perceptron"
+    input_kind = "sparse"
+    num_classes = 2
 
     def __init__(self, num_features: int, learning_rate: int = SCALE,
                  weights: np.ndarray | None = None, intercept: int = 0):
@@ -50,6 +52,12 @@ class SparsePerceptron:
     def predict(self, x: np.ndarray) -> int:
         return 1 if self.score(x) > 0 else 0
 
+    def margin(self, x: np.ndarray, y: int) -> int:
+        return self.score(x) if y == 1 else -self.score(x)
+
+    def sample(self, indices: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        return sparse_sample(indices, values)
+
     def update(self, x: np.ndarray, y: int) -> bool:
         """Move towards `y` if the model gets `x` wrong; return whether anything changed."""
         if self.predict(x) == y:
@@ -69,16 +77,14 @@ class SparsePerceptron:
 
     def evaluate(self, X: sp.csr_matrix, y: np.ndarray) -> float:
         """Accuracy on a labelled set, in one sparse matrix-vector product."""
-        if X.shape[0] == 0:
-            return float("nan")
-        return float(np.mean(self.predict_many(X) == np.asarray(y)))
+        return accuracy(self.predict_many(X), y) if X.shape[0] else float("nan")
 
     def copy(self) -> "SparsePerceptron":
         return SparsePerceptron(self.num_features, self.learning_rate, self.weights, self.intercept)
 
-    def state(self) -> tuple[bytes, int]:
-        """The exact state, for comparing engines and hashing."""
-        return self.weights.tobytes(), self.intercept
+    def state(self) -> tuple[int, ...]:
+        """The exact state, for comparing engines and hashing: the intercept, then every weight."""
+        return (self.intercept, *self.weights.tolist())
 
 
 def train_offchain(X: sp.csr_matrix, y: np.ndarray, seed: int, epochs: int = DEFAULT_EPOCHS,
@@ -91,10 +97,7 @@ def train_offchain(X: sp.csr_matrix, y: np.ndarray, seed: int, epochs: int = DEF
     on-chain update (`learning_rate`, default 1.0) weighs the same as one off-chain mistake.
     """
     X = sp.csr_matrix(X)
-    y = np.asarray(y)
-    labels = set(np.unique(y).tolist())
-    if not labels <= {0, 1}:
-        raise DataError(f"the perceptron is binary: labels must be 0 or 1, got classes {sorted(labels)}")
+    y = binary_labels(y, "perceptron")
     n, d = X.shape
     w = np.zeros(d, dtype=np.float64)          # current iterate, in update units
     u = np.zeros(d, dtype=np.float64)          # sum of c * update, for lazy averaging
@@ -117,6 +120,16 @@ def train_offchain(X: sp.csr_matrix, y: np.ndarray, seed: int, epochs: int = DEF
     average_w = w - u / c
     average_b = b - ub / c
     return quantise(average_w, average_b, learning_rate)
+
+
+def binary_labels(y, family: str) -> np.ndarray:
+    """The labels of a binary family's training data, refused unless they are 0 or 1."""
+    y = np.asarray(y)
+    labels = set(np.unique(y).tolist())
+    if not labels <= {0, 1}:
+        raise DataError(f"the {family} is binary: labels must be 0 or 1, got classes {sorted(labels)}; "
+                        f"for more classes use model=naive_bayes or model=nearest_centroid")
+    return y
 
 
 def quantise(weights: np.ndarray, intercept: float, learning_rate: int = SCALE) -> SparsePerceptron:

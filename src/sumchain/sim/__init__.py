@@ -17,8 +17,7 @@ from sumchain.data.disk_cache import cached_value, fingerprint
 from sumchain.engines import deploy, initial_training_size
 from sumchain.engines.protocols import ChainHandle, TrainerHandle
 from sumchain.ledger.money import to_units
-from sumchain.models import train_offchain
-from sumchain.models.perceptron import DEFAULT_EPOCHS, TRAINING_VERSION
+from sumchain.models import MODELS
 from sumchain.sim.loop import Simulation
 from sumchain.sim.metrics import summarise
 
@@ -40,26 +39,31 @@ class Run:
         return self.trainer.chain
 
 
-_BASELINES: dict[tuple[int, int], tuple[Dataset, float]] = {}
+_BASELINES: dict[tuple, tuple[Dataset, float]] = {}
 
 
-def baseline_accuracy(dataset: Dataset, seed: int) -> float:
+def baseline_accuracy(dataset: Dataset, seed: int, config: Config | None = None) -> float:
     """Accuracy of the same off-chain procedure trained on all the clean training data.
 
-    Cached per process for the dataset object and seed (a sweep reuses one loaded dataset for
-    many runs whose baseline is the same), and on disk by the data's fingerprint, the seed and the
-    training procedure's version, so a second `sumchain simulate` does not train it again.
+    The procedure is the configured model family's fit (`config.model`, default the perceptron).
+    Cached per process for the dataset object, seed and model (a sweep reuses one loaded dataset for
+    many runs whose baseline is the same), and on disk by the data's fingerprint, the seed, the model
+    and its training procedure's version, so a second `sumchain simulate` does not train it again.
     """
-    key = (id(dataset), seed)
+    config = config if config is not None else Config()
+    family, params = MODELS[config.model], config.model_parameters()
+    key = (id(dataset), seed, config.model, tuple(sorted(params.items())))
     cached = _BASELINES.get(key)
     if cached is not None and cached[0] is dataset:
         return cached[1]
     data = fingerprint(dataset.X_train.indptr, dataset.X_train.indices, dataset.y_train,
                        dataset.X_test.indptr, dataset.X_test.indices, dataset.y_test,
                        [dataset.X_train.shape[1]])
-    disk_key = {"data": data, "seed": seed, "training": TRAINING_VERSION, "epochs": DEFAULT_EPOCHS}
-    accuracy = cached_value("baseline-accuracy", disk_key, lambda: train_offchain(
-        dataset.X_train, dataset.y_train, seed=seed).evaluate(dataset.X_test, dataset.y_test))
+    disk_key = {"data": data, "seed": seed, "model": config.model, "params": params,
+                "training": family.training_version}
+    accuracy = cached_value("baseline-accuracy", disk_key, lambda: family.fit(
+        dataset.X_train, dataset.y_train, num_classes=dataset.num_classes, seed=seed,
+        params=params).evaluate(dataset.X_test, dataset.y_test))
     if len(_BASELINES) > 64:
         _BASELINES.clear()
     _BASELINES[key] = (dataset, accuracy)
@@ -80,5 +84,5 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
     # a sweep that keeps only metrics does not pay for them.
     trainer.chain.close()
     initial = float(sim.rows[0]["accuracy"])
-    metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed))
+    metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed, config))
     return Run(config, metrics, pd.DataFrame(sim.rows), trainer, sim.end_reason)

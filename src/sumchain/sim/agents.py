@@ -30,6 +30,7 @@ class Agent:
     rng: np.random.Generator
     index: int
     round_waits: bool = False
+    num_classes: int = 2
 
     @property
     def name(self) -> str:
@@ -67,10 +68,17 @@ class Agent:
 
     def label_for(self, true_label: int) -> int:
         """The label the agent submits: flipped by a malicious agent, and by anyone's rare mistake."""
-        label = 1 - true_label if not self.honest else true_label
+        label = self.other_class(true_label) if not self.honest else true_label
         if self.rng.random() < self.config.prob_mistake:
-            label = 1 - label
+            label = self.other_class(label)
         return label
+
+    def other_class(self, label: int) -> int:
+        """A wrong label: the other class of two (no draw, as the study's flip), else one of the
+        other `num_classes - 1` classes drawn uniformly from the agent's generator."""
+        if self.num_classes == 2:
+            return 1 - label
+        return (label + 1 + int(self.rng.integers(self.num_classes - 1))) % self.num_classes
 
     def wants_to_contribute(self, last_accuracy: float) -> bool:
         if not self.honest:
@@ -78,10 +86,12 @@ class Agent:
         return self.rng.random() < last_accuracy + CONTRIBUTION_MARGIN
 
 
-def make_agents(configs: tuple[AgentConfig, ...], seed: int, round_waits: bool = False) -> list[Agent]:
+def make_agents(configs: tuple[AgentConfig, ...], seed: int, round_waits: bool = False,
+                num_classes: int = 2) -> list[Agent]:
     """One independent generator per agent, spawned from the run's seed."""
     streams = np.random.SeedSequence(seed).spawn(len(configs) + 1)[1:]
-    return [Agent(c, np.random.default_rng(s), i, round_waits) for i, (c, s) in enumerate(zip(configs, streams))]
+    return [Agent(c, np.random.default_rng(s), i, round_waits, num_classes)
+            for i, (c, s) in enumerate(zip(configs, streams))]
 
 
 def _rounded(draw: float) -> int:

@@ -50,7 +50,13 @@ class Simulation:
         self.pool_indptr, self.pool_indices = pool_X.indptr, pool_X.indices
         self.pool_y = np.asarray(dataset.y_train[first_pool_row:])
         self.pool_size = pool_X.shape[0]
-        self.agents = make_agents(config.agents, config.seed, round_waits=config.wait_rounding == "round")
+        self.agents = make_agents(config.agents, config.seed, round_waits=config.wait_rounding == "round",
+                                  num_classes=dataset.num_classes)
+        # A sample goes to the contract in the model's input form (sparse indices, or dense values).
+        model = trainer.model
+        self.dense_input = model.input_kind == "dense"
+        self.sample_of = model.sample
+        self.predict_row = (lambda row: trainer.predict(self.sample_of(row))) if self.dense_input else trainer.predict
         self.outstanding = Outstanding(pool_X)
         self.events = EventQueue()
         self.model_version = 0
@@ -128,7 +134,7 @@ class Simulation:
     def submit(self, agent: Agent, now: int) -> bool:
         """The agent's add of the next sample, if it wants to and a free read says it can pay; whether it added."""
         k = self.outstanding.count
-        x = self.pool_indices[self.pool_indptr[k]:self.pool_indptr[k + 1]]
+        x = self.pool_row(k)
         label = agent.label_for(int(self.pool_y[k]))
         if not agent.wants_to_contribute(self.last_accuracy):
             self.declined[DECLINED_NOT_CONTRIBUTING] += 1
@@ -163,7 +169,7 @@ class Simulation:
         rows = out.active()
         if not len(rows):
             return
-        out.refresh_predictions(self.model_version, self.trainer.predict, self.trainer.predict_many)
+        out.refresh_predictions(self.model_version, self.predict_row, self.trainer.predict_many)
         preview = self.trainer.claim_preview(agent.name, out.contribution_id[rows], out.prediction[rows])
         if preview.settled.any():
             out.settle(rows[preview.settled])
@@ -173,7 +179,7 @@ class Simulation:
 
     def _send_claim(self, agent: Agent, k: int, action: int) -> None:
         out = self.outstanding
-        x = self.pool_indices[self.pool_indptr[k]:self.pool_indptr[k + 1]]
+        x = self.pool_row(k)
         label, added = int(out.label[k]), int(out.added_time[k])
         try:
             if action == REFUND:
@@ -184,6 +190,11 @@ class Simulation:
                 self.counts["reports"] += 1
         except Rejected as refusal:
             self.rejections[refusal.reason] += 1
+
+    def pool_row(self, k: int) -> np.ndarray:
+        """Sample k of the pool as the contract takes it."""
+        x = self.pool_indices[self.pool_indptr[k]:self.pool_indptr[k + 1]]
+        return self.sample_of(x) if self.dense_input else x
 
     # -- observations --------------------------------------------------------------------
     def measure_accuracy(self) -> float:

@@ -48,7 +48,8 @@ class EvmTrainer:
         self.max_features = self._read("max_features")[0]
         self.learning_rate = self._read("learning_rate")[0]
         self.mechanism_name = "points" if self._read("POINTS")[0] else "stakeable"
-        self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features))
+        self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features, num_classes=2,
+                                                             input_kind="sparse"))
         self._claimers: dict[bytes, set[str]] = {}
         self._local: SparsePerceptron | None = None
         self._local_version = -1
@@ -226,7 +227,7 @@ class EvmTrainer:
         return Trainer._features(self._shape, x)
 
     def _label(self, y) -> int:
-        return Trainer._label(self, y)
+        return Trainer._label(self._shape, y)
 
     def _check_bound(self, x: np.ndarray) -> None:
         """A sample over the compiled array bound cannot even be encoded: refuse it as the contract would."""

@@ -1,0 +1,144 @@
+"""Binary logistic regression learning online by gradient steps in fixed point (python engine only).
+
+State (integers): weights and intercept in `WEIGHT_SCALE` units per 1.0 (10**6), and `steps`, the
+number of samples learnt from (on chain it continues from the off-chain fit's count). Samples are
+sparse binary (present features), as the perceptron's.
+
+- **Score** z = intercept + sum of the present features' weights; the prediction is 1 when z > 0
+  (probability above one half), else 0: the same decision rule as the perceptron.
+- **Sigmoid in fixed point**: PLAN, the piecewise-linear approximation of Amin, Curtis and
+  Hayes-Gill (1997): for a = |z|, sigma = 1 when a >= 5, a/32 + 0.84375 when a >= 2.375,
+  a/8 + 0.625 when a >= 1, a/4 + 0.5 below, and 1 - sigma(|z|) for negative z. Its slopes are
+  powers of two and its constants exact in 10**6 units, so it is integer shifts and additions
+  (what a contract does cheaply); it is monotone and within 0.019 of the logistic function.
+- **Step schedule**: eta_t = eta0 * t0 / (t0 + t), t = `steps` so far (the decaying schedule of
+  online SGD, as scikit-learn's 'invscaling'/'optimal' family), in `WEIGHT_SCALE` units, divided
+  down (floor). The update adds delta = (eta_t * (y - sigma(z))) / WEIGHT_SCALE, divided toward
+  zero, to every present feature's weight and to the intercept: the gradient of the log loss for
+  binary features. The step continues from the off-chain fit's count, so on-chain contributions
+  move the model as much as late off-chain steps did (compare the perceptron's `learning_rate`).
+- **Off-chain fit**: the same schedule with the exact logistic function in floating point, over
+  `epochs` seeded shuffles of the training rows, rounded once to `WEIGHT_SCALE` units.
+
+`update` returns True: every sample moves the schedule (and the weights unless delta rounds to 0).
+The label's probability never falls: delta has the sign of y - sigma and the same delta is added
+to every present weight and the intercept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from sumchain.models.perceptron import binary_labels
+from sumchain.models.protocol import accuracy, as_csr, div_toward_zero, sparse_sample
+
+WEIGHT_SCALE = 10 ** 6
+"""Units per 1.0 of a weight, of the score z and of a probability."""
+
+DEFAULT_ETA0 = 0.5
+DEFAULT_T0 = 1000
+DEFAULT_EPOCHS = 5
+
+
+def plan_sigmoid(z):
+    """PLAN's sigmoid of z (both in `WEIGHT_SCALE` units), integer arithmetic only; ints or int64 arrays."""
+    a = np.abs(np.asarray(z, dtype=np.int64))
+    W = WEIGHT_SCALE
+    s = np.where(a >= 5 * W, W,
+                 np.where(a >= 2_375_000, a // 32 + 843_750,
+                          np.where(a >= W, a // 8 + 625_000, a // 4 + 500_000)))
+    s = np.where(np.asarray(z) < 0, W - s, s)
+    return int(s) if s.ndim == 0 else s
+
+
+class LogisticRegression:
+    family = "logistic_regression"
+    input_kind = "sparse"
+    num_classes = 2
+
+    def __init__(self, num_features: int, eta0_units: int, t0: int, weights: np.ndarray | None = None,
+                 intercept: int = 0, steps: int = 0):
+        if num_features < 1 or eta0_units < 1 or t0 < 1:
+            raise ValueError("logistic regression needs num_features, eta0 and t0 >= 1")
+        self.num_features, self.eta0_units, self.t0 = int(num_features), int(eta0_units), int(t0)
+        self.weights = (np.zeros(self.num_features, np.int64) if weights is None
+                        else np.array(weights, dtype=np.int64))
+        if self.weights.shape != (self.num_features,):
+            raise ValueError(f"weights must have shape ({self.num_features},)")
+        self.intercept, self.steps = int(intercept), int(steps)
+
+    def __repr__(self) -> str:
+        return f"LogisticRegression(num_features={self.num_features}, steps={self.steps})"
+
+    def score(self, x: np.ndarray) -> int:
+        return self.intercept + int(self.weights[x].sum())
+
+    def probability(self, x: np.ndarray) -> int:
+        """P(y = 1 | x) in `WEIGHT_SCALE` units."""
+        return plan_sigmoid(self.score(x))
+
+    def predict(self, x: np.ndarray) -> int:
+        return 1 if self.score(x) > 0 else 0
+
+    def margin(self, x: np.ndarray, y: int) -> int:
+        """The label's probability in `WEIGHT_SCALE` units (monotone in the score)."""
+        p = self.probability(x)
+        return p if y == 1 else WEIGHT_SCALE - p
+
+    def step_size(self) -> int:
+        """eta_t in `WEIGHT_SCALE` units."""
+        return self.eta0_units * self.t0 // (self.t0 + self.steps)
+
+    def update(self, x: np.ndarray, y: int) -> bool:
+        error = (WEIGHT_SCALE if y == 1 else 0) - self.probability(x)
+        delta = div_toward_zero(self.step_size() * error, WEIGHT_SCALE)
+        self.weights[x] += delta
+        self.intercept += delta
+        self.steps += 1
+        return True
+
+    def sample(self, indices: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        return sparse_sample(indices, values)
+
+    def scores(self, X) -> np.ndarray:
+        X = as_csr(X)
+        binary = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
+        return np.asarray(binary @ self.weights, dtype=np.int64) + self.intercept
+
+    def predict_many(self, X) -> np.ndarray:
+        return (self.scores(X) > 0).astype(np.int64)
+
+    def evaluate(self, X, y) -> float:
+        return accuracy(self.predict_many(X), y) if X.shape[0] else float("nan")
+
+    def copy(self) -> "LogisticRegression":
+        return LogisticRegression(self.num_features, self.eta0_units, self.t0, self.weights, self.intercept,
+                                  self.steps)
+
+    def state(self) -> tuple[int, ...]:
+        return (self.steps, self.intercept, *self.weights.tolist())
+
+
+def fit_logistic_regression(X, y, seed: int, eta0: float = DEFAULT_ETA0, t0: int = DEFAULT_T0,
+                            epochs: int = DEFAULT_EPOCHS) -> LogisticRegression:
+    """Off-chain SGD on the log loss with the same step schedule, in floats, rounded once."""
+    X = as_csr(X)
+    y = binary_labels(y, "logistic regression").astype(np.float64)
+    n, d = X.shape
+    w = np.zeros(d)
+    b = 0.0
+    t = 0
+    rng = np.random.default_rng(seed)
+    indptr, indices = X.indptr, X.indices
+    for _ in range(epochs):
+        for i in rng.permutation(n):
+            x = indices[indptr[i]:indptr[i + 1]]
+            z = b + w[x].sum()
+            p = 1.0 / (1.0 + np.exp(-z)) if z > -30 else 0.0
+            delta = eta0 * t0 / (t0 + t) * (y[i] - p)
+            w[x] += delta
+            b += delta
+            t += 1
+    return LogisticRegression(d, round(eta0 * WEIGHT_SCALE), t0, np.rint(w * WEIGHT_SCALE).astype(np.int64),
+                              int(np.rint(b * WEIGHT_SCALE)), steps=t)

@@ -1,0 +1,133 @@
+"""What every on-chain model gives, and how a sample reaches it.
+
+A model lives on a contract, so its state is integers (fixed point where fractions are needed)
+and every engine computes the same thing to the last unit. Floating point appears only off chain,
+in a family's initial fit, and is rounded once before deployment.
+
+How a sample is passed (the data layer gives sparse rows: present feature indices, with values
+where a loader has them; every built-in loader gives binary rows, value 1):
+
+- a **sparse** model (`input_kind = "sparse"`) takes one sample as its sorted, unique int32
+  feature indices: binary features, as today's perceptron and SUM's sparse contracts;
+- a **dense** model (`input_kind = "dense"`) takes one sample as an int64 vector of length
+  `num_features` holding every feature's value in fixed point, `SCALE` units per 1.0 (a present
+  binary feature is `SCALE`), each within `±MAX_DENSE_UNITS`: numeric features, as SUM's dense
+  contracts took them. `model.sample(indices, values)` builds either from a dataset row.
+
+Batched reads (`predict_many`, `evaluate`) take the dataset's rows as they are (a CSR matrix, or
+`SparseRows`); a dense model reads their values in the same fixed point (`dense_rows`), a sparse
+one only their indices. So `predict_many(X)[i] == predict(sample of row i)` for every family.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import scipy.sparse as sp
+
+SCALE = 1000
+"""Fixed-point units per 1.0 of a feature value and of a perceptron weight."""
+
+MAX_DENSE_UNITS = 2 ** 15
+"""The largest |value| of one dense feature, in `SCALE` units (about ±32.8): standardised numeric
+columns fit, and products of values and weights stay far inside 64-bit integers."""
+
+
+@runtime_checkable
+class Model(Protocol):
+    """An on-chain model: integer state, one-sample calls for the contract, batched reads for clients."""
+
+    family: str                 # its name in `MODELS`
+    input_kind: str             # "sparse" or "dense" (see the module docstring)
+    num_features: int
+    num_classes: int
+
+    def predict(self, x) -> int:
+        """The class for one sample: the highest score, the lowest class index on a tie."""
+
+    def predict_many(self, X) -> np.ndarray:
+        """`predict` for every row of a CSR matrix (or `SparseRows`), as an int64 array."""
+
+    def update(self, x, y: int) -> bool:
+        """Learn from one labelled sample; whether the model's state changed."""
+
+    def evaluate(self, X, y) -> float:
+        """Accuracy on a labelled set (NaN when it is empty)."""
+
+    def margin(self, x, y: int) -> int:
+        """How strongly the model favours class `y` for `x` (integer, larger is more): an update
+        with `(x, y)` never lowers it. The conformance suite checks this for every family."""
+
+    def state(self) -> tuple[int, ...]:
+        """The exact state as plain integers: equal on every engine after the same calls."""
+
+    def copy(self) -> "Model":
+        """An independent copy (updating one never changes the other)."""
+
+    def sample(self, indices: np.ndarray, values: np.ndarray | None = None):
+        """This model's input for one dataset row: its present feature indices and their values."""
+
+
+def as_csr(X) -> sp.csr_matrix:
+    """A CSR matrix from a CSR matrix or from `SparseRows` (binary rows without stored values)."""
+    if sp.issparse(X):
+        return X.tocsr()
+    data = getattr(X, "data", None)
+    if data is None:
+        data = np.ones(len(X.indices), dtype=np.int8)
+    return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
+
+
+def dense_rows(X) -> sp.csr_matrix:
+    """Rows as a CSR of int64 fixed-point values (`SCALE` per 1.0), as a dense model reads them."""
+    X = as_csr(X)
+    values = np.rint(np.asarray(X.data, dtype=np.float64) * SCALE).astype(np.int64)
+    if values.size and int(np.abs(values).max()) > MAX_DENSE_UNITS:
+        raise ValueError(f"a feature value is beyond ±{MAX_DENSE_UNITS / SCALE:g}; standardise numeric features")
+    return sp.csr_matrix((values, X.indices, X.indptr), shape=X.shape)
+
+
+def dense_sample(num_features: int, indices: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+    """One dataset row as a dense model's input: every feature's value in `SCALE` units."""
+    x = np.zeros(num_features, dtype=np.int64)
+    x[np.asarray(indices, dtype=np.int64)] = SCALE if values is None else np.rint(np.asarray(values, dtype=np.float64) * SCALE)
+    return x
+
+
+def sparse_sample(indices: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+    """One dataset row as a sparse model's input: its present features (values must be binary)."""
+    if values is not None and np.any(np.asarray(values) != 1):
+        raise ValueError("a sparse model takes binary features; use a dense model for numeric values")
+    return np.asarray(indices)
+
+
+def div_toward_zero(a, b):
+    """Integer division rounding toward zero, as the EVM's signed division (`sdiv`) does.
+
+    Python's `//` floors, so -7 // 2 == -4 where the EVM gives -3; every signed division of a
+    model goes through here so that a contract can reproduce it. Works on ints and int64 arrays.
+    """
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        quotient = np.abs(a) // np.abs(b)
+        return np.where((np.asarray(a) < 0) != (np.asarray(b) < 0), -quotient, quotient)
+    quotient = abs(a) // abs(b)
+    return -quotient if (a < 0) != (b < 0) else quotient
+
+
+def accuracy(predictions: np.ndarray, y) -> float:
+    y = np.asarray(y)
+    if len(y) == 0:
+        return float("nan")
+    return float(np.mean(predictions == y))
+
+
+def top_class(scores: np.ndarray) -> np.ndarray | int:
+    """The best class per row of a score matrix (or of one score vector): lowest index on a tie."""
+    return np.argmax(scores, axis=-1) if scores.ndim > 1 else int(np.argmax(scores))
+
+
+def margin_of(scores: np.ndarray, y: int) -> int:
+    """Score of class `y` minus the best score of any other class (one score vector)."""
+    others = np.delete(scores, y)
+    return int(scores[y]) - (int(others.max()) if others.size else 0)
