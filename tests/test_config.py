@@ -48,6 +48,16 @@ def test_toml_round_trip(tmp_path):
     ({"engine": "quantum"}, "choose one of:"),
     ({"agents.Good.honest": "yes"}, "must be true or false"),
     ({"learning_rate": 0}, "'learning_rate' = 0.0 is not allowed; must be >= 0.001"),
+    ({"model": "forest"}, "'model' = 'forest' is not allowed; choose one of: perceptron, dense_perceptron"),
+    ({"model": "naive_bayes", "engine": "evm"},
+     "'model' = 'naive_bayes' is not allowed; engine=evm runs only model=perceptron (contract code); "
+     "model=naive_bayes runs on engine=python"),
+    ({"model_params.smoothing": 1}, "unknown config key 'model_params.smoothing' for model=perceptron; allowed: none"),
+    ({"model": "naive_bayes", "model_params.eta0": 1}, "unknown config key 'model_params.eta0' for model=naive_bayes; "
+     "allowed: smoothing"),
+    ({"model": "naive_bayes", "model_params.smoothing": 0}, "'model_params.smoothing' = 0.0 is not allowed"),
+    ({"model": "logistic_regression", "model_params.t0": 2.5}, "'model_params.t0' must be a whole number"),
+    ({"model_params": 3}, "'model_params' must be a table"),
 ])
 def test_bad_values_name_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
@@ -67,3 +77,21 @@ def test_toml_errors(tmp_path):
 @pytest.mark.parametrize("text, value", [("3", 3), ("0.5", 0.5), ("true", True), ("imdb", "imdb"), ("none", None)])
 def test_parse_value(text, value):
     assert parse_value(text) == value
+
+
+def test_model_parameters_resolve_to_the_family_defaults_and_round_trip(tmp_path):
+    from sumchain.config import MODEL_PARAMETERS
+    from sumchain.models.logistic_regression import DEFAULT_ETA0, DEFAULT_T0
+    from sumchain.models.naive_bayes import DEFAULT_SMOOTHING
+
+    assert Config().model == "perceptron" and Config().model_parameters() == {}
+    assert MODEL_PARAMETERS["naive_bayes"]["smoothing"].default == DEFAULT_SMOOTHING
+    assert (MODEL_PARAMETERS["logistic_regression"]["eta0"].default,
+            MODEL_PARAMETERS["logistic_regression"]["t0"].default) == (DEFAULT_ETA0, DEFAULT_T0)
+    config = Config.from_overrides({"model": "logistic_regression", "model_params.t0": 50})
+    assert config.model_parameters() == {"eta0": DEFAULT_ETA0, "t0": 50}
+    assert config.flat()["model_params.t0"] == 50
+    path = tmp_path / "c.toml"
+    path.write_text(to_toml(config))
+    assert Config.from_toml(path) == config
+    assert Config.from_overrides({"model": "logistic_regression", "model_params": {"t0": 50}}) == config

@@ -46,8 +46,8 @@ class ModelParameter:
 MODEL_PARAMETERS: dict[str, dict[str, ModelParameter]] = {
     "naive_bayes": {"smoothing": ModelParameter(1.0, float, 0.001, "additive (Laplace) smoothing, >= 0.001")},
     "logistic_regression": {
-        "eta0": ModelParameter(0.5, float, 0.000001, "the first gradient step, > 0"),
-        "t0": ModelParameter(1000, int, 1, "steps until the step size halves, >= 1"),
+        "eta0": ModelParameter(0.1, float, 0.000001, "the first gradient step, >= 0.000001"),
+        "t0": ModelParameter(100, int, 1, "steps until the step size halves, >= 1"),
     },
 }
 """Each family's own parameters; a family not listed has none (the perceptrons use `learning_rate`)."""

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
-from sumchain import Rejected
+from sumchain import Config, Rejected
+from sumchain.engines import deploy
+from tests.models.test_conformance import three_classes
 from sumchain.ledger.money import to_units
 
 
@@ -167,3 +169,31 @@ def test_learning_rate_sets_the_on_chain_step_not_the_initial_weights(tiny_datas
     model = deploy({"learning_rate": learning_rate, "num_words": tiny_dataset.num_features}, tiny_dataset).model
     assert model.learning_rate == units
     assert np.array_equal(model.weights, base.weights) and model.intercept == base.intercept
+
+
+def test_labels_are_class_indices_of_the_model(tiny_dataset):
+    trainer = deployed(tiny_dataset)
+    with pytest.raises(Rejected, match="y must be a class index 0 or 1, got 2"):
+        add(trainer, "alice", POSITIVE, 2)
+    three = deploy(Config(num_words=90, model="naive_bayes", train_size=0.2), three_classes())
+    three.chain.fund("alice", to_units(100))
+    three.chain.advance(600)
+    assert three.add_data("alice", [0, 1], 2, to_units(10)).cost > 0
+    three.chain.advance(600)
+    with pytest.raises(Rejected, match="y must be a class index from 0 to 2, got 3"):
+        three.add_data("alice", [0, 1], 3, to_units(10))
+
+
+def test_a_dense_model_takes_every_feature_value_in_fixed_point(tiny_dataset):
+    trainer = deploy(Config(num_words=tiny_dataset.num_features, model="dense_perceptron"), tiny_dataset)
+    for name in ("alice", "bob"):
+        trainer.chain.fund(name, to_units(1_000))
+    x = trainer.model.sample(POSITIVE)
+    assert trainer.predict(x) == 1
+    assert x.shape == (tiny_dataset.num_features,) and x[POSITIVE].tolist() == [1000] * 20
+    assert add(trainer, "alice", x, 1).cost > 0
+    for bad, message in ((POSITIVE, "x must be 200 integer feature values"),
+                         (x.astype(float), "x must be 200 integer feature values"),
+                         (x * 40, "beyond the allowed")):
+        with pytest.raises(Rejected, match=message):
+            add(trainer, "bob", bad, 1)
