@@ -23,40 +23,23 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from sumchain.models.perceptron import DEFAULT_EPOCHS, binary_labels
-from sumchain.models.protocol import SCALE, accuracy, dense_rows, dense_sample, div_toward_zero
+from sumchain.models.perceptron import DEFAULT_EPOCHS, SparsePerceptron, binary_labels
+from sumchain.models.protocol import SCALE, dense_rows, dense_sample, div_toward_zero
 
 
-class DensePerceptron:
-    """Predict 1 when `weights . x + intercept * SCALE > 0`, else 0; learn only from mistakes."""
+class DensePerceptron(SparsePerceptron):
+    """Predict 1 when `weights . x + intercept * SCALE > 0`, else 0; learn only from mistakes.
+
+    The sparse perceptron's state and rules, over dense fixed-point samples."""
 
     family = "dense_perceptron"
     input_kind = "dense"
-    num_classes = 2
-
-    def __init__(self, num_features: int, learning_rate: int = SCALE,
-                 weights: np.ndarray | None = None, intercept: int = 0):
-        if num_features < 1:
-            raise ValueError("num_features must be >= 1")
-        self.num_features = int(num_features)
-        self.learning_rate = int(learning_rate)
-        self.weights = (np.zeros(self.num_features, dtype=np.int64) if weights is None
-                        else np.asarray(weights, dtype=np.int64).copy())
-        if self.weights.shape != (self.num_features,):
-            raise ValueError(f"weights must have shape ({self.num_features},)")
-        self.intercept = int(intercept)
 
     def __repr__(self) -> str:
         return f"DensePerceptron(num_features={self.num_features}, learning_rate={self.learning_rate})"
 
     def score(self, x: np.ndarray) -> int:
         return int(self.weights @ x) + self.intercept * SCALE
-
-    def predict(self, x: np.ndarray) -> int:
-        return 1 if self.score(x) > 0 else 0
-
-    def margin(self, x: np.ndarray, y: int) -> int:
-        return self.score(x) if y == 1 else -self.score(x)
 
     def update(self, x: np.ndarray, y: int) -> bool:
         if self.predict(x) == y:
@@ -72,17 +55,8 @@ class DensePerceptron:
     def scores(self, X) -> np.ndarray:
         return np.asarray(dense_rows(X) @ self.weights, dtype=np.int64) + self.intercept * SCALE
 
-    def predict_many(self, X) -> np.ndarray:
-        return (self.scores(X) > 0).astype(np.int64)
-
-    def evaluate(self, X, y) -> float:
-        return accuracy(self.predict_many(X), y) if X.shape[0] else float("nan")
-
     def copy(self) -> "DensePerceptron":
         return DensePerceptron(self.num_features, self.learning_rate, self.weights, self.intercept)
-
-    def state(self) -> tuple[int, ...]:
-        return (self.intercept, *self.weights.tolist())
 
 
 def fit_dense_perceptron(X, y, seed: int, learning_rate: int = SCALE,
