@@ -52,12 +52,11 @@ def test_toml_round_trip(tmp_path):
     ({"model": "naive_bayes", "engine": "evm"},
      "'model' = 'naive_bayes' is not allowed; engine=evm runs only model=perceptron (contract code); "
      "model=naive_bayes runs on engine=python"),
-    ({"model_params.smoothing": 1}, "unknown config key 'model_params.smoothing' for model=perceptron; allowed: none"),
-    ({"model": "naive_bayes", "model_params.eta0": 1}, "unknown config key 'model_params.eta0' for model=naive_bayes; "
-     "allowed: smoothing"),
-    ({"model": "naive_bayes", "model_params.smoothing": 0}, "'model_params.smoothing' = 0.0 is not allowed"),
-    ({"model": "logistic_regression", "model_params.t0": 2.5}, "'model_params.t0' must be a whole number"),
-    ({"model_params": 3}, "'model_params' must be a table"),
+    ({"naive_bayes.eta0": 1}, "unknown config key 'naive_bayes.eta0'; allowed: smoothing"),
+    ({"model": "naive_bayes", "naive_bayes.smoothing": 0}, "'naive_bayes.smoothing' = 0.0 is not allowed; must be >= 0.001"),
+    ({"logistic_regression.t0": 2.5}, "'logistic_regression.t0' must be a whole number"),
+    ({"logistic_regression.t0": 0}, "'logistic_regression.t0' = 0 is not allowed"),
+    ({"naive_bayes": 3}, "'naive_bayes' must be a table with keys: smoothing"),
 ])
 def test_bad_values_name_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
@@ -79,19 +78,18 @@ def test_parse_value(text, value):
     assert parse_value(text) == value
 
 
-def test_model_parameters_resolve_to_the_family_defaults_and_round_trip(tmp_path):
-    from sumchain.config import MODEL_PARAMETERS
+def test_a_model_family_reads_its_own_table_which_round_trips(tmp_path):
     from sumchain.models.logistic_regression import DEFAULT_ETA0, DEFAULT_T0
     from sumchain.models.naive_bayes import DEFAULT_SMOOTHING
 
     assert Config().model == "perceptron" and Config().model_parameters() == {}
-    assert MODEL_PARAMETERS["naive_bayes"]["smoothing"].default == DEFAULT_SMOOTHING
-    assert (MODEL_PARAMETERS["logistic_regression"]["eta0"].default,
-            MODEL_PARAMETERS["logistic_regression"]["t0"].default) == (DEFAULT_ETA0, DEFAULT_T0)
-    config = Config.from_overrides({"model": "logistic_regression", "model_params.t0": 50})
+    assert "naive_bayes" not in Config().to_dict() and "logistic_regression" not in Config().to_dict()
+    assert Config(model="naive_bayes").model_parameters() == {"smoothing": DEFAULT_SMOOTHING}
+    config = Config.from_overrides({"model": "logistic_regression", "logistic_regression.t0": 50})
     assert config.model_parameters() == {"eta0": DEFAULT_ETA0, "t0": 50}
-    assert config.flat()["model_params.t0"] == 50
+    assert config.flat()["logistic_regression.t0"] == 50
     path = tmp_path / "c.toml"
     path.write_text(to_toml(config))
+    assert "[logistic_regression]" in path.read_text()
     assert Config.from_toml(path) == config
-    assert Config.from_overrides({"model": "logistic_regression", "model_params": {"t0": 50}}) == config
+    assert Config.from_overrides({"model": "logistic_regression", "logistic_regression": {"t0": 50}}) == config

@@ -33,24 +33,6 @@ EVM_MODELS = ("perceptron",)
 """Families with contract code: the only ones `engine=evm` and `engine=rpc` can deploy."""
 
 
-@dataclass(frozen=True)
-class ModelParameter:
-    """One parameter of one model family (`model_params.<name>`): default, kind and lower bound."""
-
-    default: float | int
-    kind: type
-    minimum: float
-    meaning: str
-
-
-MODEL_PARAMETERS: dict[str, dict[str, ModelParameter]] = {
-    "naive_bayes": {"smoothing": ModelParameter(1.0, float, 0.001, "additive (Laplace) smoothing, >= 0.001")},
-    "logistic_regression": {
-        "eta0": ModelParameter(0.1, float, 0.000001, "the first gradient step, >= 0.000001"),
-        "t0": ModelParameter(100, int, 1, "steps until the step size halves, >= 1"),
-    },
-}
-"""Each family's own parameters; a family not listed has none (the perceptrons use `learning_rate`)."""
 MAX_NUM_WORDS = 10_000_000
 """The widest model: 10 million features (80 MB of weights per copy, and a few copies live at once).
 IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
@@ -69,6 +51,29 @@ class AgentConfig:
     honest: bool = True
     prob_mistake: float = 0.0001
     phase_s: int = 0
+
+
+@dataclass(frozen=True)
+class NaiveBayesConfig:
+    """`model = "naive_bayes"`: additive (Laplace) smoothing of the counts, >= 0.001
+    (see `sumchain.models.naive_bayes`)."""
+
+    smoothing: float = 1.0
+
+
+@dataclass(frozen=True)
+class LogisticRegressionConfig:
+    """`model = "logistic_regression"`: the step schedule eta0 * t0 / (t0 + t)
+    (see `sumchain.models.logistic_regression`)."""
+
+    eta0: float = 0.1
+    t0: int = 100
+
+
+MODEL_TABLES = {"naive_bayes": NaiveBayesConfig, "logistic_regression": LogisticRegressionConfig}
+"""Per-family parameters: a table named after the family (`[naive_bayes]`, or dotted keys
+`naive_bayes.smoothing=0.5`), read only when `model` names that family. The perceptrons' on-chain
+step is the top-level `learning_rate`; the nearest centroid families have no parameters."""
 
 
 def _default_agents() -> tuple[AgentConfig, ...]:
@@ -105,7 +110,8 @@ class Config:
     cost_weight: int = 1
     learning_rate: float = 0.02
     model: str = "perceptron"
-    model_params: tuple[tuple[str, float | int], ...] = ()
+    naive_bayes: NaiveBayesConfig = field(default_factory=NaiveBayesConfig)
+    logistic_regression: LogisticRegressionConfig = field(default_factory=LogisticRegressionConfig)
     refund_wait_s: int = DAY_S
     any_address_claim_wait_s: int = 9 * DAY_S
     owner_claim_wait_s: int | None = None
@@ -124,10 +130,10 @@ class Config:
                     object.__setattr__(self, "agents", _agents_from(value))
                 elif isinstance(value, list):
                     object.__setattr__(self, "agents", tuple(value))
-            elif f.name != "model_params":
+            elif f.name in MODEL_TABLES:
+                object.__setattr__(self, f.name, _model_table_from(f.name, getattr(self, f.name)))
+            else:
                 object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), f.type))
-        _check(self.model in MODELS, "model", f"choose one of: {', '.join(MODELS)}", self.model)
-        object.__setattr__(self, "model_params", _model_params_from(self.model, self.model_params))
         _validate(self)
 
     # -- construction ------------------------------------------------------------------
@@ -177,14 +183,15 @@ class Config:
         raise KeyError(name)
 
     def model_parameters(self) -> dict[str, float | int]:
-        """The model family's parameters: those set in `model_params`, the rest at their defaults."""
-        resolved = {name: spec.default for name, spec in MODEL_PARAMETERS.get(self.model, {}).items()}
-        resolved.update(self.model_params)
-        return resolved
+        """The configured model family's own parameters (its table), empty for a family without any."""
+        return dataclasses.asdict(getattr(self, self.model)) if self.model in MODEL_TABLES else {}
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "agents"}
-        data["model_params"] = dict(self.model_params)
+        """Nested plain values. A model family's table is included only when `model` names it."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "agents" and f.name not in MODEL_TABLES}
+        if self.model in MODEL_TABLES:
+            data[self.model] = self.model_parameters()
         data["agents"] = {a.name: {k: v for k, v in dataclasses.asdict(a).items() if k != "name"}
                           for a in self.agents}
         return data
@@ -337,24 +344,20 @@ def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tupl
     return tuple(agents.values())
 
 
-def _model_params_from(model: str, raw: Any) -> tuple[tuple[str, float | int], ...]:
-    """`model_params` as sorted (name, value) pairs, each checked against the family's parameters."""
-    if isinstance(raw, tuple):
-        raw = dict(raw)
+def _model_table_from(name: str, raw: Any) -> Any:
+    """A model family's parameter table from a mapping (or the dataclass itself), keys checked and coerced."""
+    cls = MODEL_TABLES[name]
+    if isinstance(raw, cls):
+        return raw
+    allowed = [f.name for f in fields(cls)]
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"config key 'model_params' must be a table, e.g. model_params.smoothing=0.5; got {raw!r}")
-    specs = MODEL_PARAMETERS.get(model, {})
-    pairs = []
-    for name, value in raw.items():
-        key = f"model_params.{name}"
-        if name not in specs:
-            allowed = ", ".join(specs) if specs else "none (model_params must be empty)"
-            raise ConfigError(f"unknown config key '{key}' for model={model}; allowed: {allowed}")
-        spec = specs[name]
-        value = _coerce(key, value, spec.kind.__name__)
-        _check(math.isfinite(value) and value >= spec.minimum, key, f"must be {spec.meaning}", value)
-        pairs.append((str(name), value))
-    return tuple(sorted(pairs))
+        raise ConfigError(f"config key '{name}' must be a table with keys: {', '.join(allowed)}")
+    kwargs = {}
+    for key, value in raw.items():
+        if key not in allowed:
+            raise ConfigError(f"unknown config key '{name}.{key}'; allowed: {', '.join(allowed)}")
+        kwargs[key] = _coerce(f"{name}.{key}", value, _field_type(cls, key))
+    return cls(**kwargs)
 
 
 def _check(condition: bool, key: str, allowed: str, value: Any) -> None:
@@ -366,6 +369,13 @@ def _validate(config: Config) -> None:
     c = config
     _check(c.dataset in DATASETS, "dataset", f"choose one of: {', '.join(DATASETS)}", c.dataset)
     _check(c.engine in ENGINES, "engine", f"choose one of: {', '.join(ENGINES)}", c.engine)
+    _check(c.model in MODELS, "model", f"choose one of: {', '.join(MODELS)}", c.model)
+    nb, lr = c.naive_bayes, c.logistic_regression
+    _check(math.isfinite(nb.smoothing) and nb.smoothing >= 0.001, "naive_bayes.smoothing",
+           "must be >= 0.001 (one fixed-point unit)", nb.smoothing)
+    _check(math.isfinite(lr.eta0) and lr.eta0 >= 1e-6, "logistic_regression.eta0",
+           "must be >= 0.000001 (one fixed-point unit)", lr.eta0)
+    _check(lr.t0 >= 1, "logistic_regression.t0", "must be a whole number >= 1", lr.t0)
     _check(c.engine == "python" or c.model in EVM_MODELS, "model",
            f"engine={c.engine} runs only model={', '.join(EVM_MODELS)} (contract code); "
            f"model={c.model} runs on engine=python", c.model)
@@ -419,11 +429,12 @@ def to_toml(config: Config) -> str:
     """The resolved config as TOML that `--config` reads back (empty keys are left out)."""
     lines = []
     for key, value in config.to_dict().items():
-        if key not in ("agents", "model_params") and value is not None:
+        if key != "agents" and not isinstance(value, dict) and value is not None:
             lines.append(f"{key} = {_toml_value(value)}")
-    if config.model_params:
-        lines.append("\n[model_params]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in config.model_params)
+    for key in MODEL_TABLES:
+        if key in config.to_dict():
+            lines.append(f"\n[{key}]")
+            lines.extend(f"{name} = {_toml_value(value)}" for name, value in config.to_dict()[key].items())
     for name, table in config.to_dict()["agents"].items():
         lines.append(f"\n[agents.{name}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())

@@ -41,7 +41,7 @@ WEIGHT_SCALE = 10 ** 6
 
 DEFAULT_ETA0 = 0.1
 DEFAULT_T0 = 100
-"""Defaults of `eta0` and `t0` (`config.MODEL_PARAMETERS`): of eight pairs tried (eta0 0.05 to 1.0,
+"""Defaults of `eta0` and `t0` (`config.LogisticRegressionConfig`): of eight pairs tried (eta0 0.05 to 1.0,
 t0 100 to 10,000) on the first 6,000 samples of the built-in corpus, seed 0 only (a choice of
 default, not a finding), this one ended highest (75.3%) under the default flipping attacker;
 eta0 0.5 with t0 1000 fell from 72.7% to 65.3%."""

@@ -2,7 +2,7 @@
 
 A family's `fit(X, y, num_classes=, seed=, step=, params=)` is its initial training off chain:
 `step` is the perceptrons' on-chain step (`learning_rate` in fixed point), `params` the family's
-own parameters (`Config.model_parameters()`, declared in `config.MODEL_PARAMETERS`). Bump a
+own parameters (`Config.model_parameters()`: its table, `config.MODEL_TABLES`). Bump a
 family's `training_version` when its fit changes what it learns (cached baselines are keyed by it).
 """
 
