@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.models.perceptron import binary_labels
-from sumchain.models.protocol import accuracy, as_csr, div_toward_zero, sparse_sample
+from sumchain.models.protocol import accuracy, as_csr, div_toward_zero, present_sums, sparse_sample
 
 WEIGHT_SCALE = 10 ** 6
 """Units per 1.0 of a weight, of the score z and of a probability."""
@@ -106,9 +106,7 @@ class LogisticRegression:
         return sparse_sample(indices, values)
 
     def scores(self, X) -> np.ndarray:
-        X = as_csr(X)
-        binary = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
-        return np.asarray(binary @ self.weights, dtype=np.int64) + self.intercept
+        return present_sums(X, self.weights[None, :])[:, 0] + self.intercept
 
     def predict_many(self, X) -> np.ndarray:
         return (self.scores(X) > 0).astype(np.int64)

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.models.fixedpoint import log2_fixed
-from sumchain.models.protocol import accuracy, as_csr, margin_of, sparse_sample, top_class
+from sumchain.models.protocol import accuracy, as_csr, margin_of, present_sums, sparse_sample, top_class
 
 SMOOTHING_SCALE = 1000
 """Units per 1.0 of the smoothing (and the factor on every count): smoothing 0.001 is one unit."""
@@ -91,11 +91,8 @@ class NaiveBayes:
         return sparse_sample(indices, values)
 
     def predict_many(self, X) -> np.ndarray:
-        X = as_csr(X)
         present = np.diff(X.indptr).astype(np.int64)
-        binary = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
-        scores = (np.asarray(binary @ self._log_counts.T, dtype=np.int64) + self._log_priors
-                  - present[:, None] * self._log_totals)
+        scores = present_sums(X, self._log_counts) + self._log_priors - present[:, None] * self._log_totals
         return top_class(scores).astype(np.int64) if len(present) else np.zeros(0, np.int64)
 
     def evaluate(self, X, y) -> float:

@@ -29,7 +29,7 @@ import numpy as np
 
 from sumchain.errors import DataError
 from sumchain.models.protocol import (MAX_DENSE_UNITS, SCALE, accuracy, as_csr, dense_rows, dense_sample,
-                                      div_toward_zero, margin_of, sparse_sample, top_class)
+                                      div_toward_zero, margin_of, present_sums, sparse_sample, top_class)
 
 PRECISION = 1000
 CENTROID_SCALE = SCALE * PRECISION
@@ -90,11 +90,10 @@ class NearestCentroid:
 
     def predict_many(self, X) -> np.ndarray:
         if self.dense:
-            rows = dense_rows(X) * PRECISION
+            dots = np.asarray(dense_rows(X) @ self.centroids.T, dtype=np.int64) * PRECISION
         else:
-            X = as_csr(X)
-            rows = X.__class__((np.full(len(X.indices), CENTROID_SCALE, np.int64), X.indices, X.indptr), shape=X.shape)
-        scores = 2 * np.asarray(rows @ self.centroids.T, dtype=np.int64) - self._norms
+            dots = present_sums(X, self.centroids) * CENTROID_SCALE
+        scores = 2 * dots - self._norms
         return top_class(scores).astype(np.int64) if scores.shape[0] else np.zeros(0, np.int64)
 
     def evaluate(self, X, y) -> float:

@@ -79,6 +79,17 @@ def as_csr(X) -> sp.csr_matrix:
     return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
 
 
+def present_sums(X, table: np.ndarray) -> np.ndarray:
+    """For each row and each row of `table` (shape k x d), the sum of the table's entries over the
+    row's present features: an (n, k) int64 array. `SparseRows` are summed per table row with their
+    own gather (fast for a few hundred rows: the simulator's pending claims); a CSR matrix in one
+    sparse product of its binary pattern."""
+    if sp.issparse(X):
+        binary = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
+        return np.asarray(binary @ table.T, dtype=np.int64).reshape(X.shape[0], len(table))
+    return np.stack([np.asarray(X @ row, dtype=np.int64) for row in table], axis=1).reshape(X.shape[0], len(table))
+
+
 def dense_rows(X) -> sp.csr_matrix:
     """Rows as a CSR of int64 fixed-point values (`SCALE` per 1.0), as a dense model reads them."""
     X = as_csr(X)
