@@ -12,10 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sumchain.engines.evm import abi
-from sumchain.engines.evm.artefacts import CONTRACTS_DIR
-from sumchain.engines.evm.revm import RevmBackend
 from sumchain.models.nearest_centroid import NearestCentroid
+from tests.engines.evm.harness import Deployed, compile_harness
 
 HARNESS = """# pragma version 0.4.3
 import nearest_centroid
@@ -53,35 +51,7 @@ WIDTH, CLASSES = 24, 3
 @pytest.fixture(scope="module")
 def harness():
     pytest.importorskip("vyper")
-    from vyper.compiler import compile_from_file_input
-    from vyper.compiler.input_bundle import FileInput, FilesystemInputBundle
-
-    bundle = FilesystemInputBundle([CONTRACTS_DIR])
-    source = FileInput(0, CONTRACTS_DIR / "nearest_centroid_harness.vy", CONTRACTS_DIR / "nearest_centroid_harness.vy",
-                       HARNESS)
-    out = compile_from_file_input(source, input_bundle=bundle, output_formats=["abi", "bytecode"])
-    functions, _ = abi.interface(out["abi"])
-    constructor = next(item for item in out["abi"] if item["type"] == "constructor")
-    types = tuple(p["type"] for p in constructor["inputs"])
-    return bytes.fromhex(out["bytecode"].removeprefix("0x")), types, functions
-
-
-class Deployed:
-    def __init__(self, harness, num_features: int, num_classes: int):
-        bytecode, types, self.functions = harness
-        self.backend = RevmBackend()
-        self.owner = self.backend.address_of("owner")
-        self.address, outcome = self.backend.deploy(self.owner, bytecode + abi.encode(types, (num_features, num_classes)))
-        assert outcome.success
-
-    def send(self, function: str, *args):
-        outcome = self.backend.transact(self.owner, self.address, self.functions[function].calldata(*args))
-        assert outcome.success, abi.revert_reason(outcome.output)
-
-    def read(self, function: str, *args):
-        outcome = self.backend.call(self.address, self.functions[function].calldata(*args))
-        assert outcome.success, abi.revert_reason(outcome.output)
-        return self.functions[function].result(outcome.output)
+    return compile_harness("nearest_centroid_harness", HARNESS)
 
 
 def state_on_chain(contract: Deployed, num_features: int, num_classes: int):
