@@ -8,13 +8,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sumchain import Config, simulate
+from sumchain import Config, Rejected, simulate
 from sumchain.config import MODELS as CONFIG_MODELS
 from sumchain.data import Dataset, load_dataset
 from sumchain.data.dataset import SparseRows
-from sumchain.engines import initial_model, initial_training_size
+from sumchain.engines import deploy, initial_model, initial_training_size
 from sumchain.errors import DataError
+from sumchain.ledger.money import to_units
 from sumchain.models import MODELS
 
 FAMILIES = list(MODELS)
@@ -140,3 +143,41 @@ def test_more_than_two_classes_where_the_family_allows(name):
     assert model.evaluate(data.X_test, data.y_test) > 0.8
     run = simulate(config, dataset=data)
     assert run.metrics["counts"]["rejections"] == {} and run.metrics["counts"]["adds"] > 1000
+
+
+calls = st.lists(st.tuples(st.sampled_from(("add", "add", "refund", "report", "predict")),
+                           st.sampled_from(("alice", "bob")), st.integers(0, 5), st.sampled_from((0, 1, 1, 0, 2)),
+                           st.sampled_from((0, 1, 10, 100)), st.sampled_from((0, 1, 600, 86_401, 800_000))),
+                 max_size=25)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=calls)
+def test_refused_calls_change_nothing_and_money_is_conserved(name, tiny_dataset, steps):
+    """Any sequence of calls on a contract with this model: a refusal (underpaid, a label out of
+    range, a claim the rules refuse) leaves balances and the model's state as they were, and no
+    base unit is created or lost."""
+    trainer = deploy(Config(num_words=tiny_dataset.num_features, model=name), tiny_dataset)
+    for person in ("alice", "bob"):
+        trainer.chain.fund(person, to_units(500))
+    X = tiny_dataset.X_train
+    samples = [trainer.model.sample(X.indices[X.indptr[k]:X.indptr[k + 1]]) for k in range(6)]
+    added, minted = [], trainer.chain.minted
+    for kind, who, k, y, coins, wait in steps:
+        trainer.chain.advance(wait)
+        balances, state = trainer.chain.balances(), trainer.model.state()
+        try:
+            if kind == "add":
+                added.append((k, y, trainer.add_data(who, samples[k], y, to_units(coins)).added_time, who))
+            elif kind == "refund" and added:
+                k, y, time, author = added[coins % len(added)]
+                trainer.refund(who, samples[k], y, time)
+            elif kind == "report" and added:
+                k, y, time, author = added[coins % len(added)]
+                trainer.report(who, samples[k], y, time, author)
+            elif kind == "predict":
+                trainer.predict(samples[k], sender=who, value=to_units(coins))
+        except Rejected:
+            assert trainer.chain.balances() == balances and trainer.model.state() == state
+        assert sum(trainer.chain.balances().values()) == minted
