@@ -28,3 +28,8 @@ def test_gas_report_table_and_csv(tmp_path, capsys):
 def test_gas_refuses_a_bad_key(capsys):
     assert main(["gas", "--set", "gas_price_gwei=-1", "--no-run"]) == 2
     assert "gas_price_gwei" in capsys.readouterr().err
+
+
+def test_gas_refuses_a_model_without_contract_code(capsys):
+    assert main(["gas", "--set", "model=naive_bayes", "--no-run"]) == 2
+    assert "config key 'model' = 'naive_bayes' is not allowed" in capsys.readouterr().err

@@ -21,11 +21,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from sumchain.config import Config
+from sumchain.config import EVM_MODELS, Config
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines import initial_model
 from sumchain.engines.evm.deploy import deploy_contract
 from sumchain.engines.evm.revm import RevmBackend
+from sumchain.errors import ConfigError
 from sumchain.ledger.money import to_units
 from sumchain.models import SparsePerceptron
 
@@ -116,6 +117,9 @@ def run_rows(config: Config, dataset: Dataset, progress: bool = False) -> list[d
 
 def gas_report(config: Config, dataset: Dataset | None = None, include_run: bool = True,
                progress: bool = False) -> pd.DataFrame:
+    if config.model not in EVM_MODELS:
+        raise ConfigError(f"config key 'model' = {config.model!r} is not allowed; gas is measured on the contract, "
+                          f"which runs only model={', '.join(EVM_MODELS)}")
     dataset = dataset if dataset is not None else load_dataset(config)
     rows = deployment_rows(config, dataset) + call_rows(config)
     if include_run:
