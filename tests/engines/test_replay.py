@@ -161,3 +161,15 @@ def test_fund_refuses_what_is_not_a_whole_number_of_units(amount):
     with pytest.raises(Rejected, match="a funding amount must be a whole number of base units"):
         trainer_chain.fund("alice", amount)
     assert trainer_chain.minted == 0 and trainer_chain.balance_of("alice") == 0
+
+
+@pytest.mark.parametrize("model", ["naive_bayes", "dense_nearest_centroid", "logistic_regression"])
+def test_a_run_with_another_model_replays_and_a_changed_model_is_found(model, tiny_dataset, tmp_path):
+    config = Config(num_words=tiny_dataset.num_features, max_train=400, model=model)
+    run = simulate(config, dataset=tiny_dataset)
+    path = save_ledger(run.trainer, config, tiny_dataset, tmp_path / "run.sqlite")
+    meta, blocks = load_chain(path)
+    assert Config.from_dict(meta["config"]) == config
+    assert verify_blocks(config, blocks, meta, tiny_dataset).intact
+    other = config.replace(model="nearest_centroid" if model != "nearest_centroid" else "naive_bayes")
+    assert not verify_blocks(other, blocks, meta, tiny_dataset).intact
