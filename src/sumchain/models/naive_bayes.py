@@ -20,9 +20,11 @@ x and y changes only `count[y, i]` for i in x, `n[y]` and `total[y]`, so exactly
 entries are recomputed; a prediction then only adds table entries. Every update changes the model
 (counts only grow), so `update` returns True.
 
-Why an update never lowers the label's score (the conformance suite checks it): with smoothing,
-the likelihood of the m added occurrences rises at least as fast as the normaliser (convexity of
-log(1 + 1/c)), the prior rises, and the other classes' scores do not move.
+Why an update does not lower the label's score: in exact arithmetic, with smoothing, the
+likelihood of the m added occurrences rises at least as fast as the normaliser (convexity of
+log(1 + 1/c)), the prior rises, and the other classes' scores do not move. Each integer log is
+truncated by less than one unit (2**-16), so in fixed point the score could fall by a few units
+where the exact rise is smaller than that; the conformance suite checks real samples (it never did).
 """
 
 from __future__ import annotations

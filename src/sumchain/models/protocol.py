@@ -57,7 +57,8 @@ class Model(Protocol):
 
     def margin(self, x, y: int) -> int:
         """How strongly the model favours class `y` for `x` (integer, larger is more): an update
-        with `(x, y)` never lowers it. The conformance suite checks this for every family."""
+        with `(x, y)` does not lower it (each family's docstring says why; the conformance suite
+        checks it for every family)."""
 
     def state(self) -> tuple[int, ...]:
         """The exact state as plain integers: equal on every engine after the same calls."""
