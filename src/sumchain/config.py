@@ -335,11 +335,7 @@ def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tupl
             continue
         if not isinstance(table, Mapping):
             raise ConfigError(f"config key 'agents.{name}' must be a table with keys: {', '.join(allowed)}")
-        kwargs = {}
-        for key, value in table.items():
-            if key not in allowed:
-                raise ConfigError(f"unknown config key 'agents.{name}.{key}'; allowed: {', '.join(allowed)}")
-            kwargs[key] = _coerce(f"agents.{name}.{key}", value, _field_type(AgentConfig, key))
+        kwargs = _table_values(f"agents.{name}", table, AgentConfig, allowed)
         agents[name] = replace(agents.get(name, AgentConfig(name=name)), **kwargs)
     return tuple(agents.values())
 
@@ -352,12 +348,17 @@ def _model_table_from(name: str, raw: Any) -> Any:
     allowed = [f.name for f in fields(cls)]
     if not isinstance(raw, Mapping):
         raise ConfigError(f"config key '{name}' must be a table with keys: {', '.join(allowed)}")
-    kwargs = {}
-    for key, value in raw.items():
+    return cls(**_table_values(name, raw, cls, allowed))
+
+
+def _table_values(prefix: str, table: Mapping[str, Any], cls: type, allowed: list[str]) -> dict[str, Any]:
+    """A table's keys checked against `allowed` and its values coerced to `cls`'s field types."""
+    values = {}
+    for key, value in table.items():
         if key not in allowed:
-            raise ConfigError(f"unknown config key '{name}.{key}'; allowed: {', '.join(allowed)}")
-        kwargs[key] = _coerce(f"{name}.{key}", value, _field_type(cls, key))
-    return cls(**kwargs)
+            raise ConfigError(f"unknown config key '{prefix}.{key}'; allowed: {', '.join(allowed)}")
+        values[key] = _coerce(f"{prefix}.{key}", value, _field_type(cls, key))
+    return values
 
 
 def _check(condition: bool, key: str, allowed: str, value: Any) -> None:
