@@ -93,3 +93,9 @@ def test_a_model_family_reads_its_own_table_which_round_trips(tmp_path):
     assert "[logistic_regression]" in path.read_text()
     assert Config.from_toml(path) == config
     assert Config.from_overrides({"model": "logistic_regression", "logistic_regression": {"t0": 50}}) == config
+
+
+def test_a_default_model_leaves_the_run_identity_as_before_the_key_existed():
+    # The digest of the Table I defaults before `model` existed; stored sweeps resume on it.
+    assert Config().digest() == "7db3272e78b2e548"
+    assert Config.from_overrides({"model": "naive_bayes"}).digest() != Config().digest()

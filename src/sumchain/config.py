@@ -33,6 +33,8 @@ EVM_MODELS = ("perceptron",)
 """Families with contract code: the only ones `engine=evm` and `engine=rpc` can deploy."""
 
 
+ADDED_KEYS = {"model": "perceptron"}
+"""Keys added after sweeps were first stored, with the default that keeps them out of `Config.digest`."""
 MAX_NUM_WORDS = 10_000_000
 """The widest model: 10 million features (80 MB of weights per copy, and a few copies live at once).
 IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
@@ -201,8 +203,16 @@ class Config:
         return flatten(self.to_dict())
 
     def digest(self) -> str:
-        """A content hash of the config: the identity of a run in a sweep."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """A content hash of the config: the identity of a run in a sweep.
+
+        Keys added after results were first stored (`ADDED_KEYS`) are left out while at their
+        default, so a sweep folder written before a key existed still resumes instead of rerunning.
+        """
+        data = self.to_dict()
+        for key, default in ADDED_KEYS.items():
+            if data.get(key) == default:
+                del data[key]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     @property
