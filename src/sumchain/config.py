@@ -23,7 +23,9 @@ DAY_S = 86_400
 
 DATASETS = ("synthetic", "imdb", "text", "csv")
 ENGINES = ("python", "evm", "rpc")
-INCENTIVES = ("stakeable", "points")
+INCENTIVES = ("stakeable", "points", "quality_priced", "prediction_market")
+PYTHON_ONLY_INCENTIVES = ("prediction_market",)
+"""SUM's prediction market was Python only: so is ours."""
 FEATURE_MODES = ("vocabulary", "hashing")
 WAIT_ROUNDINGS = ("truncate", "round")
 MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid",
@@ -78,6 +80,37 @@ MODEL_TABLES = {"naive_bayes": NaiveBayesConfig, "logistic_regression": Logistic
 step is the top-level `learning_rate`; the nearest centroid families have no parameters."""
 
 
+@dataclass(frozen=True)
+class QualityPricedConfig:
+    """`incentive = "quality_priced"`: the stakeable cost times a surcharge for data the model contradicts.
+
+    cost = base + base * weight * d // (d + margin_scale), d = max(0, -margin(x, y)) (see
+    `sumchain.contract.incentives.quality_priced`)."""
+
+    weight: int = 4
+    margin_scale: int = 10_000
+
+
+@dataclass(frozen=True)
+class PredictionMarketConfig:
+    """`incentive = "prediction_market"`: SUM's prediction market (see
+    `sumchain.contract.incentives.prediction_market` and `sumchain.sim.market`)."""
+
+    bounty: int = 100_000
+    provider_balance: int = 100_000
+    min_stake: int = 1
+    num_portions: int = 10
+    min_length_s: int = 7 * DAY_S
+    min_num_contributions: int = 100
+    group_contributions: bool = False
+    reset_model: bool = False
+
+
+MECHANISM_TABLES = {"quality_priced": QualityPricedConfig, "prediction_market": PredictionMarketConfig}
+"""Per-mechanism parameters: a table named after the mechanism (`[quality_priced]`, or dotted keys
+`quality_priced.weight=2`), read only when `incentive` names that mechanism."""
+
+
 def _default_agents() -> tuple[AgentConfig, ...]:
     return (
         AgentConfig(),
@@ -117,6 +150,8 @@ class Config:
     refund_wait_s: int = DAY_S
     any_address_claim_wait_s: int = 9 * DAY_S
     owner_claim_wait_s: int | None = None
+    quality_priced: QualityPricedConfig = field(default_factory=QualityPricedConfig)
+    prediction_market: PredictionMarketConfig = field(default_factory=PredictionMarketConfig)
     # simulation
     agents: tuple[AgentConfig, ...] = field(default_factory=_default_agents)
     wait_rounding: str = "truncate"
@@ -132,8 +167,8 @@ class Config:
                     object.__setattr__(self, "agents", _agents_from(value))
                 elif isinstance(value, list):
                     object.__setattr__(self, "agents", tuple(value))
-            elif f.name in MODEL_TABLES:
-                object.__setattr__(self, f.name, _model_table_from(f.name, getattr(self, f.name)))
+            elif f.name in MODEL_TABLES or f.name in MECHANISM_TABLES:
+                object.__setattr__(self, f.name, _parameter_table_from(f.name, getattr(self, f.name)))
             else:
                 object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), f.type))
         _validate(self)
@@ -189,11 +224,15 @@ class Config:
         return dataclasses.asdict(getattr(self, self.model)) if self.model in MODEL_TABLES else {}
 
     def to_dict(self) -> dict[str, Any]:
-        """Nested plain values. A model family's table is included only when `model` names it."""
+        """Nested plain values. A model family's table is included only when `model` names it, and a
+        mechanism's only when `incentive` names it, so the keys (and `digest`) of a run are those that
+        can change what it does."""
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "agents" and f.name not in MODEL_TABLES}
+                if f.name != "agents" and f.name not in MODEL_TABLES and f.name not in MECHANISM_TABLES}
         if self.model in MODEL_TABLES:
             data[self.model] = self.model_parameters()
+        if self.incentive in MECHANISM_TABLES:
+            data[self.incentive] = dataclasses.asdict(getattr(self, self.incentive))
         data["agents"] = {a.name: {k: v for k, v in dataclasses.asdict(a).items() if k != "name"}
                           for a in self.agents}
         return data
@@ -350,9 +389,10 @@ def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tupl
     return tuple(agents.values())
 
 
-def _model_table_from(name: str, raw: Any) -> Any:
-    """A model family's parameter table from a mapping (or the dataclass itself), keys checked and coerced."""
-    cls = MODEL_TABLES[name]
+def _parameter_table_from(name: str, raw: Any) -> Any:
+    """A model family's or a mechanism's parameter table from a mapping (or the dataclass itself), keys
+    checked and coerced."""
+    cls = MODEL_TABLES[name] if name in MODEL_TABLES else MECHANISM_TABLES[name]
     if isinstance(raw, cls):
         return raw
     allowed = [f.name for f in fields(cls)]
@@ -393,6 +433,10 @@ def _validate(config: Config) -> None:
     _check(c.engine != "rpc" or bool(c.rpc_url), "rpc_url",
            "engine=rpc needs the URL of an Ethereum dev node, e.g. http://127.0.0.1:8545", c.rpc_url)
     _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)
+    _check(c.engine == "python" or c.incentive not in PYTHON_ONLY_INCENTIVES, "incentive",
+           f"{c.incentive} runs on engine=python only (SUM's was Python only); with engine={c.engine} "
+           f"choose stakeable, points or quality_priced", c.incentive)
+    _validate_mechanism_tables(c)
     _check(c.wait_rounding in WAIT_ROUNDINGS, "wait_rounding", f"choose one of: {', '.join(WAIT_ROUNDINGS)}",
            c.wait_rounding)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
@@ -436,17 +480,34 @@ def _validate(config: Config) -> None:
         _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
 
 
+def _validate_mechanism_tables(c: Config) -> None:
+    q, m = c.quality_priced, c.prediction_market
+    _check(q.weight >= 0, "quality_priced.weight", "must be a whole number >= 0 (0 is the stakeable cost)", q.weight)
+    _check(q.margin_scale >= 1, "quality_priced.margin_scale", "must be a whole number >= 1 (model score units)",
+           q.margin_scale)
+    _check(m.bounty >= 1, "prediction_market.bounty", "must be a whole number of coins >= 1", m.bounty)
+    _check(m.provider_balance >= m.bounty, "prediction_market.provider_balance",
+           f"must be >= prediction_market.bounty = {m.bounty} coins", m.provider_balance)
+    _check(m.min_stake >= 1, "prediction_market.min_stake", "must be a whole number of coins >= 1", m.min_stake)
+    _check(m.num_portions >= 2, "prediction_market.num_portions",
+           "must be a whole number >= 2 (one portion is revealed before the market opens)", m.num_portions)
+    _check(m.min_length_s >= 0, "prediction_market.min_length_s", "must be >= 0 seconds", m.min_length_s)
+    _check(m.min_num_contributions >= 1, "prediction_market.min_num_contributions", "must be a whole number >= 1",
+           m.min_num_contributions)
+
+
 def to_toml(config: Config) -> str:
     """The resolved config as TOML that `--config` reads back (empty keys are left out)."""
     lines = []
-    for key, value in config.to_dict().items():
+    data = config.to_dict()
+    for key, value in data.items():
         if key != "agents" and not isinstance(value, dict) and value is not None:
             lines.append(f"{key} = {_toml_value(value)}")
-    for key in MODEL_TABLES:
-        if key in config.to_dict():
+    for key, table in data.items():
+        if key != "agents" and isinstance(table, dict):
             lines.append(f"\n[{key}]")
-            lines.extend(f"{name} = {_toml_value(value)}" for name, value in config.to_dict()[key].items())
-    for name, table in config.to_dict()["agents"].items():
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
+    for name, table in data["agents"].items():
         lines.append(f"\n[agents.{name}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
     return "\n".join(lines) + "\n"

@@ -140,10 +140,18 @@ def make_machine(incentive: str):
                 b = evm.contribution(SAMPLES[sample], y, added, author)
                 assert a == b
 
+        @invariant()
+        def same_quotes(self):
+            """The free read of what adding exactly a sample would cost (model-priced on quality_priced)."""
+            python, evm = self.engines
+            for sample in (SAMPLES[0], SAMPLES[-3], SAMPLES[-4]):
+                for y in (0, 1):
+                    assert outcome(lambda: python.cost_to_add(sample, y)) == outcome(lambda: evm.cost_to_add(sample, y))
+
     return EnginesAgree
 
 
-@pytest.mark.parametrize("incentive", ["stakeable", "points"])
+@pytest.mark.parametrize("incentive", ["stakeable", "points", "quality_priced"])
 def test_python_and_evm_agree_on_random_call_sequences(incentive):
     machine = make_machine(incentive)
     machine.TestCase.settings = settings(max_examples=70, stateful_step_count=80, deadline=None,

@@ -41,7 +41,7 @@ def outcome(call):
         return ("rejected", refusal.reason)
 
 
-@pytest.mark.parametrize("incentive", ["stakeable", "points"])
+@pytest.mark.parametrize("incentive", ["stakeable", "points", "quality_priced"])
 def test_rpc_and_evm_agree_on_a_random_call_sequence(rpc_url, incentive):
     dataset = make_dataset(n_train=300, n_test=20, width=60, seed=3)
     samples = [dataset.X_train.indices[dataset.X_train.indptr[i]:dataset.X_train.indptr[i + 1]] for i in range(30)]
@@ -53,7 +53,7 @@ def test_rpc_and_evm_agree_on_a_random_call_sequence(rpc_url, incentive):
         for name in people:
             trainer.chain.fund(name, to_units(1_000))
         trainer.chain.advance(60)       # Hardhat stamps time 0 as 1 (see engines/rpc/backend.py); agents act from 1 s
-    rng = np.random.default_rng(11 if incentive == "stakeable" else 12)
+    rng = np.random.default_rng({"stakeable": 11, "points": 12, "quality_priced": 13}[incentive])
     added, seen = [], set()
     for _ in range(70):
         action, who = int(rng.integers(0, 5)), people[rng.integers(0, 3)]
@@ -85,6 +85,7 @@ def test_rpc_and_evm_agree_on_a_random_call_sequence(rpc_url, incentive):
             assert evm.chain.balance_of(name) == rpc.chain.balance_of(name)
             assert evm.verified(name) == rpc.verified(name)
         assert outcome(evm.cost_to_add) == outcome(rpc.cost_to_add)
+        assert outcome(lambda: evm.cost_to_add(samples[0], 0)) == outcome(lambda: rpc.cost_to_add(samples[0], 0))
     assert evm.read_model().state() == rpc.read_model().state()
     assert (0, "ok") in seen and any(status == "rejected" for _, status in seen)
     assert (1, "ok") in seen or (2, "ok") in seen          # some deposit was claimed

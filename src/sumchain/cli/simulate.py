@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from sumchain.cli.options import add_config_options, config_from
+from sumchain.errors import ConfigError
 
 
 def add_parser(subparsers) -> None:
@@ -34,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
     check_output_folder(args.out, "--out")
     if args.ledger:
+        if config.incentive == "prediction_market":
+            raise ConfigError("--ledger is not available with incentive=prediction_market (its ledger records test-set "
+                              "portions by hash, so sumchain verify cannot replay it); leave --ledger out")
         check_output_file(args.ledger, "--ledger")
     started = time.perf_counter()
     dataset = load_dataset(config)
@@ -60,6 +64,7 @@ def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: d
         if m["bad_min_pct"] is not None else "no malicious agents",
         f"balances after {m['days']:.1f} days: {balances}",
         f"calls: {m['counts']['adds']} adds, {m['counts']['refunds']} refunds, {m['counts']['reports']} reports",
+        *_market_line(m.get("market")),
         f"wrote {out}/ (config.toml, metrics.json, timeseries.parquet, plot.png) in {elapsed:.1f} s",
     ]
     if gas:
@@ -67,6 +72,14 @@ def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: d
     if ledger:
         lines.append(f"ledger: {ledger} (check it with: sumchain verify {ledger})")
     return "\n".join(lines)
+
+
+def _market_line(market: dict | None) -> list[str]:
+    if not market:
+        return []
+    withdrawn = ", ".join(f"{name} {coins:,.2f}" for name, coins in market["withdrawn"].items())
+    return [f"prediction market: {market['contributions']} contributions, {market['rounds']} reward rounds, "
+            f"{market['dropped']} dropped, rewards on {market['test_samples']} test samples; withdrawn: {withdrawn}"]
 
 
 def gas_by_sender(gas: dict) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from sumchain.contract.data_handler import Contribution, DataHandler
 from sumchain.contract.incentives import MECHANISMS, Points, Stakeable, mechanism_for
 from sumchain.contract.trainer import AddReceipt, ClaimPreview, ContributionView, Trainer
+from sumchain.contract.market import MarketContract, market_for
 
-__all__ = ["AddReceipt", "ClaimPreview", "Contribution", "ContributionView", "DataHandler", "MECHANISMS", "Points",
-           "Stakeable", "Trainer", "mechanism_for"]
+__all__ = ["AddReceipt", "ClaimPreview", "Contribution", "ContributionView", "DataHandler", "MECHANISMS",
+           "MarketContract", "Points", "Stakeable", "Trainer", "market_for", "mechanism_for"]

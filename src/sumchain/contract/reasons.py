@@ -20,6 +20,20 @@ ALREADY_REPORTED = 9
 TOO_EARLY_TO_REPORT = 10
 MODEL_AGREES = 11
 NO_VERIFIED = 12
+# the prediction market's refusals (contract/incentives/prediction_market.py)
+MARKET_ALREADY_INITIALIZED = 13
+MARKET_NOT_INITIALIZING = 14
+MARKET_NOT_OPEN = 15
+MARKET_NOT_REVEALING = 16
+MARKET_NOT_REWARDING = 17
+MARKET_NOT_WITHDRAWING = 18
+NOT_BOUNTY_PROVIDER = 19
+PORTION_MISMATCH = 20
+EMPTY_PORTION = 21
+TOO_FEW_PORTIONS = 22
+NO_BOUNTY = 23
+MARKET_TOO_SHORT = 24
+NOTHING_TO_WITHDRAW = 25
 
 REASONS: tuple[str, ...] = (
     "",
@@ -35,6 +49,19 @@ REASONS: tuple[str, ...] = (
     "not enough time has passed to report this contribution",
     "the model agrees with the contribution",
     "the reporter has no verified contributions",
+    "the market was already initialized",
+    "the market is not waiting for its first test-set portion",
+    "the market is not open for contributions",
+    "the market is not revealing its test set",
+    "the market is not computing rewards",
+    "rewards cannot be withdrawn before they are computed",
+    "only the bounty provider can do this",
+    "the test-set portion does not match its committed hash",
+    "a test-set portion must have at least one sample",
+    "the market needs the hashes of at least two test-set portions",
+    "the market needs a bounty (send a value of at least 1)",
+    "the market cannot end before its minimum length and minimum number of contributions",
+    "nothing to withdraw",
 )
 
 # What `claim_preview` says a claimer can do with a contribution now.

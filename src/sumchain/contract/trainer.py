@@ -15,7 +15,7 @@ import numpy as np
 
 from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import DataHandler
-from sumchain.contract.incentives import Stakeable
+from sumchain.contract.incentives import Mechanism
 from sumchain.contract.incentives.stakeable import ClaimFacts
 from sumchain.errors import Rejected
 from sumchain.ledger import Chain, Transfers
@@ -61,7 +61,7 @@ class ContributionView:
 class Trainer:
     """A deployed SUM contract: `add_data`, `refund`, `report`, `predict`, plus free reads."""
 
-    def __init__(self, chain: Chain, model: Model, mechanism: Stakeable,
+    def __init__(self, chain: Chain, model: Model, mechanism: Mechanism,
                  handler: DataHandler | None = None, owner: str = "owner", address: str = "trainer"):
         self.chain = chain
         self.model = model
@@ -79,7 +79,7 @@ class Trainer:
 
         def add(transfers: Transfers) -> AddReceipt:
             features, label = self._features(x), self._label(y)
-            cost = self.mechanism.cost_to_add(now)
+            cost = self.mechanism.cost_to_add(now, features, label, self.model)
             if value < cost:
                 raise Rejected(f"did not pay enough: sent {value} but adding data costs {cost} now")
             key = self.handler.check_new(features, label, now, sender)
@@ -133,9 +133,14 @@ class Trainer:
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
     # -- free reads --------------------------------------------------------------------------
-    def cost_to_add(self) -> int:
-        """What `add_data` would take now; raises `Rejected` when no data can be added now."""
-        return self.mechanism.cost_to_add(self.chain.now)
+    def cost_to_add(self, x=None, y: int | None = None) -> int:
+        """What `add_data` would take now; raises `Rejected` when no data can be added now.
+
+        With a sample and its label, what adding exactly that would take (a mechanism may price by the
+        model's view of it: `quality_priced`); without, the least an add can cost now."""
+        if x is None or y is None:
+            return self.mechanism.cost_to_add(self.chain.now)
+        return self.mechanism.cost_to_add(self.chain.now, self._features(x), self._label(y), self.model)
 
     def predict_many(self, X) -> np.ndarray:
         """`predict` for many samples at once, for agents and for measuring accuracy."""

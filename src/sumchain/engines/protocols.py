@@ -68,7 +68,8 @@ class TrainerHandle(Protocol):
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
         """A free read without `sender`; with one, a paid call that shares `value` among contributors."""
 
-    def cost_to_add(self) -> int: ...
+    def cost_to_add(self, x=None, y: int | None = None) -> int:
+        """What `add_data` would take now; with a sample and label, what adding exactly that would take."""
 
     def predict_many(self, X) -> np.ndarray:
         """Predictions for many samples from a local copy of the chain's model (no call per sample)."""

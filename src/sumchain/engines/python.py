@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sumchain.config import Config
-from sumchain.contract import Trainer, mechanism_for
+from sumchain.contract import MarketContract, Trainer, market_for, mechanism_for
 from sumchain.ledger import Chain
 from sumchain.models import Model
 
 OWNER = "owner"
 TRAINER_ADDRESS = "trainer"
+MARKET_ADDRESS = "market"
 
 
 class PythonChain(Chain):
@@ -18,7 +19,9 @@ class PythonChain(Chain):
         return {}
 
 
-def deploy_python(config: Config, model: Model) -> Trainer:
+def deploy_python(config: Config, model: Model) -> Trainer | MarketContract:
     chain = PythonChain(start_time=0)
+    if config.incentive == "prediction_market":
+        return MarketContract(chain, market_for(config, model), owner=OWNER, address=MARKET_ADDRESS)
     mechanism = mechanism_for(config, owner=OWNER, start_time=chain.now)
     return Trainer(chain, model, mechanism, owner=OWNER, address=TRAINER_ADDRESS)

@@ -53,6 +53,9 @@ class SparsePerceptron:
         return 1 if self.score(x) > 0 else 0
 
     def margin(self, x: np.ndarray, y: int) -> int:
+        """How far the score lies on `y`'s side of the boundary, in fixed-point score units: the score of
+        class `y` minus the other class's (class 0 scores 0). Negative when the model disagrees with `y`.
+        The hook a mechanism that prices by plausibility asks for (`incentives.quality_priced`)."""
         return self.score(x) if y == 1 else -self.score(x)
 
     def sample(self, indices: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:

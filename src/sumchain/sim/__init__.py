@@ -19,6 +19,7 @@ from sumchain.engines.protocols import ChainHandle, TrainerHandle
 from sumchain.ledger.money import to_units
 from sumchain.models import MODELS
 from sumchain.sim.loop import Simulation
+from sumchain.sim.market import PROVIDER, MarketSimulation
 from sumchain.sim.metrics import summarise
 
 __all__ = ["Run", "simulate", "baseline_accuracy"]
@@ -78,11 +79,17 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
     trainer = deploy(config, dataset)
     for agent in config.agents:
         trainer.chain.fund(agent.name, to_units(agent.start_balance))
-    sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
+    if config.incentive == "prediction_market":
+        sim = MarketSimulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
+        trainer.chain.fund(PROVIDER, to_units(config.prediction_market.provider_balance))
+    else:
+        sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
     sim.run()
     # Sealed, with the hashes computed when first read (run.chain.head_hash, saving, verifying):
     # a sweep that keeps only metrics does not pay for them.
     trainer.chain.close()
     initial = float(sim.rows[0]["accuracy"])
     metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed, config))
+    if isinstance(sim, MarketSimulation):
+        metrics = sim.add_market_metrics(metrics)
     return Run(config, metrics, pd.DataFrame(sim.rows), trainer, sim.end_reason)

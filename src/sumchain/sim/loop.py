@@ -141,7 +141,7 @@ class Simulation:
             return False
         value = agent.deposit(self.chain.balance_of(agent.name))
         try:
-            cost = self.trainer.cost_to_add()
+            cost = self.trainer.cost_to_add(x, label)
         except Rejected as refusal:
             self.declined[refusal.reason] += 1
             return False

@@ -1,21 +1,24 @@
-"""Incentive mechanisms: the rules that decide what adding, refunding and reporting cost and pay."""
+"""Incentive mechanisms: the rules that decide what adding, refunding and reporting cost and pay.
+
+`MECHANISMS` maps the config's `incentive` to the trainer's mechanism classes (the `Mechanism`
+protocol); each builds itself from the config keys it owns (`from_config`). The prediction market is
+a contract of its own (`sumchain.contract.market`), listed in `config.INCENTIVES` but not here.
+"""
 
 from __future__ import annotations
 
 from sumchain.config import Config
 from sumchain.contract.incentives.points import Points
+from sumchain.contract.incentives.protocol import MarginModel, Mechanism
+from sumchain.contract.incentives.quality_priced import QualityPriced
 from sumchain.contract.incentives.stakeable import Stakeable
-from sumchain.ledger.money import to_units
 
-MECHANISMS = {"stakeable": Stakeable, "points": Points}
-
-
-def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Stakeable:
-    """The configured mechanism; `cost_weight` is given in coins and applied in base units."""
-    cls = MECHANISMS[config.incentive]
-    return cls(refund_wait_s=config.refund_wait_s, any_address_claim_wait_s=config.any_address_claim_wait_s,
-               owner_claim_wait_s=config.owner_claim_wait_s, cost_weight=to_units(config.cost_weight), owner=owner,
-               start_time=start_time)
+MECHANISMS: dict[str, type[Stakeable]] = {"stakeable": Stakeable, "points": Points, "quality_priced": QualityPriced}
 
 
-__all__ = ["MECHANISMS", "Points", "Stakeable", "mechanism_for"]
+def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Mechanism:
+    """The configured mechanism, built from its own config keys."""
+    return MECHANISMS[config.incentive].from_config(config, owner=owner, start_time=start_time)
+
+
+__all__ = ["MECHANISMS", "MarginModel", "Mechanism", "Points", "QualityPriced", "Stakeable", "mechanism_for"]

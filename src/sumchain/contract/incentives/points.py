@@ -24,7 +24,13 @@ class Points(Stakeable):
         super().__init__(*args, **kwargs)
         self.reported: dict[str, int] = {}
 
-    def cost_to_add(self, now: int) -> int:
+    @classmethod
+    def from_config(cls, config, owner: str, start_time: int = 0) -> "Points":
+        """Built from the claim waits only: no money, so no cost weight."""
+        return cls(refund_wait_s=config.refund_wait_s, any_address_claim_wait_s=config.any_address_claim_wait_s,
+                   owner_claim_wait_s=config.owner_claim_wait_s, cost_weight=0, owner=owner, start_time=start_time)
+
+    def cost_to_add(self, now: int, x=None, y=None, model=None) -> int:
         super().cost_to_add(now)   # the time rule only
         return 0
 

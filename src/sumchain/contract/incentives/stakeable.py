@@ -34,6 +34,7 @@ import numpy as np
 from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import Contribution
 from sumchain.errors import Rejected
+from sumchain.ledger.money import to_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +136,22 @@ class Stakeable:
         self.total_verified = 0
         self._claim_tables: dict[tuple, ClaimTable] = {}
 
+    @classmethod
+    def from_config(cls, config, owner: str, start_time: int = 0) -> "Stakeable":
+        """Built from its own keys: the claim waits and `cost_weight` (coins, applied in base units)."""
+        return cls(refund_wait_s=config.refund_wait_s, any_address_claim_wait_s=config.any_address_claim_wait_s,
+                   owner_claim_wait_s=config.owner_claim_wait_s, cost_weight=to_units(config.cost_weight),
+                   owner=owner, start_time=start_time)
+
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(refund_wait_s={self.refund_wait_s}, "
                 f"any_address_claim_wait_s={self.any_address_claim_wait_s}, "
                 f"owner_claim_wait_s={self.owner_claim_wait_s}, cost_weight={self.cost_weight})")
 
     # -- adding data -----------------------------------------------------------------------
-    def cost_to_add(self, now: int) -> int:
-        """Cheap when data arrives slowly, dear when it floods in (per the square root of the gap)."""
+    def cost_to_add(self, now: int, x=None, y=None, model=None) -> int:
+        """Cheap when data arrives slowly, dear when it floods in (per the square root of the gap);
+        the same for any sample (x, y and model are not read)."""
         dt = now - self.last_add_time
         if dt <= 0:
             raise Rejected("not enough time has passed since the last data was added")

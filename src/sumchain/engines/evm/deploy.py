@@ -18,6 +18,8 @@ from sumchain.ledger.money import to_units
 from sumchain.models import SparsePerceptron
 
 OWNER = "owner"
+EVM_MECHANISMS = ("stakeable", "points", "quality_priced")
+"""The mechanisms trainer.vy implements, by their MECHANISM number."""
 GWEI = 10**9
 
 
@@ -49,9 +51,10 @@ def deploy_contract(config: Config, model: SparsePerceptron, backend: EvmBackend
     artefact = load("trainer")
     constructor = next(item for item in artefact.abi if item["type"] == "constructor")
     types = tuple(p["type"] for p in constructor["inputs"])
+    quality = config.quality_priced
     args = (model.num_features, config.max_features, model.learning_rate, model.intercept,
-            config.incentive == "points", config.refund_wait_s, config.any_address_claim_wait_s,
-            config.owner_wait_s, to_units(config.cost_weight), chain.now)
+            EVM_MECHANISMS.index(config.incentive), config.refund_wait_s, config.any_address_claim_wait_s,
+            config.owner_wait_s, to_units(config.cost_weight), chain.now, quality.weight, quality.margin_scale)
     gas = DeploymentGas()
     address, outcome = backend.deploy(owner, artefact.bytecode + abi.encode(types, args))
     gas.create = outcome.gas_used

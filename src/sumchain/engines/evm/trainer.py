@@ -47,7 +47,7 @@ class EvmTrainer:
         self.num_features = self._read("num_features")[0]
         self.max_features = self._read("max_features")[0]
         self.learning_rate = self._read("learning_rate")[0]
-        self.mechanism_name = "points" if self._read("POINTS")[0] else "stakeable"
+        self.mechanism_name = ("stakeable", "points", "quality_priced")[self._read("MECHANISM")[0]]
         self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features, num_classes=2,
                                                              input_kind="sparse"))
         self._claimers: dict[bytes, set[str]] = {}
@@ -104,9 +104,15 @@ class EvmTrainer:
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
     # -- free reads --------------------------------------------------------------------------
-    def cost_to_add(self) -> int:
-        """What `add_data` would take now; raises `Rejected` when no data can be added now."""
-        return self._read("cost_to_add")[0]
+    def cost_to_add(self, x=None, y: int | None = None) -> int:
+        """What `add_data` would take now (with a sample and label: for exactly those); raises
+        `Rejected` when no data can be added now."""
+        if x is None or y is None:
+            return self._read("cost_to_add")[0]
+        x = self._features(x)
+        y = self._label(y)
+        self._check_bound(x)
+        return self._read("cost_to_add_for", abi.pack(x), y)[0]
 
     def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
         """`predict` for many samples at once, from the local copy of the chain's model."""

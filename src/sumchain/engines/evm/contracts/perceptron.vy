@@ -82,13 +82,28 @@ def check(x: DynArray[uint256, MAX_FEATURES]):
 
 @internal
 @view
-def predict(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
-    score: int256 = self.intercept
+def score(x: DynArray[uint256, MAX_FEATURES]) -> int256:
+    s: int256 = self.intercept
     for i: uint256 in x:
-        score += self.weights[i]
-    if score > 0:
+        s += self.weights[i]
+    return s
+
+
+@internal
+@view
+def predict(x: DynArray[uint256, MAX_FEATURES]) -> uint256:
+    if self.score(x) > 0:
         return 1
     return 0
+
+
+@internal
+@view
+def margin(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> int256:
+    """How far the score lies on y's side of the boundary (negative: the model disagrees with y)."""
+    if y == 1:
+        return self.score(x)
+    return -self.score(x)
 
 
 @internal

@@ -2,8 +2,8 @@
 """
 @title The SUM collaborative trainer
 @notice The contract's public functions, named after what a participant does. It wires the parts
-        together and moves the money: the incentive mechanism (stakeable, or points when deployed
-        with points=True) says what a call costs or pays, or refuses it; the data handler remembers
+        together and moves the money: the incentive mechanism (stakeable, points or quality_priced,
+        chosen at deployment by MECHANISM) says what a call costs or pays, or refuses it; the data handler remembers
         contributions; the perceptron learns. Every check happens before any state changes, and a
         refusal reverts with the same reason as sumchain.contract.trainer.Trainer. The sender sends
         `value`; the contract keeps the cost and returns the rest in the same transaction.
@@ -13,12 +13,14 @@ import perceptron
 import data_handler
 import stakeable
 import points
+import quality_priced
 import reasons
 
 initializes: perceptron
 initializes: data_handler
 initializes: stakeable
 initializes: points[stakeable := stakeable]
+initializes: quality_priced[stakeable := stakeable]
 
 exports: (
     perceptron.num_features,
@@ -36,6 +38,8 @@ exports: (
     stakeable.owner_claim_wait_s,
     stakeable.cost_weight,
     points.reported,
+    quality_priced.weight,
+    quality_priced.margin_scale,
 )
 
 MAX_FEATURES: constant(uint256) = perceptron.MAX_FEATURES
@@ -43,7 +47,10 @@ MAX_WORDS: constant(uint256) = perceptron.MAX_WORDS
 MAX_CHUNK: constant(uint256) = perceptron.MAX_CHUNK
 MAX_PREVIEW: constant(uint256) = 1024
 
-POINTS: public(immutable(bool))
+STAKEABLE: constant(uint256) = 0
+POINTS: constant(uint256) = 1
+QUALITY_PRICED: constant(uint256) = 2
+MECHANISM: public(immutable(uint256))
 initialising: public(bool)
 
 
@@ -76,14 +83,17 @@ event Prediction:
 
 @deploy
 def __init__(num_features: uint256, max_features: uint256, learning_rate: int256, intercept: int256,
-             use_points: bool, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
-             owner_claim_wait_s: uint256, cost_weight: uint256, start_time: uint256):
+             mechanism: uint256, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
+             owner_claim_wait_s: uint256, cost_weight: uint256, start_time: uint256, quality_weight: uint256,
+             margin_scale: uint256):
     """Deploy with the model's bounds and intercept; the owner then sets the initial weights in chunks
     (set_weights) and calls finish_initialisation before anyone can add data."""
     perceptron.__init__(num_features, max_features, learning_rate, intercept)
     stakeable.__init__(msg.sender, refund_wait_s, any_address_claim_wait_s, owner_claim_wait_s, cost_weight,
                        start_time)
-    POINTS = use_points
+    quality_priced.__init__(quality_weight, margin_scale)
+    assert mechanism <= QUALITY_PRICED, "mechanism must be 0 (stakeable), 1 (points) or 2 (quality_priced)"
+    MECHANISM = mechanism
     self.initialising = True
 
 
@@ -108,7 +118,7 @@ def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool
     """Add a labelled sample with a deposit; returns (cost taken, whether the model changed, its id)."""
     x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
     assert not self.initialising, "the model is still being initialised"
-    cost: uint256 = self._cost_to_add()
+    cost: uint256 = self._cost_to_add(x, y)
     sent: uint256 = msg.value   # (uint2str needs a variable)
     if sent < cost:
         raise concat("did not pay enough: sent ", uint2str(sent), " but adding data costs ",
@@ -149,7 +159,7 @@ def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
     facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
     reasons.refuse_if(stakeable.report_refusal(facts, msg.sender))
     amount: uint256 = stakeable.report_pays(record, msg.sender, stakeable.takes_all(facts.age, msg.sender))
-    if POINTS:
+    if MECHANISM == POINTS:
         points.record_report(original_author)
     data_handler.record_claim(key, msg.sender, amount)
     log Report(key=key, claimer=msg.sender, author=original_author, amount=amount)
@@ -163,7 +173,7 @@ def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
 def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
     """A paid prediction: `value` is shared among contributors by their verified contributions."""
     x: DynArray[uint256, MAX_FEATURES] = perceptron.unpack(packed)
-    if POINTS:
+    if MECHANISM == POINTS:
         points.check_prediction_value(msg.value)
     paid: uint256 = stakeable.pay_prediction_shares(msg.value)
     prediction: uint256 = perceptron.predict(x)
@@ -183,8 +193,16 @@ def predict(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
 @external
 @view
 def cost_to_add() -> uint256:
-    """What add_data would take now; reverts when no data can be added now."""
-    return self._cost_to_add()
+    """What add_data would take now for data the model agrees with (the least an add can cost now);
+    reverts when no data can be added now."""
+    return self._cost_to_add(empty(DynArray[uint256, MAX_FEATURES]), 2)
+
+
+@external
+@view
+def cost_to_add_for(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> uint256:
+    """What add_data would take now for exactly this sample and label."""
+    return self._cost_to_add(self._sample(packed, y), y)
 
 
 @external
@@ -259,16 +277,19 @@ def weights_from(first: uint256, count: uint256) -> (uint256, int256, DynArray[i
 # -- internals -------------------------------------------------------------------------------
 @internal
 @view
-def _cost_to_add() -> uint256:
-    if POINTS:
+def _cost_to_add(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> uint256:
+    """The mechanism's cost; y = 2 (no sample) asks for the cost of data the model agrees with."""
+    if MECHANISM == POINTS:
         return points.cost_to_add()
+    if MECHANISM == QUALITY_PRICED and y < 2:
+        return quality_priced.cost_to_add(perceptron.margin(x, y))
     return stakeable.cost_to_add()
 
 
 @internal
 @view
 def _unclaimable(record: data_handler.Contribution) -> bool:
-    if POINTS:
+    if MECHANISM == POINTS:
         return points.unclaimable(record)
     return stakeable.unclaimable(record)
 
@@ -278,7 +299,7 @@ def _unclaimable(record: data_handler.Contribution) -> bool:
 def _facts(key: bytes32, record: data_handler.Contribution, claimer: address,
            prediction: uint256) -> stakeable.ClaimFacts:
     code: uint256 = reasons.NOTHING_LEFT
-    if POINTS:
+    if MECHANISM == POINTS:
         code = reasons.ALREADY_SETTLED
     return stakeable.ClaimFacts(is_author=record.author == claimer,
                                 claimed=data_handler.claimed_by[key][claimer],
