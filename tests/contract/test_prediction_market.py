@@ -26,6 +26,8 @@ EFFECT = {0: +2, 1: -1, 2: +1, 3: -3, 4: 0}
 
 class ScriptedModel:
     num_features = 8
+    num_classes = 2
+    input_kind = "sparse"
 
     def __init__(self, correct: int = 5):
         self.correct = correct
