@@ -6,18 +6,25 @@ first `train_size` portion of the training data and deploys it with the configur
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import importlib
+from typing import Any, Callable, Mapping
 
 from sumchain.config import Config, as_config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
-from sumchain.engines.evm import deploy_evm
-from sumchain.engines.python import deploy_python
-from sumchain.engines.rpc import deploy_rpc
 from sumchain.errors import ConfigError
 from sumchain.models import MODELS, SCALE, Model
 
-ENGINES = {"python": deploy_python, "evm": deploy_evm, "rpc": deploy_rpc}
+ENGINES = {"python": "deploy_python", "evm": "deploy_evm", "rpc": "deploy_rpc"}
+"""Each engine's package and its deploy function, imported when first used: the rpc engine needs
+web3 (2-3 s to import) and the evm engine pyrevm, which a python-engine run never touches."""
+
+
+def deployer(engine: str) -> Callable[[Config, Model], Trainer]:
+    """The engine's deploy function (its package imported on first use)."""
+    if engine not in ENGINES:
+        raise ConfigError(f"config key 'engine' = {engine!r} is not allowed; choose one of: {', '.join(ENGINES)}")
+    return getattr(importlib.import_module(f"sumchain.engines.{engine}"), ENGINES[engine])
 
 
 def initial_training_size(config: Config, dataset: Dataset) -> int:
@@ -51,10 +58,9 @@ def initial_model(config: Config, dataset: Dataset) -> Model:
 def deploy(config: Config | Mapping[str, Any] | None = None, dataset: Dataset | None = None) -> Trainer:
     """A fresh chain with the trainer, its mechanism and a model initialised from the dataset."""
     config = as_config(config)
-    if config.engine not in ENGINES:
-        raise ConfigError(f"config key 'engine' = {config.engine!r} is not allowed; choose one of: {', '.join(ENGINES)}")
+    deploy_engine = deployer(config.engine)
     dataset = dataset if dataset is not None else load_dataset(config)
-    return ENGINES[config.engine](config, initial_model(config, dataset))
+    return deploy_engine(config, initial_model(config, dataset))
 
 
-__all__ = ["ENGINES", "deploy", "initial_model", "initial_training_size"]
+__all__ = ["ENGINES", "deploy", "deployer", "initial_model", "initial_training_size"]
