@@ -40,10 +40,10 @@ def sweep_figure(analysis: SweepAnalysis, path: str | Path) -> Path:
         ax.set_xlabel(sweep.label)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{sweep.name} ({sweep.figures}); {_seeds_text(analysis)}")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig, path: str | Path) -> Path:
+def save_figure(fig, path: str | Path) -> Path:
     """Write the figure as PNG atomically and free it."""
     path = Path(path)
     with atomic_path(path) as temp:
@@ -157,4 +157,4 @@ def phase_figure(summary: pd.DataFrame, runs: pd.DataFrame, path: str | Path) ->
     per = summary["runs"]
     seeds = f"{per.min()}" if per.min() == per.max() else f"{per.min()}-{per.max()}"
     fig.suptitle(f"phase of the malicious agent; {seeds} seeds per point, mean and 95% CI")
-    return _save(fig, path)
+    return save_figure(fig, path)
