@@ -30,9 +30,16 @@ def test_arrays_agree_with_scalars_and_are_monotone():
     assert [log2_fixed(int(k)) for k in (1, 3, 77, 99_999)] == logs[[0, 2, 76, 99_998]].tolist()
 
 
+@given(st.lists(st.integers(1, (1 << 62) - 1), min_size=1, max_size=50))
+def test_the_one_int_path_gives_the_array_path_s_integers(values):
+    assert [log2_fixed(v) for v in values] == log2_fixed(np.array(values, dtype=np.int64)).tolist()
+    assert [log2_fixed(np.int64(v)) for v in values] == log2_fixed(np.array(values, dtype=np.int64)).tolist()
+
+
 def test_refuses_what_has_no_logarithm():
-    with pytest.raises(ValueError):
-        log2_fixed(0)
+    for bad in (0, -3, 1 << 62):
+        with pytest.raises(ValueError):
+            log2_fixed(bad)
     with pytest.raises(ValueError):
         log2_fixed(np.array([5, -1]))
 

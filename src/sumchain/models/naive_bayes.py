@@ -63,6 +63,7 @@ class NaiveBayes:
         self._log_counts = log2_fixed(self.counts * SMOOTHING_SCALE + self.smoothing_units)
         self._log_priors = log2_fixed(self.class_samples * SMOOTHING_SCALE + self.smoothing_units)
         self._log_totals = log2_fixed(self.totals * SMOOTHING_SCALE + self.smoothing_units * self.num_features)
+        self._count_logs: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return (f"NaiveBayes(num_features={self.num_features}, num_classes={self.num_classes}, "
@@ -83,11 +84,22 @@ class NaiveBayes:
         self.counts[y, x] += 1
         self.class_samples[y] += 1
         self.totals[y] += len(x)
-        self._log_counts[y, x] = log2_fixed(self.counts[y, x] * SMOOTHING_SCALE + self.smoothing_units)
+        self._log_counts[y, x] = self._log_of_counts(self.counts[y, x])
         self._log_priors[y] = log2_fixed(int(self.class_samples[y]) * SMOOTHING_SCALE + self.smoothing_units)
         self._log_totals[y] = log2_fixed(int(self.totals[y]) * SMOOTHING_SCALE
                                          + self.smoothing_units * self.num_features)
         return True
+
+    def _log_of_counts(self, counts: np.ndarray) -> np.ndarray:
+        """`log2_fixed(count * S + a)` for each count, from a table of every count up to the largest
+        seen (grown by doubling): the same integers, without 16 rounds of array squaring per update."""
+        table = self._count_logs
+        largest = int(counts.max()) if counts.size else 0
+        if table is None or largest >= len(table):
+            size = max(64, 2 * (largest + 1))
+            table = self._count_logs = log2_fixed(np.arange(size, dtype=np.int64) * SMOOTHING_SCALE
+                                                  + self.smoothing_units)
+        return table[counts]
 
     def sample(self, indices: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
         return sparse_sample(indices, values)
