@@ -82,12 +82,16 @@ def as_csr(X) -> sp.csr_matrix:
 
 def present_sums(X, table: np.ndarray) -> np.ndarray:
     """For each row and each row of `table` (shape k x d), the sum of the table's entries over the
-    row's present features: an (n, k) int64 array. `SparseRows` are summed per table row with their
-    own gather (fast for a few hundred rows: the simulator's pending claims); a CSR matrix in one
-    sparse product of its binary pattern."""
+    row's present features: an (n, k) int64 array.
+
+    One matrix-vector product per table row (k is the number of classes), on the rows themselves
+    when their stored values are all 1 (the data layer's words, the simulator's pending rows), else
+    on their binary pattern. One product per row of a C-ordered table is about 2.5x faster than
+    one sparse product with the transposed table, which scipy copies and runs as a matrix."""
     if sp.issparse(X):
-        binary = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
-        return np.asarray(binary @ table.T, dtype=np.int64).reshape(X.shape[0], len(table))
+        X = X.tocsr()
+        if not np.all(X.data == 1):
+            X = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
     return np.stack([np.asarray(X @ row, dtype=np.int64) for row in table], axis=1).reshape(X.shape[0], len(table))
 
 
