@@ -12,7 +12,8 @@ from sumchain.engines.replay import verify_blocks
 from sumchain.ledger.money import UNITS_PER_COIN
 
 METRIC_KEYS = {"initial_accuracy", "final_accuracy", "baseline_accuracy", "gap", "bad_depleted_day",
-               "bad_min_pct", "days", "balances", "balance_pct", "cost_per_add", "counts"}
+               "bad_min_pct", "days", "balances", "balance_pct", "cost_per_add", "counts", "honest_balance_pct",
+               "malicious_balance_pct", "bad_share_submitted", "paid_calls", "fees_paid", "fees_earned"}
 
 
 @pytest.fixture(scope="module")
