@@ -46,6 +46,7 @@ STALL_LIMIT_S = 60 * 86_400
 
 DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
 DECLINED_UNDERPAID = "deposit below the cost of adding data"
+DECLINED_NO_SHARERS = "no verified contributor yet to pay for a prediction"
 
 
 class Simulation:
@@ -70,6 +71,7 @@ class Simulation:
         self.fees_paid = [0] * len(self.agents)                # base units, callers' paid predictions
         self.fees_earned = [0] * len(self.agents)              # base units, contributors' shares of them
         self.paid_calls = 0
+        self.anyone_verified = False
         # A sample goes to the contract in the model's input form (sparse indices, or dense values).
         model = trainer.model
         self.dense_input = model.input_kind == "dense"
@@ -216,6 +218,12 @@ class Simulation:
         value = min(self.chain.balance_of(agent.name), to_units(agent.config.fee))
         if value <= 0:
             return False
+        if not self.anyone_verified:
+            # a free read per contributor until one is verified: the contract refuses to share a payment before
+            self.anyone_verified = any(self.trainer.verified(a.name) > 0 for a in self.contributors)
+            if not self.anyone_verified:
+                self.declined[DECLINED_NO_SHARERS] += 1
+                return True
         x = self.pool_row(self.paid_calls % self.pool_size)
         before = [self.chain.balance_of(a.name) for a in self.contributors]
         try:
