@@ -212,7 +212,7 @@ class Config:
     prediction_market: PredictionMarketConfig = field(default_factory=PredictionMarketConfig)
     # simulation
     agents: tuple[AgentConfig, ...] = field(default_factory=_default_agents)
-    bad_share: float | None = None
+    bad_share: float | None = None        # the malicious share of add attempts (sim.agents.waits_for_bad_share)
     wait_rounding: str = "truncate"
     depleted_pct: float = 1.0
     accuracy_interval_s: int = 200_000

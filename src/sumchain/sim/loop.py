@@ -15,9 +15,11 @@ result columns per table (`balance.<table>`, `balance_pct.<table>`, `cost_per_ad
 its agents (total balance over total start, total paid over total adds). A `timing` agent's turn
 waits until `lead_s` before the next scheduled turn of an honest agent (now if that is sooner); its
 next turn is a wait after that. A `caller`'s turn pays `fee` coins (at most its balance) for the
-prediction of the next pool sample in turn (`Trainer.predict` with a value); what each contributor
-earned is its balance's change across the call, and the caller paid their sum (the contract keeps
-no dust: what no share takes stays with the caller).
+prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
+(`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse);
+what each contributor earned is its balance's change across the call, and the caller paid their sum
+(the contract keeps no dust: what no share takes stays with the caller). Only contributors (every
+kind but caller) keep a run going: it ends when none can act.
 """
 
 from __future__ import annotations
