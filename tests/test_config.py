@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sumchain import Config, ConfigError
@@ -57,10 +59,35 @@ def test_toml_round_trip(tmp_path):
     ({"logistic_regression.t0": 2.5}, "'logistic_regression.t0' must be a whole number"),
     ({"logistic_regression.t0": 0}, "'logistic_regression.t0' = 0 is not allowed"),
     ({"naive_bayes": 3}, "'naive_bayes' must be a table with keys: smoothing"),
+    ({"agents.Bad.kind": "troll"}, "'agents.Bad.kind' = 'troll' is not allowed; choose one of: honest, flipper"),
+    ({"agents.Bad.kind": 3}, "'agents.Bad.kind' must be text"),
+    ({"agents.Bad.count": 0}, "'agents.Bad.count' = 0 is not allowed; must be a whole number from 1 to 10,000"),
+    ({"agents.Bad.count": 1.5}, "'agents.Bad.count' must be a whole number"),
+    ({"agents.Bad.kind": "flipper", "agents.Bad.honest": True},
+     "'agents.Bad.honest' = true contradicts agents.Bad.kind = 'flipper'; honest=false goes with the malicious kinds"),
+    ({"agents.Good.kind": "caller", "agents.Good.honest": False}, "'agents.Good.honest' = false contradicts"),
+    ({"agents.Bad.unsure_fraction": 0}, "'agents.Bad.unsure_fraction' = 0.0 is not allowed; must be > 0 and <= 1"),
+    ({"agents.Bad.unsure_fraction": 1.5}, "'agents.Bad.unsure_fraction' = 1.5 is not allowed"),
+    ({"agents.Bad.lead_s": 0}, "'agents.Bad.lead_s' = 0 is not allowed; must be a whole number of seconds >= 1"),
+    ({"agents.Bad.honest_days": -1}, "'agents.Bad.honest_days' = -1.0 is not allowed; must be >= 0 days"),
+    ({"agents.Pay.kind": "caller", "agents.Pay.fee": 0}, "'agents.Pay.fee' = 0.0 is not allowed; must be >= 1e-18"),
+    ({"agents.Pay.kind": "caller", "incentive": "points"},
+     "'agents.Pay.kind' = 'caller' is not allowed; a caller pays for predictions, which incentive=points does not "
+     "take; use incentive stakeable or quality_priced"),
+    ({"agents.Good.kind": "caller", "agents.Bad": None}, "'agents' = ['Good'] is not allowed; needs at least one "
+     "agent that adds data"),
+    ({"agents.Pay.kind": "caller", "engine": "evm", "agents.Good.count": 1024},
+     "with a caller, engine=evm shares fees among at most 1024 contributors (the contract's bound); this "
+     "population has 1025"),
+    ({"agents.Go#od.count": 2}, "'agents.Go#od' = 'Go#od' is not allowed; a table's name must be non-empty without"),
+    ({"bad_share": 0}, "'bad_share' = 0.0 is not allowed; must be empty or strictly between 0 and 1"),
+    ({"bad_share": 1.0}, "'bad_share' = 1.0 is not allowed"),
+    ({"bad_share": "half"}, "'bad_share' must be a number"),
+    ({"bad_share": 0.5, "agents.Bad.kind": "honest"}, "'bad_share' = 0.5 is not allowed; needs at least one honest "
+     "agent table and one malicious one"),
 ])
 def test_bad_values_name_the_key(overrides, message):
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
-                       .replace("+", r"\+")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         Config.from_overrides(overrides)
 
 
@@ -99,3 +126,50 @@ def test_a_default_model_leaves_the_run_identity_as_before_the_key_existed():
     # The digest of the Table I defaults before `model` existed; stored sweeps resume on it.
     assert Config().digest() == "7db3272e78b2e548"
     assert Config.from_overrides({"model": "naive_bayes"}).digest() != Config().digest()
+
+
+@pytest.mark.parametrize("overrides, kind, honest", [
+    ({}, "flipper", False),
+    ({"agents.Bad.honest": True}, "honest", True),                 # old configs and sweeps keep their meaning
+    ({"agents.Bad.kind": "honest"}, "honest", True),
+    ({"agents.Bad.kind": "sleeper"}, "sleeper", False),
+    ({"agents.Bad.kind": "sleeper", "agents.Bad.honest": False}, "sleeper", False),
+    ({"agents.Bad.kind": "caller"}, "caller", True),
+    ({"agents.Good.honest": False}, "flipper", False),
+    ({"agents.Good.kind": "timing"}, "timing", False),
+])
+def test_kind_and_honest_follow_each_other(overrides, kind, honest):
+    bad_or_good = "Good" if any(key.startswith("agents.Good") for key in overrides) else "Bad"
+    agent = Config.from_overrides(overrides).agent(bad_or_good)
+    assert (agent.kind, agent.honest) == (kind, honest)
+    assert Config(agents={bad_or_good: {k.split(".")[-1]: v for k, v in overrides.items()}}).agent(bad_or_good) == agent
+
+
+def test_setting_honest_keeps_a_malicious_kind_that_agrees():
+    sleeper = Config.from_overrides({"agents.Bad.kind": "sleeper"})
+    assert Config.from_overrides({"agents.Bad.honest": False}, base=sleeper).agent("Bad").kind == "sleeper"
+    assert Config.from_overrides({"agents.Bad.honest": True}, base=sleeper).agent("Bad").kind == "honest"
+
+
+def test_population_keys_round_trip_and_a_kind_key_belongs_to_its_kind(tmp_path):
+    config = Config.from_overrides({"agents.Bad.kind": "unsure_flipper", "agents.Bad.unsure_fraction": 0.5,
+                                    "agents.Good.count": 3, "agents.Pay.kind": "caller", "agents.Pay.fee": 0.5,
+                                    "bad_share": 0.3})
+    tables = config.to_dict()["agents"]
+    assert tables["Bad"]["unsure_fraction"] == 0.5 and "honest_days" not in tables["Bad"] and "fee" not in tables["Bad"]
+    assert tables["Pay"]["fee"] == 0.5 and "unsure_fraction" not in tables["Good"]
+    assert config.flat()["agents.Good.count"] == 3 and config.flat()["bad_share"] == 0.3
+    path = tmp_path / "c.toml"
+    path.write_text(to_toml(config))
+    assert Config.from_toml(path) == config
+    assert config.agent("Good").member_names() == ["Good#1", "Good#2", "Good#3"]
+    assert config.agent("Bad").member_names() == ["Bad"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"agents.Bad.kind": "flipper"}, {"agents.Good.kind": "honest"}, {"agents.Bad.count": 1}, {"bad_share": None},
+    {"agents.Bad.honest": False}, {"agents.Bad.kind": "sleeper"}, {"agents.Bad.count": 2},
+])
+def test_new_keys_at_their_defaults_leave_the_run_identity_unchanged(overrides):
+    changed = "sleeper" in overrides.values() or 2 in overrides.values()
+    assert (Config.from_overrides(overrides).digest() != "7db3272e78b2e548") == changed

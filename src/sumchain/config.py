@@ -35,16 +35,38 @@ EVM_MODELS = ("perceptron",)
 """Families with contract code: the only ones `engine=evm` and `engine=rpc` can deploy."""
 
 
-ADDED_KEYS = {"model": "perceptron"}
-"""Keys added after sweeps were first stored, with the default that keeps them out of `Config.digest`."""
+IMPLIED_KIND = "implied by honest"
+"""`ADDED_KEYS`' default of an agent's `kind`: the kind its `honest` flag implies (honest or flipper)."""
+ADDED_KEYS = {"model": "perceptron", "bad_share": None, "agents.*.count": 1, "agents.*.kind": IMPLIED_KIND}
+"""Keys added after sweeps were first stored, with the default that keeps them out of `Config.digest`
+(`agents.*.` keys: in every agent table)."""
 MAX_NUM_WORDS = 10_000_000
 """The widest model: 10 million features (80 MB of weights per copy, and a few copies live at once).
 IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
 
 
+AGENT_KINDS = ("honest", "flipper", "unsure_flipper", "timing", "sleeper", "caller")
+"""What an agent table's members do (`sumchain.sim.agents` says how each acts)."""
+MALICIOUS_KINDS = ("flipper", "unsure_flipper", "timing", "sleeper")
+"""The kinds that submit wrong labels on purpose: `honest = false`. The others are honest."""
+KIND_KEYS = {"unsure_flipper": ("unsure_fraction",), "timing": ("lead_s",), "sleeper": ("honest_days",),
+             "caller": ("fee",)}
+"""Agent keys read only by one kind: in `to_dict` (and the digest) only for a table of that kind."""
+PAID_PREDICTION_INCENTIVES = ("stakeable", "quality_priced")
+"""Mechanisms whose trainer shares a paid prediction's value among verified contributors (callers)."""
+MAX_AGENT_COUNT = 10_000
+MAX_SHARERS_EVM = 1024
+"""The Vyper contract pays a prediction's shares to at most this many contributors (`MAX_SHARERS`)."""
+
+
 @dataclass(frozen=True)
 class AgentConfig:
-    """One simulated contributor. Defaults are the study's honest agent ("Good")."""
+    """One agent table: `count` simulated agents with these settings. Defaults are the study's honest
+    agent ("Good").
+
+    `kind` and `honest` say the same thing from two sides: `honest = false` is the study's malicious
+    agent (`kind = "flipper"`), and any kind in `MALICIOUS_KINDS` is not honest. Give either (the
+    other follows) or both when they agree."""
 
     name: str = "Good"
     start_balance: int = 10_000
@@ -52,9 +74,45 @@ class AgentConfig:
     stdev_deposit: float = 10.0
     mean_update_wait_s: float = 600.0
     stdev_update_wait_s: float = 1.0
-    honest: bool = True
+    honest: bool | None = None
     prob_mistake: float = 0.0001
     phase_s: int = 0
+    kind: str | None = None
+    count: int = 1
+    unsure_fraction: float = 0.25
+    lead_s: int = 1
+    honest_days: float = 10.0
+    fee: float = 1.0
+
+    def __post_init__(self) -> None:
+        kind, honest = self.kind, self.honest
+        if kind is None:
+            kind = "honest" if honest is None or honest else "flipper"
+        if honest is None:
+            honest = kind not in MALICIOUS_KINDS
+        if kind in AGENT_KINDS and honest != (kind not in MALICIOUS_KINDS):
+            raise ConfigError(f"config key 'agents.{self.name}.honest' = {str(honest).lower()} contradicts "
+                              f"agents.{self.name}.kind = '{kind}'; honest=false goes with the malicious kinds "
+                              f"({', '.join(MALICIOUS_KINDS)}), honest=true with honest and caller")
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "honest", honest)
+
+    @property
+    def malicious(self) -> bool:
+        return self.kind in MALICIOUS_KINDS
+
+    def to_dict(self) -> dict[str, Any]:
+        """The table's keys (without `name`); a kind's own keys (`KIND_KEYS`) only for that kind."""
+        own = KIND_KEYS.get(self.kind, ())
+        unread = {key for keys in KIND_KEYS.values() for key in keys if key not in own}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "name" and k not in unread}
+
+    def member_names(self) -> list[str]:
+        """The names of the table's agents (their addresses on the chain): the table's name for one,
+        `name#1` ... `name#count` for more ('#' is not allowed in a table's name, '.' not in a key)."""
+        if self.count == 1:
+            return [self.name]
+        return [f"{self.name}#{k}" for k in range(1, self.count + 1)]
 
 
 @dataclass(frozen=True)
@@ -154,6 +212,7 @@ class Config:
     prediction_market: PredictionMarketConfig = field(default_factory=PredictionMarketConfig)
     # simulation
     agents: tuple[AgentConfig, ...] = field(default_factory=_default_agents)
+    bad_share: float | None = None        # the malicious share of add attempts (sim.agents.waits_for_bad_share)
     wait_rounding: str = "truncate"
     depleted_pct: float = 1.0
     accuracy_interval_s: int = 200_000
@@ -177,8 +236,9 @@ class Config:
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, Any] | None = None, base: "Config | None" = None) -> "Config":
         """Build a config from nested or dotted overrides on top of `base` (default: Table I)."""
-        merged = merge_overrides(base.to_dict() if base else cls().to_dict(), overrides or {})
-        return cls.from_dict(merged)
+        start = base.to_dict() if base else cls().to_dict()
+        _forget_implied_kinds(start, merge_overrides({}, overrides or {}))
+        return cls.from_dict(merge_overrides(start, overrides or {}))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Config":
@@ -233,8 +293,7 @@ class Config:
             data[self.model] = self.model_parameters()
         if self.incentive in MECHANISM_TABLES:
             data[self.incentive] = dataclasses.asdict(getattr(self, self.incentive))
-        data["agents"] = {a.name: {k: v for k, v in dataclasses.asdict(a).items() if k != "name"}
-                          for a in self.agents}
+        data["agents"] = {a.name: a.to_dict() for a in self.agents}
         return data
 
     def flat(self) -> dict[str, Any]:
@@ -249,7 +308,13 @@ class Config:
         """
         data = self.to_dict()
         for key, default in ADDED_KEYS.items():
-            if data.get(key) == default:
+            if key.startswith("agents.*."):
+                leaf = key.removeprefix("agents.*.")
+                for table in data["agents"].values():
+                    implied = ("honest" if table["honest"] else "flipper") if default == IMPLIED_KIND else default
+                    if table.get(leaf) == implied:
+                        del table[leaf]
+            elif data.get(key) == default:
                 del data[key]
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
@@ -385,8 +450,37 @@ def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tupl
         if not isinstance(table, Mapping):
             raise ConfigError(f"config key 'agents.{name}' must be a table with keys: {', '.join(allowed)}")
         kwargs = _table_values(f"agents.{name}", table, AgentConfig, allowed)
-        agents[name] = replace(agents.get(name, AgentConfig(name=name)), **kwargs)
+        current = agents.get(name, AgentConfig(name=name))
+        agents[name] = replace(current, **_kind_and_honest(current, kwargs))
     return tuple(agents.values())
+
+
+def _forget_implied_kinds(start: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Where an override sets an agent's `kind` or its `honest` but not both, drop the other from the
+    config it merges onto, so that it follows the one set (`_kind_and_honest`) instead of contradicting it."""
+    tables = overrides.get("agents")
+    if not isinstance(tables, Mapping):
+        return
+    for name, table in tables.items():
+        current = start.get("agents", {}).get(name)
+        if not isinstance(table, Mapping) or not isinstance(current, dict) or ("kind" in table) == ("honest" in table):
+            continue
+        if "kind" in table:
+            current.pop("honest", None)
+        elif table["honest"] is None or table["honest"] != (current.get("kind") not in MALICIOUS_KINDS):
+            current.pop("kind", None)
+
+
+def _kind_and_honest(current: AgentConfig, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A table's overrides with `kind` and `honest` made to agree: the one it sets decides the other
+    (setting `honest` keeps a kind that agrees with it: a sleeper stays a sleeper with honest=false)."""
+    kwargs = dict(kwargs)
+    if "kind" in kwargs and "honest" not in kwargs:
+        kwargs["honest"] = None
+    elif "honest" in kwargs and "kind" not in kwargs and kwargs["honest"] is not None:
+        if kwargs["honest"] != (current.kind not in MALICIOUS_KINDS):
+            kwargs["kind"] = None
+    return kwargs
 
 
 def _parameter_table_from(name: str, raw: Any) -> Any:
@@ -478,6 +572,43 @@ def _validate(config: Config) -> None:
         _check(a.stdev_update_wait_s >= 0, p + "stdev_update_wait_s", "must be >= 0 seconds", a.stdev_update_wait_s)
         _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)
         _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
+    _validate_population(c)
+
+
+def _validate_population(c: Config) -> None:
+    """The agent tables' kinds, counts and kind keys, and what they ask of the rest of the config."""
+    for a in c.agents:
+        p = f"agents.{a.name}."
+        _check("#" not in a.name and "." not in a.name and a.name != "", f"agents.{a.name}",
+               "a table's name must be non-empty without '#' or '.' (its agents are name#1, name#2, ...)", a.name)
+        _check(a.kind in AGENT_KINDS, p + "kind", f"choose one of: {', '.join(AGENT_KINDS)}", a.kind)
+        _check(1 <= a.count <= MAX_AGENT_COUNT, p + "count", f"must be a whole number from 1 to {MAX_AGENT_COUNT:,}",
+               a.count)
+        _check(0 < a.unsure_fraction <= 1, p + "unsure_fraction",
+               "must be > 0 and <= 1 (the share of samples, least sure first, that are flipped)", a.unsure_fraction)
+        _check(a.lead_s >= 1, p + "lead_s", "must be a whole number of seconds >= 1", a.lead_s)
+        _check(math.isfinite(a.honest_days) and a.honest_days >= 0, p + "honest_days", "must be >= 0 days",
+               a.honest_days)
+        _check(math.isfinite(a.fee) and a.fee >= 1e-18, p + "fee", "must be >= 1e-18 coins (one base unit)", a.fee)
+        if a.kind == "caller":
+            _check(c.incentive in PAID_PREDICTION_INCENTIVES, p + "kind",
+                   f"a caller pays for predictions, which incentive={c.incentive} does not take; "
+                   f"use incentive {' or '.join(PAID_PREDICTION_INCENTIVES)}", a.kind)
+    contributors = sum(a.count for a in c.agents if a.kind != "caller")
+    _check(contributors >= 1, "agents", "needs at least one agent that adds data (a kind other than caller)",
+           [a.name for a in c.agents])
+    if c.engine != "python" and any(a.kind == "caller" for a in c.agents):
+        _check(contributors <= MAX_SHARERS_EVM, "agents",
+               f"with a caller, engine={c.engine} shares fees among at most {MAX_SHARERS_EVM} contributors "
+               f"(the contract's bound); this population has {contributors}", [a.name for a in c.agents])
+    if c.bad_share is not None:
+        _check(math.isfinite(c.bad_share) and 0 < c.bad_share < 1, "bad_share",
+               "must be empty or strictly between 0 and 1 (the share of submitted data from malicious agents)",
+               c.bad_share)
+        kinds = {a.kind for a in c.agents}
+        _check("honest" in kinds and bool(kinds & set(MALICIOUS_KINDS)), "bad_share",
+               "needs at least one honest agent table and one malicious one (kind flipper, unsure_flipper, "
+               "timing or sleeper)", c.bad_share)
 
 
 def _validate_mechanism_tables(c: Config) -> None:

@@ -39,3 +39,15 @@ def test_simulate_on_evm_writes_gas_and_a_verifiable_ledger(tmp_path):
     verdict = verify_file(tmp_path / "run.sqlite")
     assert verdict.intact, verdict.describe()
     assert verdict.transactions > 100
+
+
+def test_a_population_with_a_caller_and_an_unsure_flipper_is_identical_on_python_and_evm():
+    # The paid prediction (the caller's fee shared among verified contributors) is contract code on both
+    # engines; the unsure flipper reads the margin from the trainer's public model on both.
+    population = {**REDUCED, "max_train": 600, "seed": 4, "agents.Good.count": 2, "agents.Bad.kind": "unsure_flipper",
+                  "agents.Pay.kind": "caller", "agents.Pay.fee": 0.7, "agents.Pay.mean_update_wait_s": 1800}
+    python = sumchain.simulate(population)
+    evm = sumchain.simulate({**population, "engine": "evm"})
+    assert python.metrics["paid_calls"] > 50 and python.metrics["fees_earned"]["Good"] > 0
+    assert python.metrics == evm.metrics
+    pd.testing.assert_frame_equal(python.timeseries, evm.timeseries)

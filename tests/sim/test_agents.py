@@ -1,11 +1,16 @@
-"""Agents' labels: the study's flip for two classes, a drawn other class for more."""
+"""Agents: the study's flip for two classes, a drawn other class for more; every kind's labels; populations
+(counts, generators) and the waits `bad_share` sets."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sumchain.config import AgentConfig
-from sumchain.sim.agents import make_agents
+from sumchain import Config
+from sumchain.config import AGENT_KINDS, MALICIOUS_KINDS, AgentConfig
+from sumchain.sim.agents import UNSURE_WINDOW, make_agents, waits_for_bad_share
 
 HONEST = AgentConfig(name="Good", prob_mistake=0.0)
 MALICIOUS = AgentConfig(name="Bad", honest=False, prob_mistake=0.0)
@@ -35,3 +40,89 @@ def test_with_more_classes_a_malicious_agent_never_submits_the_truth_and_is_dete
 def test_an_honest_agent_submits_the_truth():
     agent, = make_agents((HONEST,), seed=1, num_classes=3)
     assert [agent.label_for(y) for y in (0, 1, 2)] == [0, 1, 2]
+
+
+# -- populations: counts, kinds, bad_share -------------------------------------------------------
+
+def test_a_table_of_several_gets_named_agents_with_their_own_generators():
+    config = Config.from_overrides({"agents.Good.count": 3})
+    agents = make_agents(config.agents, seed=0)
+    assert [(a.name, a.table, a.index) for a in agents] == [("Good#1", "Good", 0), ("Good#2", "Good", 1),
+                                                            ("Good#3", "Good", 2), ("Bad", "Bad", 3)]
+    draws = [a.rng.random() for a in agents]
+    assert len(set(draws)) == 4
+    # a table's count changes no other table's draws, and one agent keeps the table's own stream
+    single = make_agents(Config().agents, seed=0)
+    assert single[1].rng.random() == draws[3]
+    assert make_agents(Config.from_overrides({"agents.Good.count": 5}).agents, seed=0)[5].rng.random() == draws[3]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(AGENT_KINDS), st.integers(1, 4)), min_size=1, max_size=4),
+       st.integers(0, 2**32 - 1))
+def test_any_population_expands_to_count_agents_of_each_kind(tables, seed):
+    configs = tuple(AgentConfig(name=f"T{i}", kind=kind, count=count) for i, (kind, count) in enumerate(tables))
+    agents = make_agents(configs, seed)
+    assert len(agents) == sum(count for _, count in tables)
+    assert len({a.name for a in agents}) == len(agents) and all("." not in a.name for a in agents)
+    assert [a.index for a in agents] == list(range(len(agents)))
+    for agent in agents:
+        assert agent.kind == agent.config.kind and agent.malicious == (agent.kind in MALICIOUS_KINDS)
+        assert agent.adds_data == (agent.kind != "caller")
+    again = make_agents(configs, seed)
+    assert [a.rng.random() for a in agents] == [a.rng.random() for a in again]
+
+
+@pytest.mark.parametrize("kind, flips", [("honest", False), ("flipper", True), ("timing", True)])
+def test_honest_flipper_and_timing_labels(kind, flips):
+    agent, = make_agents((AgentConfig(kind=kind, prob_mistake=0.0),), seed=0)
+    assert [agent.label_for(y, now=10**7) for y in (0, 1)] == ([1, 0] if flips else [0, 1])
+
+
+def test_a_sleeper_is_honest_for_its_honest_days_then_flips():
+    agent, = make_agents((AgentConfig(kind="sleeper", honest_days=2, prob_mistake=0.0),), seed=0)
+    assert agent.malicious and agent.wants_to_contribute(0.0)        # never declines, even at 0 accuracy
+    assert [agent.label_for(1, now=t) for t in (0, 2 * 86_400 - 1, 2 * 86_400, 30 * 86_400)] == [1, 1, 0, 0]
+
+
+def test_an_unsure_flipper_flips_the_least_sure_share_of_what_it_sees():
+    agent, = make_agents((AgentConfig(kind="unsure_flipper", unsure_fraction=0.25, prob_mistake=0.0),), seed=0)
+    confidences = np.random.default_rng(1).permutation(np.arange(4000))
+    flipped = np.array([agent.label_for(1, confidence=lambda c=int(c): c) == 0 for c in confidences])
+    assert flipped[0]                                                 # alone in its window: least sure
+    share = flipped[UNSURE_WINDOW:].mean()
+    assert 0.2 < share < 0.3
+    later = confidences[UNSURE_WINDOW:]
+    assert later[flipped[UNSURE_WINDOW:]].mean() < later[~flipped[UNSURE_WINDOW:]].mean() / 2
+
+
+def test_an_unsure_flipper_with_fraction_one_flips_everything():
+    agent, = make_agents((AgentConfig(kind="unsure_flipper", unsure_fraction=1.0, prob_mistake=0.0),), seed=0)
+    assert all(agent.label_for(0, confidence=lambda c=c: c) == 1 for c in (5, 3, 9, 0, 0, 7))
+
+
+def test_noisy_honest_labels_are_wrong_at_prob_mistake():
+    agent, = make_agents((AgentConfig(prob_mistake=0.3),), seed=2)
+    wrong = np.mean([agent.label_for(1) == 0 for _ in range(20_000)])
+    assert abs(wrong - 0.3) < 0.015
+    assert not agent.malicious
+
+
+@pytest.mark.parametrize("share", [0.1, 0.25, 0.5, 0.9])
+def test_bad_share_sets_the_malicious_waits_so_attempts_have_that_share(share):
+    config = Config.from_overrides({"bad_share": share, "agents.Good.count": 3, "agents.Bad.count": 2,
+                                    "agents.Evil.kind": "sleeper", "agents.Evil.mean_update_wait_s": 900,
+                                    "agents.Pay.kind": "caller"})
+    tables = waits_for_bad_share(config.agents, config.bad_share)
+    rate = {t.name: t.count / t.mean_update_wait_s for t in tables}
+    assert rate["Bad"] / (rate["Good"] + rate["Bad"] + rate["Evil"]) + rate["Evil"] / (
+        rate["Good"] + rate["Bad"] + rate["Evil"]) == pytest.approx(share)
+    before = {t.name: t.count / t.mean_update_wait_s for t in config.agents}
+    assert rate["Bad"] / rate["Evil"] == pytest.approx(before["Bad"] / before["Evil"])      # kept in proportion
+    assert rate["Good"] == before["Good"] and rate["Pay"] == before["Pay"]
+    assert waits_for_bad_share(config.agents, None) == config.agents
+
+
+def test_bad_share_one_half_of_the_defaults_gives_the_malicious_agent_the_honest_wait():
+    bad = waits_for_bad_share(Config().agents, 0.5)[1]
+    assert bad.mean_update_wait_s == pytest.approx(600)

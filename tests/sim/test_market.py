@@ -79,3 +79,14 @@ def test_simulate_command_runs_the_market_and_refuses_a_ledger(tmp_path):
                               "--ledger", str(tmp_path / "x.sqlite")], capture_output=True, text=True)
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1].startswith("sumchain: error: --ledger is not available")
+
+
+def test_a_market_with_a_population_reports_per_table(tiny_dataset):
+    config = Config.from_overrides({**market_config(tiny_dataset).to_dict(), "max_train": 1200,
+                                    "agents.Good.count": 2, "agents.Bad.kind": "unsure_flipper"})
+    run = simulate(config, dataset=tiny_dataset)
+    m, chain = run.metrics, run.chain
+    assert m["market"]["phase"] == "withdraw"
+    assert set(m["market"]["withdrawn"]) == set(m["balances"]) == {"Good", "Bad", PROVIDER}
+    assert m["balances"]["Good"] == pytest.approx((chain.balance_of("Good#1") + chain.balance_of("Good#2")) / 10**18)
+    assert sum(chain.balances().values()) == chain.minted and chain.balance_of(run.trainer.address) == 0

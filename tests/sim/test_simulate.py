@@ -6,13 +6,16 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sumchain import Config, simulate
 from sumchain.engines.replay import verify_blocks
-from sumchain.ledger.money import UNITS_PER_COIN
+from sumchain.ledger.money import UNITS_PER_COIN, to_units
 
 METRIC_KEYS = {"initial_accuracy", "final_accuracy", "baseline_accuracy", "gap", "bad_depleted_day",
-               "bad_min_pct", "days", "balances", "balance_pct", "cost_per_add", "counts"}
+               "bad_min_pct", "days", "balances", "balance_pct", "cost_per_add", "counts", "honest_balance_pct",
+               "malicious_balance_pct", "bad_share_submitted", "paid_calls", "fees_paid", "fees_earned"}
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +157,145 @@ def test_a_zero_start_balance_has_no_infinite_percent(tiny_dataset):
     text = strict_json(metrics)
     json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
     assert "Infinity" not in text and "NaN" not in text
+
+
+# -- populations ------------------------------------------------------------------------------------
+
+def _adds_by(run) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for tx in run.chain.transactions():
+        if tx.function == "add_data" and tx.status == "ok":
+            counts[tx.sender] = counts.get(tx.sender, 0) + 1
+    return counts
+
+
+def test_a_table_of_several_agents_adds_up_to_its_columns(tiny_dataset):
+    config = Config(num_words=tiny_dataset.num_features, max_train=1200,
+                    agents={"Good": {"count": 3}, "Bad": {"count": 2}, "Evil": {"kind": "sleeper", "honest_days": 1}})
+    run = simulate(config, dataset=tiny_dataset)
+    m, chain = run.metrics, run.chain
+    names = ["Good#1", "Good#2", "Good#3", "Bad#1", "Bad#2", "Evil"]
+    assert sum(chain.balances().values()) == chain.minted == 6 * 10_000 * UNITS_PER_COIN
+    good = sum(chain.balance_of(n) for n in names[:3])
+    bad = [chain.balance_of(n) for n in names[3:]]
+    assert m["balances"]["Good"] == pytest.approx(good / UNITS_PER_COIN)
+    assert m["balance_pct"]["Good"] == m["honest_balance_pct"] == pytest.approx(100 * good / (3 * 10_000 * UNITS_PER_COIN))
+    assert m["malicious_balance_pct"] == pytest.approx(100 * sum(bad) / (3 * 10_000 * UNITS_PER_COIN))
+    adds = _adds_by(run)
+    assert set(adds) <= set(names) and all(adds[n] > 0 for n in names)
+    assert m["bad_share_submitted"] == pytest.approx(sum(adds[n] for n in names[3:]) / sum(adds.values()))
+    assert m["counts"]["adds"] == sum(adds.values())
+    ts = run.timeseries
+    assert {"balance.Good", "balance.Bad", "balance.Evil", "balance_pct.Good"} <= set(ts.columns)
+    assert not any("#" in column for column in ts.columns)
+    assert ts["balance.Good"].iloc[-1] == pytest.approx(m["balances"]["Good"])
+
+
+def test_the_default_population_reads_as_before(default_run):
+    m = default_run.metrics
+    assert m["honest_balance_pct"] == m["balance_pct"]["Good"] and m["malicious_balance_pct"] == m["balance_pct"]["Bad"]
+    assert m["bad_share_submitted"] == pytest.approx(_adds_by(default_run)["Bad"] / m["counts"]["adds"])
+    assert (m["paid_calls"], m["fees_paid"], m["fees_earned"]) == (0, {}, {"Good": 0.0, "Bad": 0.0})
+
+
+def test_depleted_day_is_when_the_malicious_agents_together_reach_the_threshold(tiny_dataset):
+    config = Config(num_words=tiny_dataset.num_features, depleted_pct=60,
+                    agents={"Bad": {"start_balance": 300}, "Bad2": {"kind": "flipper", "start_balance": 300,
+                                                                     "mean_update_wait_s": 7200}})
+    run = simulate(config, dataset=tiny_dataset)
+    day = run.metrics["bad_depleted_day"]
+    assert day is not None
+    ts = run.timeseries
+    together = 100 * (ts["balance.Bad"] + ts["balance.Bad2"]) / 600
+    assert (together[ts["day"] < day - 0.05] > 60).all()
+    assert run.metrics["bad_min_pct"] <= 60
+
+
+@pytest.mark.parametrize("same_as_flipper", [{"kind": "sleeper", "honest_days": 0},
+                                             {"kind": "unsure_flipper", "unsure_fraction": 1.0},
+                                             {"honest": False}])
+def test_an_adversary_at_its_extreme_is_the_studys_flipper(tiny_dataset, default_run, same_as_flipper):
+    run = simulate(Config(num_words=tiny_dataset.num_features, agents={"Bad": same_as_flipper}), dataset=tiny_dataset)
+    assert run.metrics == default_run.metrics
+    assert run.chain.head_hash == default_run.chain.head_hash
+
+
+def test_a_sleeper_that_never_wakes_earns_like_an_honest_agent(tiny_dataset, default_run):
+    run = simulate(Config(num_words=tiny_dataset.num_features, agents={"Bad": {"kind": "sleeper", "honest_days": 1e4}}),
+                   dataset=tiny_dataset)
+    assert run.metrics["balance_pct"]["Bad"] > 100 > default_run.metrics["balance_pct"]["Bad"]
+    assert run.metrics["final_accuracy"] > default_run.metrics["final_accuracy"]
+
+
+def test_an_unsure_flipper_flips_some_labels_and_loses_less(tiny_dataset, default_run):
+    run = simulate(Config(num_words=tiny_dataset.num_features, agents={"Bad": {"kind": "unsure_flipper"}}),
+                   dataset=tiny_dataset)
+    assert default_run.metrics["balance_pct"]["Bad"] < run.metrics["balance_pct"]["Bad"]
+    assert run.metrics["counts"]["refunds"] > default_run.metrics["counts"]["refunds"]
+
+
+def test_a_timing_agent_adds_lead_s_before_the_honest_turns(tiny_dataset, default_run):
+    exact = {"Good": {"stdev_update_wait_s": 0}}
+    config = Config(num_words=tiny_dataset.num_features, max_train=1500, wait_rounding="round",
+                    agents={**exact, "Bad": {"kind": "timing", "lead_s": 3}})
+    run = simulate(config, dataset=tiny_dataset)
+    times = [tx.time for tx in run.chain.transactions() if tx.function == "add_data" and tx.sender == "Bad"]
+    # honest turns at 600, 1200, ...: 3 s before one (or later, when its own turn came within 3 s of it, as
+    # late as the same second, where it comes first)
+    assert len(times) > 20 and all(t % 600 in (597, 598, 599, 0) for t in times)
+    assert sum(t % 600 == 597 for t in times) > len(times) / 4
+    assert all(b - a >= 3000 for a, b in zip(times, times[1:]))           # at most once per its own wait (~1 h)
+    flipper = simulate(config.replace(agents=Config.from_overrides({"agents": exact}).agents), dataset=tiny_dataset)
+    assert run.metrics["cost_per_add"]["Bad"] < flipper.metrics["cost_per_add"]["Bad"]
+    assert run.metrics["counts"]["declined"]["deposit below the cost of adding data"] > \
+        flipper.metrics["counts"]["declined"].get("deposit below the cost of adding data", 0)
+
+
+def test_bad_share_moves_the_measured_share(tiny_dataset):
+    shares = []
+    for share in (0.2, 0.5):
+        run = simulate(Config(num_words=tiny_dataset.num_features, max_train=1500, bad_share=share), dataset=tiny_dataset)
+        shares.append(run.metrics["bad_share_submitted"])
+        assert abs(shares[-1] - share) < 0.1
+    assert shares[0] < shares[1]
+
+
+def test_noisy_honest_labels_up_to_three_tenths_lower_accuracy(tiny_dataset, default_run):
+    run = simulate(Config(num_words=tiny_dataset.num_features, agents={"Good": {"prob_mistake": 0.3}}),
+                   dataset=tiny_dataset)
+    assert run.metrics["final_accuracy"] < default_run.metrics["final_accuracy"]
+    assert run.metrics["malicious_balance_pct"] is not None and run.metrics["honest_balance_pct"] > 0
+
+
+# -- callers ---------------------------------------------------------------------------------------
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fee=st.sampled_from([1e-18, 0.3, 1.0, 7.0, 5000.0]), callers=st.integers(1, 2), good=st.integers(1, 3),
+       seed=st.integers(0, 50), incentive=st.sampled_from(["stakeable", "quality_priced"]))
+def test_callers_pay_what_contributors_earn_and_money_is_conserved(tiny_dataset, fee, callers, good, seed, incentive):
+    config = Config(num_words=tiny_dataset.num_features, max_train=500, seed=seed, incentive=incentive,
+                    agents={"Good": {"count": good}, "Pay": {"kind": "caller", "fee": fee, "count": callers,
+                                                            "mean_update_wait_s": 900}})
+    run = simulate(config, dataset=tiny_dataset)
+    m, chain = run.metrics, run.chain
+    assert sum(chain.balances().values()) == chain.minted
+    paid = sum(to_units(10_000) - chain.balance_of(name) for name in config.agent("Pay").member_names())
+    assert m["fees_paid"]["Pay"] == pytest.approx(paid / UNITS_PER_COIN)
+    assert sum(m["fees_earned"].values()) == pytest.approx(m["fees_paid"]["Pay"])
+    assert paid <= m["paid_calls"] * to_units(fee)                  # dust stays with the caller
+    assert m["counts"]["rejections"] == {}                            # never sends a call the contract refuses
+    assert m["counts"]["declined"].get("no verified contributor yet to pay for a prediction", 0) >= 1
+    if m["paid_calls"]:
+        assert paid > 0 or fee < 1e-6
+
+
+def test_a_callers_fee_is_shared_by_verified_contributions(tiny_dataset):
+    config = Config(num_words=tiny_dataset.num_features, max_train=1200,
+                    agents={"Pay": {"kind": "caller", "fee": 3}})
+    run = simulate(config, dataset=tiny_dataset)
+    m = run.metrics
+    assert m["paid_calls"] > 100 and m["balances"]["Pay"] < 10_000
+    earned = m["fees_earned"]
+    assert earned["Good"] > earned["Bad"] >= 0
+    assert set(m["fees_paid"]) == {"Pay"} and "Pay" not in earned
+    assert m["cost_per_add"]["Pay"] is None and m["honest_balance_pct"] == m["balance_pct"]["Good"]

@@ -64,6 +64,7 @@ def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: d
         if m["bad_min_pct"] is not None else "no malicious agents",
         f"balances after {m['days']:.1f} days: {balances}",
         f"calls: {m['counts']['adds']} adds, {m['counts']['refunds']} refunds, {m['counts']['reports']} reports",
+        *_population_lines(m),
         *_market_line(m.get("market")),
         f"wrote {out}/ (config.toml, metrics.json, timeseries.parquet, plot.png) in {elapsed:.1f} s",
     ]
@@ -72,6 +73,18 @@ def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: d
     if ledger:
         lines.append(f"ledger: {ledger} (check it with: sumchain verify {ledger})")
     return "\n".join(lines)
+
+
+def _population_lines(m: dict) -> list[str]:
+    lines = []
+    if m.get("bad_share_submitted") is not None and m.get("malicious_balance_pct") is not None:
+        lines.append(f"population: {100 * m['bad_share_submitted']:.1f}% of adds by malicious agents; honest "
+                     f"{_pct(m['honest_balance_pct'])}, malicious {_pct(m['malicious_balance_pct'])} of start")
+    if m.get("paid_calls"):
+        earned = ", ".join(f"{name} {coins:,.2f}" for name, coins in m["fees_earned"].items())
+        lines.append(f"paid predictions: {m['paid_calls']} calls, {sum(m['fees_paid'].values()):,.2f} coins in fees; "
+                     f"earned: {earned}")
+    return lines
 
 
 def _market_line(market: dict | None) -> list[str]:

@@ -142,7 +142,7 @@ def estimated_cost(config: Config) -> float:
     contributions still waiting for their refund window (submissions per second x that window)."""
     train = config.max_train if config.max_train is not None else 25_000
     pool = (1.0 - config.train_size) * train
-    submissions_per_s = sum(1.0 / max(1.0, a.mean_update_wait_s) for a in config.agents)
+    submissions_per_s = sum(a.count / max(1.0, a.mean_update_wait_s) for a in config.agents)
     waiting = config.refund_wait_s * submissions_per_s
     return pool * (1.0 + waiting / 200.0)
 

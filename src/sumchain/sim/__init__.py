@@ -1,4 +1,5 @@
-"""The simulator: honest and malicious agents on a deployed contract, over simulated time.
+"""The simulator: a population of agents (honest, malicious of several kinds, callers) on a deployed
+contract, over simulated time.
 
 `simulate(config)` deploys a fresh contract (through `sumchain.engines.deploy`), funds the agents,
 runs the event loop and returns a `Run` with the study's metrics and tidy time series.
@@ -78,7 +79,8 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
     dataset = dataset if dataset is not None else load_dataset(config)
     trainer = deploy(config, dataset)
     for agent in config.agents:
-        trainer.chain.fund(agent.name, to_units(agent.start_balance))
+        for name in agent.member_names():
+            trainer.chain.fund(name, to_units(agent.start_balance))
     if config.incentive == "prediction_market":
         sim = MarketSimulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
         trainer.chain.fund(PROVIDER, to_units(config.prediction_market.provider_balance))

@@ -9,6 +9,17 @@ and otherwise the contract's reason; only accepted calls are sent, the others ar
 declined by that reason. An agent whose balance is 0 after its add takes no further turns, as in
 the study's simulation. The simulator talks to the contract only through the trainer's public
 functions and free reads.
+
+Populations (`sim.agents` for the kinds): a table of `count` agents acts as that many agents; the
+result columns per table (`balance.<table>`, `balance_pct.<table>`, `cost_per_add.<table>`) add up
+its agents (total balance over total start, total paid over total adds). A `timing` agent's turn
+waits until `lead_s` before the next scheduled turn of an honest agent (now if that is sooner); its
+next turn is a wait after that. A `caller`'s turn pays `fee` coins (at most its balance) for the
+prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
+(`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse);
+what each contributor earned is its balance's change across the call, and the caller paid their sum
+(the contract keeps no dust: what no share takes stays with the caller). Only contributors (every
+kind but caller) keep a run going: it ends when none can act.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ STALL_LIMIT_S = 60 * 86_400
 
 DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
 DECLINED_UNDERPAID = "deposit below the cost of adding data"
+DECLINED_NO_SHARERS = "no verified contributor yet to pay for a prediction"
 
 
 class Simulation:
@@ -51,7 +63,17 @@ class Simulation:
         self.pool_y = np.asarray(dataset.y_train[first_pool_row:])
         self.pool_size = pool_X.shape[0]
         self.agents = make_agents(config.agents, config.seed, round_waits=config.wait_rounding == "round",
-                                  num_classes=dataset.num_classes)
+                                  num_classes=dataset.num_classes, bad_share=config.bad_share)
+        self.tables: dict[str, list[Agent]] = {}
+        for agent in self.agents:
+            self.tables.setdefault(agent.table, []).append(agent)
+        self.contributors = [a for a in self.agents if a.adds_data]
+        self.honest_agents = [a for a in self.agents if a.kind == "honest"]
+        self.next_turn_at = [0] * len(self.agents)             # when each agent's next turn is scheduled
+        self.fees_paid = [0] * len(self.agents)                # base units, callers' paid predictions
+        self.fees_earned = [0] * len(self.agents)              # base units, contributors' shares of them
+        self.paid_calls = 0
+        self.anyone_verified = False
         # A sample goes to the contract in the model's input form (sparse indices, or dense values).
         model = trainer.model
         self.dense_input = model.input_kind == "dense"
@@ -69,7 +91,7 @@ class Simulation:
         self.declined: Counter[str] = Counter()
         self._declined_claims = np.zeros(len(REASONS), dtype=np.int64)   # by reason code, merged at the end
         self.rows: list[dict] = []
-        self.malicious = [a for a in self.agents if not a.honest]
+        self.malicious = [a for a in self.agents if a.malicious]
         self.depleted_time: int | None = None
         self.min_malicious_pct = 100.0 if self.malicious else None
         self.end_reason = ""
@@ -80,8 +102,7 @@ class Simulation:
     def run(self) -> None:
         self.last_accuracy = self.measure_accuracy()
         self.record(0, self.last_accuracy)
-        for agent in self.agents:
-            self.events.schedule(agent.first_turn_s(), self._turn_of(agent))
+        self.schedule_first_turns()
         self.events.schedule(self.config.first_accuracy_s, self._measurement)
         self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
         while self.events and not self.finished():
@@ -100,7 +121,7 @@ class Simulation:
         if self.outstanding.count >= self.pool_size:
             self.end_reason = "all data submitted and nothing left to claim"
             return True
-        if not any(self.chain.balance_of(a.name) >= 1 for a in self.agents):
+        if not any(self.chain.balance_of(a.name) >= 1 for a in self.contributors):
             self.end_reason = "no agent can act: no money left and nothing to claim"
             return True
         if self.chain.now - self.last_add_time > STALL_LIMIT_S:
@@ -108,9 +129,29 @@ class Simulation:
             return True
         return False
 
+    def schedule_first_turns(self) -> None:
+        for agent in self.agents:
+            self._schedule_turn(agent, agent.first_turn_s(), self._turn_of(agent))
+
+    def _schedule_turn(self, agent: Agent, time: int, turn) -> None:
+        self.next_turn_at[agent.index] = time
+        self.events.schedule(time, turn)
+
     def _turn_of(self, agent: Agent):
         def turn(now: int) -> None:
+            if agent.kind == "timing":
+                at = self.timed_add_at(agent, now)
+                if at > now:
+                    self.events.schedule(at, act)
+                    return
+            act(now)
+
+        def act(now: int) -> None:
             self.counts["turns"] += 1
+            if not agent.adds_data:
+                if self.call(agent, now):
+                    self._schedule_turn(agent, now + agent.wait_s(), turn)
+                return
             added = False
             if self.outstanding.count < self.pool_size and self.chain.balance_of(agent.name) >= 1:
                 added = self.submit(agent, now)
@@ -118,8 +159,13 @@ class Simulation:
             self.track_malicious(now)
             if added and self.chain.balance_of(agent.name) == 0:
                 return      # as in the study's simulation: an agent broke by its add stops taking turns
-            self.events.schedule(now + agent.wait_s(), turn)
+            self._schedule_turn(agent, now + agent.wait_s(), turn)
         return turn
+
+    def timed_add_at(self, agent: Agent, now: int) -> int:
+        """A timing agent's add: `lead_s` before the next scheduled honest turn, or now if none is later."""
+        upcoming = [self.next_turn_at[a.index] for a in self.honest_agents if self.next_turn_at[a.index] > now]
+        return max(now, min(upcoming) - agent.config.lead_s) if upcoming else now
 
     def _measurement(self, now: int) -> None:
         self.last_accuracy = self.measure_accuracy()
@@ -135,7 +181,7 @@ class Simulation:
         """The agent's add of the next sample, if it wants to and a free read says it can pay; whether it added."""
         k = self.outstanding.count
         x = self.pool_row(k)
-        label = agent.label_for(int(self.pool_y[k]))
+        label = agent.label_for(int(self.pool_y[k]), now, lambda: self.confidence(x))
         if not agent.wants_to_contribute(self.last_accuracy):
             self.declined[DECLINED_NOT_CONTRIBUTING] += 1
             return False
@@ -160,6 +206,38 @@ class Simulation:
         self.adds_by[agent.index] += 1
         self.last_add_time = now
         self._bar.update(1)
+        return True
+
+    def confidence(self, x) -> int:
+        """How sure the contract's model is of its prediction for x: its margin for that class (read
+        from the trainer's public model, as `predict_many` is)."""
+        model = self.trainer.model
+        return int(model.margin(x, model.predict(x)))
+
+    # -- paying for predictions ----------------------------------------------------------
+    def call(self, agent: Agent, now: int) -> bool:
+        """A caller's paid prediction of the next pool sample in turn; whether it can pay for more."""
+        value = min(self.chain.balance_of(agent.name), to_units(agent.config.fee))
+        if value <= 0:
+            return False
+        if not self.anyone_verified:
+            # a free read per contributor until one is verified: the contract refuses to share a payment before
+            self.anyone_verified = any(self.trainer.verified(a.name) > 0 for a in self.contributors)
+            if not self.anyone_verified:
+                self.declined[DECLINED_NO_SHARERS] += 1
+                return True
+        x = self.pool_row(self.paid_calls % self.pool_size)
+        before = [self.chain.balance_of(a.name) for a in self.contributors]
+        try:
+            self.trainer.predict(x, sender=agent.name, value=value)
+        except Rejected as refusal:
+            self.rejections[refusal.reason] += 1
+            return True
+        self.paid_calls += 1
+        for contributor, balance in zip(self.contributors, before):
+            earned = self.chain.balance_of(contributor.name) - balance
+            self.fees_earned[contributor.index] += earned
+            self.fees_paid[agent.index] += earned
         return True
 
     # -- claiming deposits ---------------------------------------------------------------
@@ -204,10 +282,9 @@ class Simulation:
 
     def record(self, now: int, accuracy: float) -> None:
         row = {"time_s": now, "day": now / 86_400, "accuracy": accuracy}
-        for agent in self.agents:
-            balance = self.chain.balance_of(agent.name)
-            row[f"balance.{agent.name}"] = to_coins(balance)
-            row[f"balance_pct.{agent.name}"] = self.percent_of_start(agent)
+        for table, members in self.tables.items():
+            row[f"balance.{table}"] = to_coins(self.balance_of(members))
+            row[f"balance_pct.{table}"] = self.percent_of_start(members)
         if self.rows and self.rows[-1]["time_s"] == now:
             # One row per recorded time: an hourly sample and a measurement at the same second merge.
             if math.isnan(accuracy):
@@ -216,15 +293,21 @@ class Simulation:
         else:
             self.rows.append(row)
 
-    def percent_of_start(self, agent: Agent) -> float:
-        return percent(self.chain.balance_of(agent.name), to_units(agent.config.start_balance))
+    def balance_of(self, agents: list[Agent]) -> int:
+        return sum(self.chain.balance_of(a.name) for a in agents)
+
+    def percent_of_start(self, agents: list[Agent]) -> float:
+        """The agents' balance together as a percent of their start balances together."""
+        return percent(self.balance_of(agents), sum(to_units(a.config.start_balance) for a in agents))
 
     def track_malicious(self, now: int) -> None:
+        """The malicious agents together: their lowest percent so far, and when it first fell to
+        `depleted_pct` (with one malicious agent, as the study: that agent's balance)."""
         if not self.malicious:
             return
-        worst = max(self.percent_of_start(a) for a in self.malicious)
-        self.min_malicious_pct = min(self.min_malicious_pct, worst)
-        if self.depleted_time is None and worst <= self.config.depleted_pct:
+        together = self.percent_of_start(self.malicious)
+        self.min_malicious_pct = min(self.min_malicious_pct, together)
+        if self.depleted_time is None and together <= self.config.depleted_pct:
             self.depleted_time = now
 
 

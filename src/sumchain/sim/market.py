@@ -67,8 +67,7 @@ class MarketSimulation(Simulation):
                                                to_units(self.params.bounty))
         self.trainer.reveal_init_test_set(PROVIDER, *portions[index])
         self.open = True
-        for agent in self.agents:
-            self.events.schedule(agent.first_turn_s(), self._turn_of(agent))
+        self.schedule_first_turns()
         self.events.schedule(self.config.first_accuracy_s, self._measurement)
         self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
         self.events.schedule(self.params.min_length_s, self._try_to_end)
@@ -109,9 +108,10 @@ class MarketSimulation(Simulation):
         self.last_accuracy = self.measure_accuracy()
         self.record(self.chain.now, self.last_accuracy)
         if self.trainer.phase == "withdraw":
-            for name in [a.name for a in self.agents] + [PROVIDER]:
+            for agent, name in [(a.table, a.name) for a in self.agents] + [(PROVIDER, PROVIDER)]:
                 try:
-                    self.withdrawn[name] = to_coins(self.trainer.withdraw(name))
+                    amount = to_coins(self.trainer.withdraw(name))
+                    self.withdrawn[agent] = self.withdrawn.get(agent, 0.0) + amount
                     self.counts["withdrawals"] += 1
                 except Rejected as refusal:
                     self.declined[refusal.reason] += 1
