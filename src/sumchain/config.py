@@ -27,6 +27,11 @@ INCENTIVES = ("stakeable", "points", "quality_priced", "prediction_market")
 PYTHON_ONLY_INCENTIVES = ("prediction_market",)
 """SUM's prediction market was Python only: so is ours."""
 FEATURE_MODES = ("vocabulary", "hashing")
+CSV_ENCODINGS = ("thermometer", "standardised")
+"""How `dataset=csv` turns numeric columns into features: binary thresholds, or each column's value
+standardised on the training rows (for the dense model families)."""
+DENSE_MODELS = ("dense_perceptron", "dense_nearest_centroid")
+"""Families that take numeric feature values (the others read which features are present)."""
 WAIT_ROUNDINGS = ("truncate", "round")
 MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid",
           "logistic_regression")
@@ -37,7 +42,7 @@ EVM_MODELS = ("perceptron",)
 
 IMPLIED_KIND = "implied by honest"
 """`ADDED_KEYS`' default of an agent's `kind`: the kind its `honest` flag implies (honest or flipper)."""
-ADDED_KEYS = {"model": "perceptron", "bad_share": None, "agents.*.count": 1, "agents.*.kind": IMPLIED_KIND}
+ADDED_KEYS = {"model": "perceptron", "bad_share": None, "csv_encoding": "thermometer", "agents.*.count": 1, "agents.*.kind": IMPLIED_KIND}
 """Keys added after sweeps were first stored, with the default that keeps them out of `Config.digest`
 (`agents.*.` keys: in every agent table)."""
 MAX_NUM_WORDS = 10_000_000
@@ -193,6 +198,7 @@ class Config:
     text_column: str = "review"
     label_column: str = "sentiment"
     features: str = "vocabulary"
+    csv_encoding: str = "thermometer"
     hash_seed: int = 0
     # contract
     engine: str = "python"
@@ -534,6 +540,11 @@ def _validate(config: Config) -> None:
     _check(c.wait_rounding in WAIT_ROUNDINGS, "wait_rounding", f"choose one of: {', '.join(WAIT_ROUNDINGS)}",
            c.wait_rounding)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
+    _check(c.csv_encoding in CSV_ENCODINGS, "csv_encoding", f"choose one of: {', '.join(CSV_ENCODINGS)}",
+           c.csv_encoding)
+    _check(c.csv_encoding == "thermometer" or (c.dataset == "csv" and c.model in DENSE_MODELS), "csv_encoding",
+           f"standardised values need dataset=csv and a model that reads values ({', '.join(DENSE_MODELS)}); "
+           f"got dataset={c.dataset}, model={c.model}", c.csv_encoding)
     _check(isinstance(c.num_words, int) and 1 <= c.num_words <= MAX_NUM_WORDS, "num_words",
            f"must be a whole number from 1 to {MAX_NUM_WORDS:,}", c.num_words)
     _check(isinstance(c.train_size, (int, float)) and 0 < c.train_size < 1, "train_size",

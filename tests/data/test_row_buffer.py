@@ -13,8 +13,9 @@ from sumchain.data.dataset import RowBuffer
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 59)), max_size=300), st.integers(1, 8))
 def test_matrix_equals_the_held_rows(operations, capacity):
-    dense = (np.random.default_rng(1).random((60, 30)) < 0.2).astype(np.int8)
-    dense[7] = 0                              # an empty row too
+    rng = np.random.default_rng(1)
+    dense = (rng.random((60, 30)) < 0.2) * rng.choice([-2.5, 1.0, 3.0], size=(60, 30))
+    dense[7] = 0                              # an empty row too; the rest keep their values
     X = sp.csr_matrix(dense)
     buffer, held = RowBuffer(X, capacity=capacity), set()
     weights = np.arange(-15, 15, dtype=np.int64)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sumchain.data import load_dataset
-from sumchain.data.tabular import thresholds
+from sumchain.data.tabular import MAX_STANDARDISED, thresholds
 from sumchain.errors import DataError
 
 
@@ -77,3 +77,32 @@ def test_errors(tmp_path, content, overrides, message):
     with pytest.raises(DataError, match=message) as caught:
         load_dataset(csv_config(path, **overrides))
     assert "\n" not in str(caught.value)
+
+
+def test_standardised_values_use_the_training_rows_statistics(tmp_path):
+    frame = table(200)
+    frame.loc[5, "score"] = 1e6                                   # an outlier, clipped
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    data = load_dataset(csv_config(path, csv_encoding="standardised", model="dense_perceptron"))
+    assert data.X_train.shape[1] == 10 and data.X_train.dtype == np.float64
+    assert [data.feature_name(i) for i in range(4)] == ["age (standardised)", "member (standardised)",
+                                                       "score (standardised)", None]
+    train = data.X_train.toarray()
+    assert np.allclose(train[:, :2].mean(axis=0), 0) and np.allclose(train[:, :2].std(axis=0), 1)
+    assert not train[:, 3:].any()
+    every = np.vstack([train, data.X_test.toarray()])
+    assert every[:, 2].max() == MAX_STANDARDISED and np.abs(every).max() <= MAX_STANDARDISED
+    assert (every[:, 2] == 0).sum() >= 1                           # the missing score is the mean
+
+
+def test_standardised_needs_a_model_that_reads_values(tmp_path):
+    from sumchain.config import Config
+    from sumchain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="csv_encoding.*dense_perceptron, dense_nearest_centroid"):
+        Config.from_overrides(csv_config(tmp_path / "t.csv", csv_encoding="standardised"))
+    with pytest.raises(ConfigError, match="need dataset=csv"):
+        Config.from_overrides({"csv_encoding": "standardised", "model": "dense_perceptron"})
+    with pytest.raises(ConfigError, match="choose one of: thermometer, standardised"):
+        Config.from_overrides({"csv_encoding": "zscore"})

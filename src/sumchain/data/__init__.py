@@ -69,7 +69,7 @@ def prepare_data(config: Config | Mapping[str, Any] | None = None) -> None:
 
 
 DATA_KEYS = ("dataset", "num_words", "data_path", "max_train", "max_test", "test_fraction",
-             "text_column", "label_column", "features", "hash_seed")
+             "text_column", "label_column", "features", "hash_seed", "csv_encoding")
 SEEDED_DATASETS = frozenset({"text", "csv"})
 """Datasets whose train/test split is drawn with the run's seed."""
 

@@ -113,7 +113,7 @@ class RowBuffer:
         self._X = X
         per_row = max(1, X.nnz // max(1, X.shape[0]))
         self._indices = np.zeros(capacity * per_row, dtype=np.int32)
-        self._data = np.ones(capacity * per_row, dtype=np.int64)
+        self._data = np.zeros(capacity * per_row, dtype=X.data.dtype)      # the rows' values (1 when binary)
         self._offsets = np.zeros(capacity + 1, dtype=np.int32)
         self._rows = np.zeros(capacity, dtype=np.int64)          # the matrix row held in each slot
         self._size = self._nnz = 0
@@ -133,8 +133,9 @@ class RowBuffer:
         if nnz > len(self._indices):
             grow = max(nnz, len(self._indices))
             self._indices = np.concatenate([self._indices, np.zeros(grow, dtype=np.int32)])
-            self._data = np.ones(len(self._indices), dtype=np.int64)
+            self._data = np.concatenate([self._data, np.zeros(grow, dtype=self._data.dtype)])
         self._indices[self._nnz:nnz] = self._X.indices[start:end]
+        self._data[self._nnz:nnz] = self._X.data[start:end]
         self._dropped.discard(row)       # appended again after a drop: held (a stale copy may stay)
         self._rows[self._size] = row
         self._size += 1
@@ -152,7 +153,7 @@ class RowBuffer:
                 self.append(int(row))
 
     def matrix(self) -> sp.csr_matrix:
-        """The held rows (binary features, in slot order) as a CSR matrix over the buffers."""
+        """The held rows (in slot order, with their values) as a CSR matrix over the buffers."""
         n, nnz = self._size, self._nnz
         if 2 * nnz <= len(self._indices) or 2 * (n + 1) <= len(self._offsets):
             self._fit()
@@ -165,6 +166,6 @@ class RowBuffer:
         n, nnz = self._size, self._nnz
         nnz_capacity, row_capacity = nnz + nnz // 2 + 1, n + n // 2 + 1
         self._indices = np.concatenate([self._indices[:nnz], np.zeros(nnz_capacity - nnz, dtype=np.int32)])
-        self._data = np.ones(nnz_capacity, dtype=np.int64)
+        self._data = np.concatenate([self._data[:nnz], np.zeros(nnz_capacity - nnz, dtype=self._data.dtype)])
         self._offsets = np.concatenate([self._offsets[:n + 1], np.zeros(row_capacity - n, dtype=np.int32)])
         self._rows = np.concatenate([self._rows[:n], np.zeros(row_capacity - n, dtype=np.int64)])

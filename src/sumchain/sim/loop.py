@@ -59,7 +59,7 @@ class Simulation:
         self.chain = trainer.chain
         self.X_test, self.y_test = dataset.X_test, np.asarray(dataset.y_test)
         pool_X = dataset.X_train[first_pool_row:]
-        self.pool_indptr, self.pool_indices = pool_X.indptr, pool_X.indices
+        self.pool_indptr, self.pool_indices, self.pool_values = pool_X.indptr, pool_X.indices, pool_X.data
         self.pool_y = np.asarray(dataset.y_train[first_pool_row:])
         self.pool_size = pool_X.shape[0]
         self.agents = make_agents(config.agents, config.seed, round_waits=config.wait_rounding == "round",
@@ -78,7 +78,7 @@ class Simulation:
         model = trainer.model
         self.dense_input = model.input_kind == "dense"
         self.sample_of = model.sample
-        self.predict_row = (lambda row: trainer.predict(self.sample_of(row))) if self.dense_input else trainer.predict
+        self.predict_row = lambda k: trainer.predict(self.pool_row(k))
         self.outstanding = Outstanding(pool_X)
         self.events = EventQueue()
         self.model_version = 0
@@ -271,8 +271,9 @@ class Simulation:
 
     def pool_row(self, k: int) -> np.ndarray:
         """Sample k of the pool as the contract takes it."""
-        x = self.pool_indices[self.pool_indptr[k]:self.pool_indptr[k + 1]]
-        return self.sample_of(x) if self.dense_input else x
+        start, end = self.pool_indptr[k], self.pool_indptr[k + 1]
+        x = self.pool_indices[start:end]
+        return self.sample_of(x, self.pool_values[start:end]) if self.dense_input else x
 
     # -- observations --------------------------------------------------------------------
     def measure_accuracy(self) -> float:

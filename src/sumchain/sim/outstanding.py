@@ -72,7 +72,7 @@ class Outstanding:
             self._num_settled_in_rows = 0
         return self.active_rows
 
-    def refresh_predictions(self, version: int, predict_one, predict_many) -> None:
+    def refresh_predictions(self, version: int, predict_row, predict_many) -> None:
         """Bring the cached predictions of the active submissions up to the model `version`.
 
         When the model moved, one batch read of every active submission (the buffer of their
@@ -85,7 +85,6 @@ class Outstanding:
                 self.prediction[held] = predict_many(self._buffer.matrix())
             self._predicted_version = version
         else:
-            indptr, indices = self.pool_X.indptr, self.pool_X.indices
             for k in range(self._predicted_count, self.count):
-                self.prediction[k] = predict_one(indices[indptr[k]:indptr[k + 1]])
+                self.prediction[k] = predict_row(k)
         self._predicted_count = self.count
