@@ -29,7 +29,8 @@ import numpy as np
 
 from sumchain.errors import DataError
 from sumchain.models.protocol import (MAX_DENSE_UNITS, SCALE, accuracy, as_csr, dense_rows, dense_sample,
-                                      div_toward_zero, margin_of, present_sums, sparse_sample, top_class)
+                                      div_toward_zero, margin_of, present_sums, row_products, sparse_sample,
+                                      top_class)
 
 PRECISION = 1000
 CENTROID_SCALE = SCALE * PRECISION
@@ -90,7 +91,7 @@ class NearestCentroid:
 
     def predict_many(self, X) -> np.ndarray:
         if self.dense:
-            dots = np.asarray(dense_rows(X) @ self.centroids.T, dtype=np.int64) * PRECISION
+            dots = row_products(dense_rows(X), self.centroids) * PRECISION
         else:
             dots = present_sums(X, self.centroids) * CENTROID_SCALE
         scores = 2 * dots - self._norms

@@ -92,6 +92,11 @@ def present_sums(X, table: np.ndarray) -> np.ndarray:
         X = X.tocsr()
         if not np.all(X.data == 1):
             X = sp.csr_matrix((np.ones(len(X.indices), np.int64), X.indices, X.indptr), shape=X.shape)
+    return row_products(X, table)
+
+
+def row_products(X, table: np.ndarray) -> np.ndarray:
+    """`X @ table.T` as an (n, k) int64 array, one product per table row (see `present_sums`)."""
     return np.stack([np.asarray(X @ row, dtype=np.int64) for row in table], axis=1).reshape(X.shape[0], len(table))
 
 
