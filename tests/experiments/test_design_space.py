@@ -14,7 +14,10 @@ from sumchain.experiments import design_space as ds
 
 
 def test_the_sections_cover_every_pair_adversary_and_share():
-    assert len(ds.scenarios(["pairs"])) == len(INCENTIVES) * len(MODELS)
+    assert len(ds.scenarios(["pairs"])) == len(INCENTIVES) * (len(MODELS) - 2)
+    assert len(ds.scenarios(["pairs"], dense_values=True)) == len(INCENTIVES) * len(MODELS)
+    assert {s.overrides["model"] for s in ds.scenarios(["pairs"])} == set(MODELS) - {"dense_perceptron",
+                                                                                      "dense_nearest_centroid"}
     assert len(ds.scenarios(["adversaries"])) == len(ds.ADVERSARY_KINDS) * len(ds.LOOP_MECHANISMS)
     assert len(ds.scenarios(["bad_share"])) == 9 * len(ds.BAD_SHARE_MECHANISMS)
     assert ds.BAD_SHARES == (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)

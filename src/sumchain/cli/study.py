@@ -27,7 +27,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds 0..N-1 per scenario (default 5)")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})")
     parser.add_argument("--only", metavar="SECTION[,SECTION]", help="run only these sections: pairs, adversaries, bad_share")
-    parser.add_argument("--models", metavar="MODEL[,MODEL]", help="only these models in the pairs section")
+    parser.add_argument("--models", metavar="MODEL[,MODEL]",
+                        help="only these models in the pairs section (default: every family; the dense twins only "
+                             "with --set csv_encoding=standardised, as on binary data they equal their sparse twins)")
     parser.add_argument("--incentives", metavar="MECHANISM[,MECHANISM]", help="only these mechanisms in every section")
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys: the base of every run")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
@@ -46,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from sumchain.experiments.store import read_results
     from sumchain.report.design_report import write_design_report
 
-    chosen = ds.scenarios(names(args.only), names(args.models), names(args.incentives))
     base = config_with(args, overrides_from(args))
+    chosen = ds.scenarios(names(args.only), names(args.models), names(args.incentives),
+                          dense_values=base.csv_encoding == "standardised")
     points = ds.study_points(base, seeds_from(args), chosen)
     started = time.perf_counter()
     summary = execute([p.config for p in points], args)

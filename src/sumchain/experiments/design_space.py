@@ -2,7 +2,7 @@
 
 Three sections, each a list of scenarios run with several seeds from the Table I defaults:
 - `pairs`: the default scenario (one honest agent, one label flipper) for every (mechanism, model)
-  pair. Answers "which model is most robust" and, with the next sections, "does quality pricing
+  pair (the dense twins only on data with values, see `scenarios`). Answers "which model is most robust" and, with the next sections, "does quality pricing
   protect better than a constant cost".
 - `adversaries`: each adversary in place of the study's flipper (`agents.Bad.kind`), and the flipper
   facing an honest agent that mislabels 30% of its data, under every mechanism with a deposit loop.
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
-from sumchain.config import INCENTIVES, MODELS, Config
+from sumchain.config import DENSE_MODELS, INCENTIVES, MODELS, Config
 from sumchain.errors import ConfigError
 from sumchain.experiments import stats
 from sumchain.experiments.grid import Point
@@ -75,10 +75,15 @@ class Scenario:
 
 
 def scenarios(only: Sequence[str] | None = None, models: Sequence[str] | None = None,
-              mechanisms: Sequence[str] | None = None) -> list[Scenario]:
-    """The study's scenarios: all sections, or those in `only`; `models`/`mechanisms` narrow every section."""
+              mechanisms: Sequence[str] | None = None, dense_values: bool = False) -> list[Scenario]:
+    """The study's scenarios: all sections, or those in `only`; `models`/`mechanisms` narrow every section.
+
+    The dense twins (`dense_perceptron`, `dense_nearest_centroid`) run in the pairs section only on
+    data with values (`dense_values`: `csv_encoding = "standardised"`) or when `models` names them:
+    on binary data they give bit-identical results to their sparse twins (tests/models), so running
+    them would only repeat those runs at twice the cost."""
     sections = _chosen("section", only, SECTIONS)
-    models = _chosen("model", models, MODELS)
+    models = _chosen("model", models, MODELS if dense_values else tuple(m for m in MODELS if m not in DENSE_MODELS))
     mechanisms = _chosen("incentive", mechanisms, INCENTIVES)
     found: list[Scenario] = []
     if PAIRS in sections:
