@@ -104,7 +104,9 @@ def test_an_adversary_beats_a_mechanism_when_it_survives_or_hurts_more_than_the_
     cells = {(("adversary", "flipper"), ("incentive", "stakeable")): runs([140, 141, 142], [5.0, 5.1, 5.2]),
              (("adversary", "sleeper"), ("incentive", "stakeable")): runs([None, None, 150], [5.0, 5.2, 5.1]),
              (("adversary", "timing"), ("incentive", "stakeable")): runs([100, 101, 102], [6.0, 6.2, 6.1]),
-             (("adversary", "unsure_flipper"), ("incentive", "stakeable")): runs([90, 91, 92], [5.1, 5.0, 5.2])}
+             (("adversary", "unsure_flipper"), ("incentive", "stakeable")): runs([90, 91, 92], [5.1, 5.0, 5.2]),
+             (("adversary", "flipper"), ("incentive", "points")): runs([None] * 3, [5.0, 5.1, 5.2]),
+             (("adversary", "sleeper"), ("incentive", "points")): runs([None] * 3, [5.1, 5.0, 5.2])}
     results, points = _runs("adversaries", cells)
     analysis = ds.analyse(results, points)
     answer = analysis.answers["Which adversary beats which mechanism?"]
@@ -112,4 +114,5 @@ def test_an_adversary_beats_a_mechanism_when_it_survives_or_hurts_more_than_the_
     matrix = ds.adversary_matrix(analysis.runs, analysis.table).set_index("adversary")
     assert matrix.loc["unsure_flipper", "stakeable"].startswith("contained")
     assert "not exhausted in 2/3" in matrix.loc["sleeper", "stakeable"]
+    assert matrix.loc["sleeper", "points"].startswith("contained") and "gap only" in matrix.loc["sleeper", "points"]
     assert math.isclose(analysis.table.set_index("adversary").loc["sleeper", "malicious_balance_pct"], (80 + 80 + 1) / 3)

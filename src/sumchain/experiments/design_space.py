@@ -256,6 +256,10 @@ def analyse(results: pd.DataFrame, points: Sequence[Point], base: Config | None 
 
 # -- the study's open questions, answered from the runs ---------------------------------------------
 
+MONEYLESS = ("points",)
+"""Mechanisms under which no money moves (deposits are points), so no balance can be exhausted: an
+adversary beats them only by widening the gap."""
+
 RUN_LENGTH = -1
 """Stands in for "never exhausted" in paired differences of days: the run's own length (a lower bound)."""
 
@@ -282,13 +286,22 @@ def answer_quality_pricing(runs: pd.DataFrame, table: pd.DataFrame, base: Config
                      + ", ".join(clauses))
     faster = []
     for kind in ADVERSARY_KINDS:
-        d = paired(runs, stats.DEPLETED, {"adversary": kind, "incentive": "quality_priced"},
-                   {"adversary": kind, "incentive": "stakeable"}, ADVERSARIES, never=RUN_LENGTH)
+        quality, constant = {"adversary": kind, "incentive": "quality_priced"}, {"adversary": kind, "incentive": "stakeable"}
+        d = paired(runs, stats.DEPLETED, quality, constant, ADVERSARIES, never=RUN_LENGTH)
         if d.n:
-            faster.append(f"{kind} {d.text(' days')}")
+            never = [_never_count(table, ADVERSARIES, adversary=kind, incentive=m) for m in ("quality_priced", "stakeable")]
+            note = f", never exhausted in {never[0]} and {never[1]} runs" if any(never) else ""
+            faster.append(f"{kind} {d.text(' days')}{note}")
     if faster:
         parts.append("days to exhaust, quality-priced minus constant, per adversary: " + "; ".join(faster))
     return ". ".join(parts)
+
+
+def _never_count(table: pd.DataFrame, section: str, **factors: Any) -> int:
+    rows = table[table["section"] == section] if not table.empty else table
+    for name, value in factors.items():
+        rows = rows[rows[name] == value] if name in rows else rows.iloc[0:0]
+    return int(rows["never_exhausted"].sum()) if "never_exhausted" in rows else 0
 
 
 def answer_robust_model(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> str:
@@ -343,7 +356,7 @@ def beats(runs: pd.DataFrame, table: pd.DataFrame, adversary: str, mechanism: st
     row = rows.iloc[0]
     ok_runs = row["runs"] - row["failed"]
     never = int(row.get("never_exhausted", 0))
-    survives = never * 2 > ok_runs
+    survives = never * 2 > ok_runs and mechanism not in MONEYLESS
     damage = paired(runs, "gap", {"adversary": adversary, "incentive": mechanism},
                     {"adversary": FLIPPER, "incentive": mechanism}, ADVERSARIES)
     worse = adversary != FLIPPER and damage.significant and damage.mean > 0
@@ -351,6 +364,8 @@ def beats(runs: pd.DataFrame, table: pd.DataFrame, adversary: str, mechanism: st
     text = (f"{'beats' if survives or worse else 'contained'}: malicious {balance:.0f}% left, "
             f"not exhausted in {never}/{ok_runs}, gap {row.get('gap', math.nan):.2f}"
             + ("" if adversary == FLIPPER else f" ({damage.mean:+.2f} vs flipper)"))
+    if mechanism in MONEYLESS:
+        text += " (no money moves: judged by the gap only)"
     return survives or worse, text
 
 
@@ -372,7 +387,8 @@ def answer_adversaries(runs: pd.DataFrame, table: pd.DataFrame, base: Config) ->
            if beats(runs, table, kind, mechanism)[0]]
     return ("; ".join(won) if won else "no adversary beats any mechanism") + \
         " (beats: the malicious balance is not exhausted in most runs, or the gap is wider than the flipper's " \
-        "under the same mechanism, paired by seed, 95% interval above 0)"
+        "under the same mechanism, paired by seed, 95% interval above 0; under points, which moves no money, " \
+        "only the gap counts)"
 
 
 QUESTIONS = {
