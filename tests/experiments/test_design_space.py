@@ -115,4 +115,5 @@ def test_an_adversary_beats_a_mechanism_when_it_survives_or_hurts_more_than_the_
     assert matrix.loc["unsure_flipper", "stakeable"].startswith("contained")
     assert "not exhausted in 2/3" in matrix.loc["sleeper", "stakeable"]
     assert matrix.loc["sleeper", "points"].startswith("contained") and "gap only" in matrix.loc["sleeper", "points"]
-    assert math.isclose(analysis.table.set_index("adversary").loc["sleeper", "malicious_balance_pct"], (80 + 80 + 1) / 3)
+    sleeper = analysis.table.set_index(["adversary", "incentive"]).loc[("sleeper", "stakeable")]
+    assert math.isclose(sleeper["malicious_balance_pct"], (80 + 80 + 1) / 3)
