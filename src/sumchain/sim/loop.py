@@ -14,7 +14,7 @@ Populations (`sim.agents` for the kinds): a table of `count` agents acts as that
 result columns per table (`balance.<table>`, `balance_pct.<table>`, `cost_per_add.<table>`) add up
 its agents (total balance over total start, total paid over total adds). A `timing` agent's turn
 waits until `lead_s` before the next scheduled turn of an honest agent (now if that is sooner); its
-next turn is a wait after that. A `caller`'s turn pays `fee` coins (at most its balance) for the
+next turn is a wait after that. A `caller`'s turn pays `fee` coins (it stops when it has less) for the
 prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
 (`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse);
 what each contributor earned is its balance's change across the call, and the caller paid their sum
@@ -216,9 +216,10 @@ class Simulation:
 
     # -- paying for predictions ----------------------------------------------------------
     def call(self, agent: Agent, now: int) -> bool:
-        """A caller's paid prediction of the next pool sample in turn; whether it can pay for more."""
-        value = min(self.chain.balance_of(agent.name), to_units(agent.config.fee))
-        if value <= 0:
+        """A caller's paid prediction of the next pool sample in turn; whether it can pay for more (a
+        caller whose balance is below its fee stops)."""
+        value = to_units(agent.config.fee)
+        if self.chain.balance_of(agent.name) < value:
             return False
         if not self.anyone_verified:
             # a free read per contributor until one is verified: the contract refuses to share a payment before
