@@ -36,8 +36,9 @@ WAIT_ROUNDINGS = ("truncate", "round")
 MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid",
           "logistic_regression")
 """Model families (`sumchain.models.MODELS` implements each)."""
-EVM_MODELS = ("perceptron",)
-"""Families with contract code: the only ones `engine=evm` and `engine=rpc` can deploy."""
+EVM_MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid")
+"""Families with contract code (SUM had contract code for each): the only ones `engine=evm` and
+`engine=rpc` can deploy. logistic_regression is python only (SUM had none)."""
 
 
 IMPLIED_KIND = "implied by honest"
@@ -528,8 +529,8 @@ def _validate(config: Config) -> None:
            "must be >= 0.000001 (one fixed-point unit)", lr.eta0)
     _check(lr.t0 >= 1, "logistic_regression.t0", "must be a whole number >= 1", lr.t0)
     _check(c.engine == "python" or c.model in EVM_MODELS, "model",
-           f"engine={c.engine} runs only model={', '.join(EVM_MODELS)} (contract code); "
-           f"model={c.model} runs on engine=python", c.model)
+           f"model={c.model} has no contract code and runs on engine=python only; with engine={c.engine} "
+           f"choose one of: {', '.join(EVM_MODELS)}", c.model)
     _check(c.engine != "rpc" or bool(c.rpc_url), "rpc_url",
            "engine=rpc needs the URL of an Ethereum dev node, e.g. http://127.0.0.1:8545", c.rpc_url)
     _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)

@@ -31,5 +31,5 @@ def test_gas_refuses_a_bad_key(capsys):
 
 
 def test_gas_refuses_a_model_without_contract_code(capsys):
-    assert main(["gas", "--set", "model=naive_bayes", "--no-run"]) == 2
-    assert "config key 'model' = 'naive_bayes' is not allowed" in capsys.readouterr().err
+    assert main(["gas", "--set", "model=logistic_regression", "--no-run"]) == 2
+    assert "config key 'model' = 'logistic_regression' is not allowed" in capsys.readouterr().err

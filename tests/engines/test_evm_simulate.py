@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sumchain
+from sumchain.config import EVM_MODELS
 from sumchain.engines.replay import verify_file
 
 REDUCED = {"max_train": 1500, "max_test": 500, "num_words": 300}
@@ -25,6 +26,19 @@ def test_a_reduced_default_run_is_identical_on_python_and_evm(incentive):
     assert python.trainer.model.state() == evm.trainer.model.state()
     assert python.chain.gas_used() == {}
     assert {function for _, function in evm.chain.gas_used()} >= {"add_data", "refund", "report"}
+
+
+@pytest.mark.parametrize("model", [name for name in EVM_MODELS if name != "perceptron"])
+def test_a_reduced_default_run_with_each_model_is_identical_on_python_and_evm(model):
+    reduced = {**REDUCED, "max_train": 700, "model": model, "seed": 4}
+    python = sumchain.simulate(reduced)
+    evm = sumchain.simulate({**reduced, "engine": "evm"})
+    counts = python.metrics["counts"]
+    assert counts["adds"] > 400 and counts["refunds"] > 10 and counts["reports"] > 10, counts
+    assert python.metrics == evm.metrics
+    pd.testing.assert_frame_equal(python.timeseries, evm.timeseries)
+    assert python.trainer.model.state() == evm.trainer.model.state() == evm.trainer.read_model().state()
+    assert evm.trainer.model.family == model
 
 
 def test_simulate_on_evm_writes_gas_and_a_verifiable_ledger(tmp_path):

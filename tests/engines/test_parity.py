@@ -4,7 +4,9 @@ A hypothesis state machine drives both engines with the same adds, refunds, repo
 predictions, funding and time advances, and after every step checks that each call had the same
 outcome (the same result, or a refusal with the same reason) and that the engines hold the same
 balances, verified and reported counts, model weights, cost to add and, for every contribution,
-the same claimable amount, claims and settlement. Foundry's invariant tests, in Python.
+the same claimable amount, claims and settlement. Foundry's invariant tests, in Python. The
+perceptron runs under every mechanism; every other model family with contract code under
+quality_priced (the mechanism that asks the model most: its margin prices each add).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from sumchain import Rejected
-from sumchain.config import Config
+from sumchain.config import EVM_MODELS, Config
 from sumchain.engines import initial_model
 from sumchain.engines.evm import deploy_evm
 from sumchain.engines.python import deploy_python
@@ -44,9 +46,11 @@ def outcome(call):
 OUTCOMES: dict[str, int] = {}
 
 
-def make_machine(incentive: str):
-    config = Config(num_words=DATASET.num_features, incentive=incentive, train_size=0.1, cost_weight=1)
+def make_machine(incentive: str, model_name: str = "perceptron"):
+    config = Config(num_words=DATASET.num_features, incentive=incentive, train_size=0.1, cost_weight=1,
+                    model=model_name)
     model = initial_model(config, DATASET)
+    samples = [model.sample(indices) for indices in SAMPLES]     # in the model's input form
 
     class EnginesAgree(RuleBasedStateMachine):
         def __init__(self):
@@ -75,13 +79,13 @@ def make_machine(incentive: str):
             for trainer in self.engines:
                 trainer.chain.fund(who, amount)
 
-        @rule(who=st.sampled_from(PEOPLE), sample=st.integers(0, len(SAMPLES) - 1),
+        @rule(who=st.sampled_from(PEOPLE), sample=st.integers(0, len(samples) - 1),
               y=st.sampled_from(["agree", "agree", 0, 1]), value=VALUES, wait=st.sampled_from([0, 60, 600, 3_600]))
         def add(self, who, sample, y, value, wait):
             self.advance(wait)
             if y == "agree":             # the label the model gives now: such data can be refunded later
-                y = self.engines[0].predict(SAMPLES[sample])
-            status, result = self.both("add", lambda t: t.add_data(who, SAMPLES[sample], y, value))
+                y = self.engines[0].predict(samples[sample])
+            status, result = self.both("add", lambda t: t.add_data(who, samples[sample], y, value))
             if status == "ok":
                 self.added.append((sample, y, result.added_time, who))
                 self.ids.append(result.contribution_id)
@@ -90,13 +94,13 @@ def make_machine(incentive: str):
         @rule(who=st.sampled_from(PEOPLE), pick=st.integers(0, 1_000), own=st.sampled_from([True, True, False]))
         def refund(self, who, pick, own):
             sample, y, added, author = self.added[pick % len(self.added)]
-            self.both("refund", lambda t: t.refund(author if own else who, SAMPLES[sample], y, added))
+            self.both("refund", lambda t: t.refund(author if own else who, samples[sample], y, added))
 
         @precondition(lambda self: self.added)
         @rule(who=st.sampled_from(PEOPLE), pick=st.integers(0, 1_000), flip=st.booleans())
         def report(self, who, pick, flip):
             sample, y, added, author = self.added[pick % len(self.added)]
-            self.both("report", lambda t: t.report(who, SAMPLES[sample], 1 - y if flip else y, added, author))
+            self.both("report", lambda t: t.report(who, samples[sample], 1 - y if flip else y, added, author))
 
         @precondition(lambda self: self.added)
         @rule(who=st.sampled_from(PEOPLE), pick=st.integers(0, 1_000))
@@ -104,7 +108,7 @@ def make_machine(incentive: str):
             """Both engines' batched claim view agree; then send a claim it says would succeed."""
             previews = []
             for trainer in self.engines:
-                predictions = [trainer.predict(SAMPLES[sample]) for sample, *_ in self.added]
+                predictions = [trainer.predict(samples[sample]) for sample, *_ in self.added]
                 previews.append(trainer.claim_preview(who, self.ids + [len(self.ids), -1], predictions + [1, 0]))
             python, evm = previews
             assert python.amount == evm.amount
@@ -115,14 +119,14 @@ def make_machine(incentive: str):
                 k = int(doable[pick % len(doable)])
                 sample, y, added, author = self.added[k]
                 if python.action[k] == 1:
-                    _, paid = self.both("refund", lambda t: t.refund(who, SAMPLES[sample], y, added))
+                    _, paid = self.both("refund", lambda t: t.refund(who, samples[sample], y, added))
                 else:
-                    _, paid = self.both("report", lambda t: t.report(who, SAMPLES[sample], y, added, author))
+                    _, paid = self.both("report", lambda t: t.report(who, samples[sample], y, added, author))
                 assert paid == python.amount[k]
 
-        @rule(who=st.sampled_from(PEOPLE), sample=st.integers(0, len(SAMPLES) - 1), value=VALUES)
+        @rule(who=st.sampled_from(PEOPLE), sample=st.integers(0, len(samples) - 1), value=VALUES)
         def paid_predict(self, who, sample, value):
-            self.both("predict", lambda t: t.predict(SAMPLES[sample], sender=who, value=value))
+            self.both("predict", lambda t: t.predict(samples[sample], sender=who, value=value))
 
         @invariant()
         def same_state(self):
@@ -136,25 +140,29 @@ def make_machine(incentive: str):
             assert held == evm.chain.minted == python.chain.minted     # no wei created or lost
             assert outcome(python.cost_to_add) == outcome(evm.cost_to_add)
             for sample, y, added, author in self.added[-5:]:
-                a = python.contribution(SAMPLES[sample], y, added, author)
-                b = evm.contribution(SAMPLES[sample], y, added, author)
+                a = python.contribution(samples[sample], y, added, author)
+                b = evm.contribution(samples[sample], y, added, author)
                 assert a == b
 
         @invariant()
         def same_quotes(self):
             """The free read of what adding exactly a sample would cost (model-priced on quality_priced)."""
             python, evm = self.engines
-            for sample in (SAMPLES[0], SAMPLES[-3], SAMPLES[-4]):
+            for sample in (samples[0], samples[-3], samples[-4]):
                 for y in (0, 1):
                     assert outcome(lambda: python.cost_to_add(sample, y)) == outcome(lambda: evm.cost_to_add(sample, y))
 
     return EnginesAgree
 
 
-@pytest.mark.parametrize("incentive", ["stakeable", "points", "quality_priced"])
-def test_python_and_evm_agree_on_random_call_sequences(incentive):
-    machine = make_machine(incentive)
-    machine.TestCase.settings = settings(max_examples=70, stateful_step_count=80, deadline=None,
+CASES = [(incentive, "perceptron", 70) for incentive in ("stakeable", "points", "quality_priced")]
+CASES += [("quality_priced", name, 20) for name in EVM_MODELS if name != "perceptron"]
+
+
+@pytest.mark.parametrize("incentive,model_name,examples", CASES)
+def test_python_and_evm_agree_on_random_call_sequences(incentive, model_name, examples):
+    machine = make_machine(incentive, model_name)
+    machine.TestCase.settings = settings(max_examples=examples, stateful_step_count=80, deadline=None,
                                          suppress_health_check=list(HealthCheck), derandomize=True)
     OUTCOMES.clear()
     machine.TestCase().runTest()

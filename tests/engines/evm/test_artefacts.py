@@ -6,14 +6,28 @@ import json
 
 import pytest
 
+from sumchain.config import EVM_MODELS
 from sumchain.engines.evm import artefacts
 
 
-def test_shipped_artefacts_match_their_sources():
+@pytest.mark.parametrize("family", EVM_MODELS)
+def test_shipped_artefacts_match_their_sources(family):
+    """Per family, so that test workers share the compiling (each trainer takes several seconds)."""
     pytest.importorskip("vyper")
     shipped = json.loads(artefacts.ARTEFACTS_FILE.read_text())
-    assert shipped["source_hash"] == artefacts.source_hash()
-    assert shipped == json.loads(json.dumps(artefacts.compile_all()))
+    built = json.loads(json.dumps(artefacts.compile_all((family,))))
+    assert shipped["source_hash"] == built["source_hash"] == artefacts.source_hash()
+    assert shipped["vyper"] == built["vyper"]
+    name = artefacts.trainer_name(family)
+    assert shipped["contracts"][name] == built["contracts"][name]
+
+
+def test_every_family_s_trainer_fits_the_code_size_limit():
+    """EIP-170 (24,576 bytes of runtime code): the rpc engine's node refuses a larger contract."""
+    shipped = json.loads(artefacts.ARTEFACTS_FILE.read_text())["contracts"]
+    assert set(shipped) == {artefacts.trainer_name(family) for family in EVM_MODELS}
+    for name, entry in shipped.items():
+        assert 0 < entry["runtime_bytes"] <= artefacts.MAX_CODE_BYTES, name
 
 
 def test_stale_artefacts_are_refused(tmp_path, monkeypatch):
@@ -27,6 +41,6 @@ def test_stale_artefacts_are_refused(tmp_path, monkeypatch):
     artefacts.load.cache_clear()
     try:
         with pytest.raises(artefacts.SumchainError, match="do not match their Vyper sources"):
-            artefacts.load("trainer")
+            artefacts.trainer_artefact("perceptron")
     finally:
         artefacts.load.cache_clear()

@@ -23,26 +23,27 @@ import fixed_log
 initializes: naive_bayes
 
 @deploy
-def __init__(num_features: uint256, num_classes: uint256, smoothing_units: uint256):
-    naive_bayes.__init__(num_features, num_classes, smoothing_units)
+def __init__(num_features: uint256, num_classes: uint256, smoothing_units: int256):
+    naive_bayes.__init__(num_features, 1024, num_classes, smoothing_units, 0)
 
 @external
-def set_counts(label: uint256, samples: uint256, indices: DynArray[uint256, 1024], values: DynArray[uint256, 1024]):
-    naive_bayes.set_counts(label, samples, indices, values)
+def set_counts(label: uint256, samples: int256, indices: DynArray[uint256, 1024], values: DynArray[int256, 1024]):
+    naive_bayes.set_state(label, indices, values)
+    naive_bayes.set_state(naive_bayes.num_classes, [label], [samples])
 
 @external
 def update(x: DynArray[uint256, 1024], y: uint256) -> bool:
-    return naive_bayes.update(x, y)
+    return naive_bayes.update(naive_bayes.Sample(features=x), y)
 
 @external
 @view
 def predict(x: DynArray[uint256, 1024]) -> uint256:
-    return naive_bayes.predict(x)
+    return naive_bayes.predict(naive_bayes.Sample(features=x))
 
 @external
 @view
 def score(x: DynArray[uint256, 1024], c: uint256) -> int256:
-    return naive_bayes.score(x, c)
+    return naive_bayes.score(naive_bayes.Sample(features=x), c)
 
 @external
 @view

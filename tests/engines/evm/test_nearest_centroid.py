@@ -21,20 +21,24 @@ initializes: nearest_centroid
 
 @deploy
 def __init__(num_features: uint256, num_classes: uint256):
-    nearest_centroid.__init__(num_features, num_classes)
+    nearest_centroid.__init__(num_features, 1024, num_classes, 0, 0)
 
 @external
-def set_centroid(label: uint256, samples: uint256, first: uint256, values: DynArray[int256, 1024]):
-    nearest_centroid.set_centroid(label, samples, first, values)
+def set_centroid(label: uint256, samples: int256, first: uint256, values: DynArray[int256, 1024]):
+    indices: DynArray[uint256, 1024] = []
+    for i: uint256 in range(len(values), bound=1024):
+        indices.append(first + i)
+    nearest_centroid.set_state(label, indices, values)
+    nearest_centroid.set_state(nearest_centroid.num_classes, [label], [samples])
 
 @external
 def update(x: DynArray[uint256, 1024], y: uint256) -> bool:
-    return nearest_centroid.update(x, y)
+    return nearest_centroid.update(nearest_centroid.Sample(features=x), y)
 
 @external
 @view
 def predict(x: DynArray[uint256, 1024]) -> uint256:
-    return nearest_centroid.predict(x)
+    return nearest_centroid.predict(nearest_centroid.Sample(features=x))
 
 @external
 @view

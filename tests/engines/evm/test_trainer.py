@@ -27,7 +27,7 @@ def test_ten_thousand_words_deploy_in_chunks_within_the_block_gas_limit():
     rng = np.random.default_rng(1)
     weights = rng.integers(-1000, 1000, 10_000)
     trainer, gas = deployed(10_000, weights=weights, intercept=7)
-    assert len(gas.weights) == 10 and max(gas.weights) < 30_000_000
+    assert len(gas.state) == 10 and max(gas.state) < 30_000_000
     assert trainer.read_model().state() == SparsePerceptron(10_000, 20, weights, 7).state()
 
 

@@ -119,6 +119,21 @@ def unpack(words: bytes) -> np.ndarray:
     return lanes[lanes != PAD].astype(np.int32)
 
 
+DENSE_LANES = 8
+
+
+def pack_dense(x: np.ndarray) -> bytes:
+    """A dense sample as the contract takes it: 8 big-endian 32-bit two's-complement values per word,
+    the lanes after the last feature 0 (contracts/dense_sample.vy)."""
+    lanes = np.zeros(-(-len(x) // DENSE_LANES) * DENSE_LANES, dtype=">i4")
+    lanes[:len(x)] = x
+    return lanes.tobytes()
+
+
+def unpack_dense(words: bytes, num_features: int) -> np.ndarray:
+    return np.frombuffer(words, dtype=">i4")[:num_features].astype(np.int64)
+
+
 def revert_reason(output: bytes) -> str:
     """The Error(string) reason of a revert, or a description when the revert carries none."""
     if output[:4] == ERROR_SELECTOR:

@@ -4,6 +4,10 @@ Why shipped: compiling needs the Vyper compiler and seconds of work; a run needs
 artefact file records the hash of the sources it was built from, so a stale build is refused at
 load time and caught by the test that recompiles (`tests/engines/evm/test_artefacts.py`).
 Rebuild after changing a contract: `python -m sumchain.engines.evm.artefacts`.
+
+One trainer source, one contract per model family: `trainer.vy` imports `model`, and each build
+resolves `model.vy` to the family's module (`perceptron.vy`, `naive_bayes.vy`, ...); the artefact of
+family F is `trainer_F` (`trainer_artefact(F)`).
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sumchain.config import EVM_MODELS
 from sumchain.errors import SumchainError
 
 CONTRACTS_DIR = Path(__file__).with_name("contracts")
 ARTEFACTS_FILE = CONTRACTS_DIR / "artefacts.json"
-ENTRY_CONTRACTS = ("trainer",)
+MAX_CODE_BYTES = 24_576
+"""EIP-170: a node refuses to deploy a contract whose runtime code is larger."""
 VYPER_VERSION = "0.4.3"
 
 
@@ -37,8 +43,19 @@ def source_hash() -> str:
     return digest.hexdigest()
 
 
+def trainer_name(family: str) -> str:
+    return f"trainer_{family}"
+
+
+def trainer_artefact(family: str) -> Artefact:
+    """The trainer contract compiled with `family`'s model module."""
+    if family not in EVM_MODELS:
+        raise SumchainError(f"model={family} has no contract code; the EVM runs model={', '.join(EVM_MODELS)}")
+    return load(trainer_name(family))
+
+
 @lru_cache(maxsize=None)
-def load(name: str = "trainer") -> Artefact:
+def load(name: str = "trainer_perceptron") -> Artefact:
     try:
         stored = json.loads(ARTEFACTS_FILE.read_text())
     except FileNotFoundError:
@@ -51,20 +68,36 @@ def load(name: str = "trainer") -> Artefact:
     return Artefact(name, tuple(entry["abi"]), bytes.fromhex(entry["bytecode"].removeprefix("0x")))
 
 
-def compile_all() -> dict:
-    """Compile every entry contract with the pinned Vyper (a test dependency, not a runtime one)."""
+def compile_all(families: tuple[str, ...] = EVM_MODELS) -> dict:
+    """Compile the trainer once per model family with the pinned Vyper (a test dependency, not a
+    runtime one)."""
     import vyper
     from vyper.compiler import compile_from_file_input
     from vyper.compiler.input_bundle import FilesystemInputBundle
 
     if vyper.__version__.split("+")[0] != VYPER_VERSION:
         raise SumchainError(f"contracts are built with vyper {VYPER_VERSION}, found {vyper.__version__}")
-    bundle = FilesystemInputBundle([CONTRACTS_DIR])
+
+    class FamilyBundle(FilesystemInputBundle):
+        """The contracts folder, where `model.vy` is the family's module."""
+
+        def __init__(self, family: str):
+            super().__init__([CONTRACTS_DIR])
+            self.family = family
+
+        def _normalize_path(self, path):
+            if path.name == "model.vy":
+                path = path.with_name(f"{self.family}.vy")
+            return super()._normalize_path(path)
+
     contracts = {}
-    for name in ENTRY_CONTRACTS:
-        file_input = bundle.load_file(CONTRACTS_DIR / f"{name}.vy")
-        out = compile_from_file_input(file_input, input_bundle=bundle, output_formats=["abi", "bytecode"])
-        contracts[name] = {"abi": out["abi"], "bytecode": out["bytecode"]}
+    for family in families:
+        bundle = FamilyBundle(family)
+        file_input = bundle.load_file(CONTRACTS_DIR / "trainer.vy")
+        out = compile_from_file_input(file_input, input_bundle=bundle,
+                                      output_formats=["abi", "bytecode", "bytecode_runtime"])
+        contracts[trainer_name(family)] = {"abi": out["abi"], "bytecode": out["bytecode"],
+                                           "runtime_bytes": len(out["bytecode_runtime"].removeprefix("0x")) // 2}
     return {"vyper": VYPER_VERSION, "source_hash": source_hash(), "contracts": contracts}
 
 

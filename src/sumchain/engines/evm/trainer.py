@@ -5,7 +5,9 @@ for the Vyper contract, sent as one transaction from the sender's address, meter
 ledger like every call, and a revert's reason becomes `sumchain.Rejected` with the same message.
 Agents predict many samples locally from a copy of the model that follows the chain: each
 DataAdded event carries the sample and whether the model moved, and the copy applies it (a
-disagreement with the event, or a change made by someone else, triggers a weights read).
+disagreement with the event, or a change made by someone else, triggers a read of the model's state).
+Every model family with contract code runs here: the contract is the family's trainer and
+`model_state` says how its state and samples travel.
 
 A contribution's added time is the one its DataAdded event carries (the block's timestamp): on a
 simulation's chain that is the simulator's clock, on a live chain the time the node mined it.
@@ -24,39 +26,42 @@ from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact
 from sumchain.engines.evm.backend import Outcome, keccak256
 from sumchain.engines.evm.chain import EvmChain
+from sumchain.engines.evm.model_state import rebuild, row_widths, wire
 from sumchain.errors import Rejected
 from sumchain.ledger import Transfers
-from sumchain.models import SparsePerceptron
+from sumchain.models import Model
 
 PREVIEW_CHUNK = 1024
 """Contributions per claim_preview read (the contract's array bound)."""
 
-WEIGHTS_CHUNK = 1000
-"""Weights per initialisation transaction or read: 1,000 fresh storage writes fit a 30M gas block."""
+STATE_CHUNK = 1000
+"""State entries per read (the contract's array bound)."""
 
 
 class EvmTrainer:
     """A deployed SUM contract on an EVM: `add_data`, `refund`, `report`, `predict`, plus free reads."""
 
-    def __init__(self, chain: EvmChain, artefact: Artefact, address: str, owner: str = "owner"):
+    def __init__(self, chain: EvmChain, artefact: Artefact, address: str, template: Model, owner: str = "owner"):
+        """`template`: a model of the deployed family with its parameters (the state is read from the chain)."""
         self.chain = chain
         self.backend = chain.backend
         self.address = address
         self.owner = owner
         self._functions, self._events = abi.interface(artefact.abi)
-        self.num_features = self._read("num_features")[0]
-        self.max_features = self._read("max_features")[0]
-        self.learning_rate = self._read("learning_rate")[0]
+        self.num_features, self.max_features, num_classes = self._read("model_shape")
+        self.family = template.family
         self.mechanism_name = ("stakeable", "points", "quality_priced")[self._read("MECHANISM")[0]]
-        self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features, num_classes=2,
-                                                             input_kind="sparse"))
+        self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features, num_classes=num_classes,
+                                                             input_kind=template.input_kind))
+        self._template = template.copy()
+        self._pack, self._unpack = wire(template)
         self._claimers: dict[bytes, set[str]] = {}
-        self._local: SparsePerceptron | None = None
+        self._local: Model | None = None
         self._local_version = -1
-        self._chain_version = self._read("weights_from", 0, 0)[0]
+        self._chain_version = self._read("model_state", 0, 0, 0)[0]
 
     def __repr__(self) -> str:
-        return (f"EvmTrainer(address={self.address}, num_features={self.num_features}, "
+        return (f"EvmTrainer(address={self.address}, model={self.family}, num_features={self.num_features}, "
                 f"mechanism={self.mechanism_name})")
 
     # -- calls that change state -------------------------------------------------------------
@@ -65,7 +70,7 @@ class EvmTrainer:
         y = self._label(y)
 
         def add(transfers: Transfers) -> AddReceipt:
-            added = self._transact(transfers, sender, "add_data", value, abi.pack(x), y, x=x)["DataAdded"]
+            added = self._transact(transfers, sender, "add_data", value, self._pack(x), y, x=x)["DataAdded"]
             return AddReceipt(added["cost"], added["time"], bool(added["model_updated"]), added["id"])
         return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
 
@@ -74,7 +79,7 @@ class EvmTrainer:
         y = self._label(y)
 
         def refund(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "refund", 0, abi.pack(x), y, int(added_time), x=x)
+            events = self._transact(transfers, sender, "refund", 0, self._pack(x), y, int(added_time), x=x)
             return events["Refund"]["amount"]
         return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
 
@@ -84,7 +89,7 @@ class EvmTrainer:
         author = self.chain.address_of(original_author)
 
         def report(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "report", 0, abi.pack(x), y, int(added_time), author, x=x)
+            events = self._transact(transfers, sender, "report", 0, self._pack(x), y, int(added_time), author, x=x)
             return events["Report"]["amount"]
         args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
         return self.chain.transact(sender, "report", 0, args, report)
@@ -96,10 +101,10 @@ class EvmTrainer:
             if value:
                 raise Rejected("a paid prediction needs a sender")
             self._check_bound(x)
-            return self._read("predict", abi.pack(x))[0]
+            return self._read("predict", self._pack(x))[0]
 
         def paid_predict(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "predict_paid", value, abi.pack(x), x=x)
+            events = self._transact(transfers, sender, "predict_paid", value, self._pack(x), x=x)
             return events["Prediction"]["prediction"]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
@@ -112,7 +117,7 @@ class EvmTrainer:
         x = self._features(x)
         y = self._label(y)
         self._check_bound(x)
-        return self._read("cost_to_add_for", abi.pack(x), y)[0]
+        return self._read("cost_to_add_for", self._pack(x), y)[0]
 
     def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
         """`predict` for many samples at once, from the local copy of the chain's model."""
@@ -124,9 +129,9 @@ class EvmTrainer:
         x = self._features(x)
         y = self._label(y)
         author_address = self.chain.address_of(author)
-        deposit, claimable, claims, settled = self._read("contribution", abi.pack(x), y, int(added_time),
+        deposit, claimable, claims, settled = self._read("contribution", self._pack(x), y, int(added_time),
                                                          author_address)
-        key = contribution_key(x, y, int(added_time), author_address)
+        key = contribution_key(self._pack(x), y, int(added_time), author_address)
         return ContributionView(author, y, int(added_time), deposit, claimable,
                                 frozenset(self._claimers.get(key, ())), claims, settled)
 
@@ -160,22 +165,25 @@ class EvmTrainer:
         return self._read("reported", self.chain.address_of(address))[0]
 
     @property
-    def model(self) -> SparsePerceptron:
+    def model(self) -> Model:
         """A copy of the contract's model, kept up to date (read in full only when it fell behind)."""
         if self._local is None or self._local_version != self._chain_version:
             self._local = self.read_model()
             self._local_version = self._chain_version
         return self._local
 
-    def read_model(self) -> SparsePerceptron:
-        """The contract's model as stored now: weights read in chunks, never one call per sample."""
-        weights = np.zeros(self.num_features, dtype=np.int64)
-        version = intercept = 0
-        for first in range(0, self.num_features, WEIGHTS_CHUNK):
-            version, intercept, chunk = self._read("weights_from", first, WEIGHTS_CHUNK)
-            weights[first:first + len(chunk)] = chunk
+    def read_model(self) -> Model:
+        """The contract's model as stored now: its state rows read in chunks, never one call per sample."""
+        rows = []
+        version = 0
+        for row, width in enumerate(row_widths(self._template)):
+            values = np.zeros(width, dtype=np.int64)
+            for first in range(0, width, STATE_CHUNK):
+                version, chunk = self._read("model_state", row, first, STATE_CHUNK)
+                values[first:first + len(chunk)] = chunk
+            rows.append(values)
         self._chain_version = version
-        return SparsePerceptron(self.num_features, self.learning_rate, weights, intercept)
+        return rebuild(self._template, rows)
 
     # -- the wire ----------------------------------------------------------------------------
     def _read(self, function: str, *args: Any) -> tuple:
@@ -225,11 +233,13 @@ class EvmTrainer:
         self._chain_version += 1
         local = self._local
         if local is not None and self._local_version == self._chain_version - 1:
-            moved = local.update(abi.unpack(fields["x"]), int(fields["y"]))
+            moved = local.update(self._unpack(fields["x"]), int(fields["y"]))
             self._local_version = self._chain_version if moved else -1
 
     # -- argument checks (the Python engine's, so refusals match before anything is sent) ------
     def _features(self, x) -> np.ndarray:
+        if self._shape.model.input_kind == "dense":
+            return Trainer._dense_features(self._shape, x)
         return Trainer._features(self._shape, x)
 
     def _label(self, y) -> int:
@@ -241,6 +251,6 @@ class EvmTrainer:
             raise Rejected(f"a sample may have at most {self.max_features} present features, got {len(x)}")
 
 
-def contribution_key(x: np.ndarray, y: int, added_time: int, author: str) -> bytes:
+def contribution_key(packed: bytes, y: int, added_time: int, author: str) -> bytes:
     """The contract's storage key of a contribution: keccak256(abi_encode(packed x, y, added_time, author))."""
-    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (abi.pack(x), y, added_time, author)))
+    return keccak256(abi.encode(("uint256[]", "uint256", "uint256", "address"), (packed, y, added_time, author)))

@@ -8,7 +8,7 @@
         claimed is a mapping. The data itself lives in the DataAdded event.
 """
 
-import perceptron
+import model
 
 struct Contribution:
     initial_deposit: uint256
@@ -31,7 +31,7 @@ claimed_by: public(HashMap[bytes32, HashMap[address, bool]])
 
 @internal
 @pure
-def key_of(packed: DynArray[uint256, perceptron.MAX_WORDS], y: uint256, added_time: uint256,
+def key_of(packed: DynArray[uint256, model.MAX_WORDS], y: uint256, added_time: uint256,
            author: address) -> bytes32:
     return keccak256(abi_encode(packed, y, added_time, author))
 

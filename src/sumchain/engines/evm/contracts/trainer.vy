@@ -4,31 +4,37 @@
 @notice The contract's public functions, named after what a participant does. It wires the parts
         together and moves the money: the incentive mechanism (stakeable, points or quality_priced,
         chosen at deployment by MECHANISM) says what a call costs or pays, or refuses it; the data handler remembers
-        contributions; the perceptron learns. Every check happens before any state changes, and a
+        contributions; the model learns. Every check happens before any state changes, and a
         refusal reverts with the same reason as sumchain.contract.trainer.Trainer. The sender sends
         `value`; the contract keeps the cost and returns the rest in the same transaction.
+
+        One source, one contract per model family: `model` is the family's module, chosen when the
+        contract is compiled (sumchain.engines.evm.artefacts maps `model.vy` to perceptron.vy,
+        dense_perceptron.vy, naive_bayes.vy, nearest_centroid.vy or dense_nearest_centroid.vy; the
+        artefact is trainer_<family>). Every model module gives:
+          constants MAX_WORDS (a packed sample's words), MAX_CHUNK (state entries per call);
+          struct Sample (its input form) and unpack(packed words) -> Sample, checked, never truncated;
+          classes(), predict(x), margin(x, y) (larger: the model favours y more), update(x, y) -> bool
+          (whether the model changed); shape() -> (num_features, max_features, classes),
+          state_version() (how many updates changed it);
+          __init__(num_features, max_features, num_classes, parameter, intercept) and state rows
+          written by set_state(row, indices, values) and read by state_from(row, first, count).
 """
 
-import perceptron
+import model
 import data_handler
 import stakeable
 import points
 import quality_priced
 import reasons
 
-initializes: perceptron
+initializes: model
 initializes: data_handler
 initializes: stakeable
 initializes: points[stakeable := stakeable]
 initializes: quality_priced[stakeable := stakeable]
 
 exports: (
-    perceptron.num_features,
-    perceptron.max_features,
-    perceptron.learning_rate,
-    perceptron.intercept,
-    perceptron.weights,
-    perceptron.version,
     stakeable.owner,
     stakeable.verified,
     stakeable.total_verified,
@@ -42,10 +48,10 @@ exports: (
     quality_priced.margin_scale,
 )
 
-MAX_FEATURES: constant(uint256) = perceptron.MAX_FEATURES
-MAX_WORDS: constant(uint256) = perceptron.MAX_WORDS
-MAX_CHUNK: constant(uint256) = perceptron.MAX_CHUNK
+MAX_WORDS: constant(uint256) = model.MAX_WORDS
+MAX_CHUNK: constant(uint256) = model.MAX_CHUNK
 MAX_PREVIEW: constant(uint256) = 1024
+NO_LABEL: constant(uint256) = max_value(uint256)
 
 STAKEABLE: constant(uint256) = 0
 POINTS: constant(uint256) = 1
@@ -58,7 +64,7 @@ event DataAdded:
     key: indexed(bytes32)
     sender: indexed(address)
     id: uint256
-    x: DynArray[uint256, MAX_WORDS]         # packed feature indices (see perceptron.vy)
+    x: DynArray[uint256, MAX_WORDS]         # the packed sample (sparse_sample.vy or dense_sample.vy)
     y: uint256
     time: uint256
     cost: uint256
@@ -82,13 +88,14 @@ event Prediction:
 
 
 @deploy
-def __init__(num_features: uint256, max_features: uint256, learning_rate: int256, intercept: int256,
-             mechanism: uint256, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
+def __init__(num_features: uint256, max_features: uint256, num_classes: uint256, model_parameter: int256,
+             intercept: int256, mechanism: uint256, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
              owner_claim_wait_s: uint256, cost_weight: uint256, start_time: uint256, quality_weight: uint256,
              margin_scale: uint256):
-    """Deploy with the model's bounds and intercept; the owner then sets the initial weights in chunks
-    (set_weights) and calls finish_initialisation before anyone can add data."""
-    perceptron.__init__(num_features, max_features, learning_rate, intercept)
+    """Deploy with the model's bounds, its parameter (the perceptrons' learning rate, naive Bayes's
+    smoothing units, 0 for nearest centroid) and intercept; the owner then writes the initial state
+    in chunks (set_state) and calls finish_initialisation before anyone can add data."""
+    model.__init__(num_features, max_features, num_classes, model_parameter, intercept)
     stakeable.__init__(msg.sender, refund_wait_s, any_address_claim_wait_s, owner_claim_wait_s, cost_weight,
                        start_time)
     quality_priced.__init__(quality_weight, margin_scale)
@@ -99,10 +106,10 @@ def __init__(num_features: uint256, max_features: uint256, learning_rate: int256
 
 # -- initialisation by the owner -------------------------------------------------------------
 @external
-def set_weights(indices: DynArray[uint256, MAX_CHUNK], values: DynArray[int256, MAX_CHUNK]):
+def set_state(row: uint256, indices: DynArray[uint256, MAX_CHUNK], values: DynArray[int256, MAX_CHUNK]):
     assert msg.sender == stakeable.owner, "only the owner can initialise the model"
     assert self.initialising, "the model is already initialised"
-    perceptron.set_weights(indices, values)
+    model.set_state(row, indices, values)
 
 
 @external
@@ -116,7 +123,7 @@ def finish_initialisation():
 @payable
 def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool, uint256):
     """Add a labelled sample with a deposit; returns (cost taken, whether the model changed, its id)."""
-    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    x: model.Sample = self._sample(packed, y)
     assert not self.initialising, "the model is still being initialised"
     cost: uint256 = self._cost_to_add(x, y)
     sent: uint256 = msg.value   # (uint2str needs a variable)
@@ -127,7 +134,7 @@ def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool
     data_handler.check_new(key)
     stakeable.record_add()
     id: uint256 = data_handler.add(key, msg.sender, y, block.timestamp, cost)
-    updated: bool = perceptron.update(x, y)
+    updated: bool = model.update(x, y)
     log DataAdded(key=key, sender=msg.sender, id=id, x=packed, y=y, time=block.timestamp, cost=cost,
                   model_updated=updated)
     if msg.value > cost:
@@ -137,10 +144,10 @@ def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool
 
 @external
 def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256) -> uint256:
-    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    x: model.Sample = self._sample(packed, y)
     key: bytes32 = data_handler.key_of(packed, y, added_time, msg.sender)
     record: data_handler.Contribution = data_handler.find(key)
-    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
+    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, model.predict(x))
     reasons.refuse_if(stakeable.refund_refusal(facts))
     amount: uint256 = record.claimable
     stakeable.record_refund(msg.sender)
@@ -153,10 +160,10 @@ def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
 
 @external
 def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256, original_author: address) -> uint256:
-    x: DynArray[uint256, MAX_FEATURES] = self._sample(packed, y)
+    x: model.Sample = self._sample(packed, y)
     key: bytes32 = data_handler.key_of(packed, y, added_time, original_author)
     record: data_handler.Contribution = data_handler.find(key)
-    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, perceptron.predict(x))
+    facts: stakeable.ClaimFacts = self._facts(key, record, msg.sender, model.predict(x))
     reasons.refuse_if(stakeable.report_refusal(facts, msg.sender))
     amount: uint256 = stakeable.report_pays(record, msg.sender, stakeable.takes_all(facts.age, msg.sender))
     if MECHANISM == POINTS:
@@ -172,11 +179,11 @@ def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
 @payable
 def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
     """A paid prediction: `value` is shared among contributors by their verified contributions."""
-    x: DynArray[uint256, MAX_FEATURES] = perceptron.unpack(packed)
+    x: model.Sample = model.unpack(packed)
     if MECHANISM == POINTS:
         points.check_prediction_value(msg.value)
     paid: uint256 = stakeable.pay_prediction_shares(msg.value)
-    prediction: uint256 = perceptron.predict(x)
+    prediction: uint256 = model.predict(x)
     log Prediction(sender=msg.sender, prediction=prediction, value=msg.value)
     if msg.value > paid:
         send(msg.sender, msg.value - paid)
@@ -187,7 +194,7 @@ def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
 @external
 @view
 def predict(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
-    return perceptron.predict(perceptron.unpack(packed))
+    return model.predict(model.unpack(packed))
 
 
 @external
@@ -195,7 +202,7 @@ def predict(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
 def cost_to_add() -> uint256:
     """What add_data would take now for data the model agrees with (the least an add can cost now);
     reverts when no data can be added now."""
-    return self._cost_to_add(empty(DynArray[uint256, MAX_FEATURES]), 2)
+    return self._cost_to_add(empty(model.Sample), NO_LABEL)
 
 
 @external
@@ -269,20 +276,28 @@ def claimed(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint25
 
 @external
 @view
-def weights_from(first: uint256, count: uint256) -> (uint256, int256, DynArray[int256, MAX_CHUNK]):
-    """(model version, intercept, weights[first:first+count]): a local copy follows the chain by version."""
-    return perceptron.version, perceptron.intercept, perceptron.weights_from(first, count)
+def model_state(row: uint256, first: uint256, count: uint256) -> (uint256, DynArray[int256, MAX_CHUNK]):
+    """(model version, entries first..first+count-1 of a state row): a local copy follows the chain by
+    version (the rows are the model module's: perceptron.vy, naive_bayes.vy, ...)."""
+    return model.state_version(), model.state_from(row, first, count)
+
+
+@external
+@view
+def model_shape() -> (uint256, uint256, uint256):
+    """(num_features, max_features, num_classes) of the deployed model."""
+    return model.shape()
 
 
 # -- internals -------------------------------------------------------------------------------
 @internal
 @view
-def _cost_to_add(x: DynArray[uint256, MAX_FEATURES], y: uint256) -> uint256:
-    """The mechanism's cost; y = 2 (no sample) asks for the cost of data the model agrees with."""
+def _cost_to_add(x: model.Sample, y: uint256) -> uint256:
+    """The mechanism's cost; y = NO_LABEL (no sample) asks for the cost of data the model agrees with."""
     if MECHANISM == POINTS:
         return points.cost_to_add()
-    if MECHANISM == QUALITY_PRICED and y < 2:
-        return quality_priced.cost_to_add(perceptron.margin(x, y))
+    if MECHANISM == QUALITY_PRICED and y != NO_LABEL:
+        return quality_priced.cost_to_add(model.margin(x, y))
     return stakeable.cost_to_add()
 
 
@@ -309,7 +324,10 @@ def _facts(key: bytes32, record: data_handler.Contribution, claimer: address,
 
 @internal
 @view
-def _sample(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> DynArray[uint256, MAX_FEATURES]:
-    if y > 1:
-        raise concat("y must be a class index 0 or 1, got ", uint2str(y))
-    return perceptron.unpack(packed)
+def _sample(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> model.Sample:
+    classes: uint256 = model.classes()
+    if y >= classes:
+        if classes == 2:
+            raise concat("y must be a class index 0 or 1, got ", uint2str(y))
+        raise concat("y must be a class index from 0 to ", uint2str(classes - 1), ", got ", uint2str(y))
+    return model.unpack(packed)
