@@ -6,11 +6,15 @@ pyrevm charges storage touched by an earlier transaction as warm (see `engines/e
 these are lower bounds of what a node charges: exact for the first touch of every slot (deployment,
 a first add), low by up to 2,000 gas per weight read and 2,800 per weight rewrite otherwise.
 
-Samples for the per-feature rows are chosen so that every call succeeds: a model whose weights are
-all non-zero (as a trained model's are, so an update rewrites words rather than creating them) and
-whose intercept is large predicts 1 for everything; alice adds a positive sample (no model update),
-bob a negative one on other features (the model updates: one weight per present feature), alice
-refunds hers after the refund wait, reports bob's, and carol pays for a prediction.
+Samples for the perceptron's per-feature rows are chosen so that every call succeeds: a model whose
+weights are all non-zero (as a trained model's are, so an update rewrites words rather than creating
+them) and whose intercept is large predicts 1 for everything; alice adds a positive sample (no model
+update), bob a negative one on other features (the model updates: one weight per present feature),
+alice refunds hers after the refund wait, reports bob's, and carol pays for a prediction. Every other
+family (each of its adds updates the model, or its update is not a weight per feature) is measured
+on its initial model as deployed: alice adds a sample with the label the model gives it, bob one
+with the other label; the refund and the report are measured when the contract's claim view says
+they would be accepted after the refund wait.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from sumchain.config import EVM_MODELS, Config
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines import initial_model
 from sumchain.engines.evm.deploy import deploy_contract
+from sumchain.engines.evm.model_state import initial_rows
 from sumchain.engines.evm.revm import RevmBackend
+from sumchain.contract.reasons import REFUND, REPORT
 from sumchain.errors import ConfigError
 from sumchain.ledger.money import to_units
 from sumchain.models import SparsePerceptron
@@ -51,21 +57,25 @@ def ether(gas: int, gwei: float) -> float:
 def deployment_rows(config: Config, dataset: Dataset) -> list[dict]:
     model = initial_model(config, dataset)
     trainer, gas = deploy_contract(config, model, RevmBackend())
-    nonzero = int(np.count_nonzero(model.weights))
+    rows = list(initial_rows(model))
+    nonzero = sum(int(np.count_nonzero(values)) for _, values in rows)
+    state = (f"{nonzero} non-zero weights of {model.num_features}" if config.model in ("perceptron", "dense_perceptron")
+             else f"{nonzero} non-zero state entries of {sum(len(values) for _, values in rows)}")
     return [
         {"section": "deploy", "item": "create the trainer contract", "features": None, "gas": gas.create},
-        {"section": "deploy", "item": f"initialise {nonzero} non-zero weights of {model.num_features} "
-                                      f"({len(gas.weights)} transactions)", "features": None, "gas": sum(gas.weights)},
+        {"section": "deploy", "item": f"initialise {state} ({len(gas.state)} transactions)", "features": None,
+         "gas": sum(gas.state)},
         {"section": "deploy", "item": "open for contributions", "features": None, "gas": gas.finish},
     ]
 
 
-def call_rows(config: Config, counts: tuple[int, ...] = FEATURE_COUNTS) -> list[dict]:
+def call_rows(config: Config, dataset: Dataset, counts: tuple[int, ...] = FEATURE_COUNTS) -> list[dict]:
     rows = []
     for n in counts:
         if 2 * n > config.num_words or n > config.max_features:
             continue
-        for item, gas in _calls_with(config, n).items():
+        calls = _calls_with(config, n) if config.model == "perceptron" else _family_calls_with(config, dataset, n)
+        for item, gas in calls.items():
             rows.append({"section": "calls", "item": item, "features": n, "gas": gas})
     return rows
 
@@ -99,6 +109,37 @@ def _calls_with(config: Config, n: int) -> dict[str, int]:
     }
 
 
+def _family_calls_with(config: Config, dataset: Dataset, n: int) -> dict[str, int]:
+    trainer, _ = deploy_contract(replace(config, incentive="stakeable"), initial_model(config, dataset), RevmBackend())
+    chain, model = trainer.chain, trainer.model     # the model only gives the samples' input form
+    for name in ("alice", "bob", "carol"):
+        chain.fund(name, to_units(1_000))
+    mine, theirs = model.sample(np.arange(n)), model.sample(np.arange(n, 2 * n))
+    chain.advance(600)
+    last = model.sample(np.array([config.num_words - 1]))
+    trainer.add_data("carol", last, trainer.predict(last), to_units(100))    # first add: one-off writes
+    chain.advance(600)
+    given = trainer.predict(mine)
+    agreed = trainer.add_data("alice", mine, given, to_units(100))
+    chain.advance(600)
+    other = 1 - trainer.predict(theirs)
+    contradicted = trainer.add_data("bob", theirs, other, to_units(100))
+    chain.advance(DAY_S + 1)
+    preview = trainer.claim_preview("alice", [agreed.contribution_id, contradicted.contribution_id],
+                                    [trainer.predict(mine), trainer.predict(theirs)])
+    if preview.action[0] == REFUND:
+        trainer.refund("alice", mine, given, agreed.added_time)
+    if preview.action[1] == REPORT:
+        trainer.report("alice", theirs, other, contradicted.added_time, "bob")
+    trainer.predict(mine, sender="carol", value=to_units(1))
+    gas = chain.gas_used()
+    calls = {"add_data (label the model gives)": gas[("alice", "add_data")],
+             "add_data (the other label)": gas[("bob", "add_data")]}
+    calls.update({name: gas[("alice", name)] for name in ("refund", "report") if ("alice", name) in gas})
+    calls["paid predict"] = gas[("carol", "predict_paid")]
+    return calls
+
+
 def run_rows(config: Config, dataset: Dataset, progress: bool = False) -> list[dict]:
     """Gas of a whole simulation on the EVM, per agent and function."""
     from sumchain.sim import simulate
@@ -121,7 +162,7 @@ def gas_report(config: Config, dataset: Dataset | None = None, include_run: bool
         raise ConfigError(f"config key 'model' = {config.model!r} is not allowed; gas is measured on the contract, "
                           f"which runs only model={', '.join(EVM_MODELS)}")
     dataset = dataset if dataset is not None else load_dataset(config)
-    rows = deployment_rows(config, dataset) + call_rows(config)
+    rows = deployment_rows(config, dataset) + call_rows(config, dataset)
     if include_run:
         rows += run_rows(config, dataset, progress)
     table = pd.DataFrame(rows, columns=["section", "item", "features", "gas"])
