@@ -12,7 +12,7 @@ import pytest
 
 import sumchain
 from sumchain import Rejected
-from sumchain.config import Config
+from sumchain.config import EVM_MODELS, Config
 from sumchain.engines import initial_model
 from sumchain.engines.evm import deploy_evm
 from sumchain.engines.replay import verify_file
@@ -32,6 +32,19 @@ def test_the_small_default_run_is_identical_on_python_and_rpc(rpc_url):
     pd.testing.assert_frame_equal(python.timeseries, rpc.timeseries)
     assert python.trainer.model.state() == rpc.trainer.model.state()
     assert {function for _, function in rpc.chain.gas_used()} >= {"add_data", "refund", "report"}
+
+
+@pytest.mark.parametrize("model", [name for name in EVM_MODELS if name != "perceptron"])
+def test_a_small_run_with_each_model_is_identical_on_python_and_rpc(rpc_url, model):
+    """100 samples (about 90 adds, 90 refunds and 10 reports, 1,600 turns): a node answers slowly."""
+    small = {**SMALL, "max_train": 100, "model": model}
+    python = sumchain.simulate(small)
+    rpc = sumchain.simulate({**small, "engine": "rpc", "rpc_url": rpc_url})
+    counts = python.metrics["counts"]
+    assert counts["adds"] > 80 and counts["refunds"] > 50 and counts["reports"] > 5, counts
+    assert python.metrics == rpc.metrics
+    pd.testing.assert_frame_equal(python.timeseries, rpc.timeseries)
+    assert python.trainer.model.state() == rpc.trainer.model.state() == rpc.trainer.read_model().state()
 
 
 def outcome(call):
