@@ -33,3 +33,16 @@ def test_gas_refuses_a_bad_key(capsys):
 def test_gas_refuses_a_model_without_contract_code(capsys):
     assert main(["gas", "--set", "model=logistic_regression", "--no-run"]) == 2
     assert "config key 'model' = 'logistic_regression' is not allowed" in capsys.readouterr().err
+
+
+def test_gas_report_of_another_family_on_contract(tmp_path):
+    out = tmp_path / "gas.csv"
+    assert main(["gas", "--set", "model=naive_bayes", "--set", "num_words=120", "--set", "max_train=400",
+                 "--set", "max_test=100", "--no-run", "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out)
+    deploy = table[table.section == "deploy"]
+    assert deploy.item.str.contains("non-zero state entries").any() and (deploy.gas > 0).all()
+    calls = table[table.section == "calls"]
+    adds = calls[calls.item == "add_data (label the model gives)"].set_index("features").gas
+    assert adds[50] > adds[10] > 21_000           # naive Bayes writes two words per present feature
+    assert {"add_data (the other label)", "paid predict"} <= set(calls.item)
