@@ -36,12 +36,13 @@ def test_the_small_default_run_is_identical_on_python_and_rpc(rpc_url):
 
 @pytest.mark.parametrize("model", [name for name in EVM_MODELS if name != "perceptron"])
 def test_a_small_run_with_each_model_is_identical_on_python_and_rpc(rpc_url, model):
-    """100 samples (about 90 adds, 90 refunds and 10 reports, 1,600 turns): a node answers slowly."""
-    small = {**SMALL, "max_train": 100, "model": model}
+    """100 samples, the honest agent acting hourly (about 90 adds, 90 refunds, 6 reports in 500 turns):
+    a node answers each turn's reads slowly."""
+    small = {**SMALL, "max_train": 100, "model": model, "agents.Good.mean_update_wait_s": 3600}
     python = sumchain.simulate(small)
     rpc = sumchain.simulate({**small, "engine": "rpc", "rpc_url": rpc_url})
     counts = python.metrics["counts"]
-    assert counts["adds"] > 80 and counts["refunds"] > 50 and counts["reports"] > 5, counts
+    assert counts["adds"] > 80 and counts["refunds"] > 50 and counts["reports"] > 3, counts
     assert python.metrics == rpc.metrics
     pd.testing.assert_frame_equal(python.timeseries, rpc.timeseries)
     assert python.trainer.model.state() == rpc.trainer.model.state() == rpc.trainer.read_model().state()

@@ -26,8 +26,8 @@ from sumchain.models.naive_bayes import NaiveBayes
 from sumchain.models.nearest_centroid import NearestCentroid
 
 PERCEPTRONS = ("perceptron", "dense_perceptron")
-COUNTED = ("naive_bayes", "nearest_centroid", "dense_nearest_centroid")
-"""Families whose state is a row per class plus the samples seen per class."""
+"""Families whose state is weights and an intercept; the others keep a row per class plus the samples
+seen per class."""
 
 
 def write_chunk(model: Model) -> int:
