@@ -85,3 +85,22 @@ def test_more_than_two_classes_on_the_evm_as_in_python(family):
     spec = trainer._functions["cost_to_add_for"]
     outcome = trainer.backend.call(trainer.address, spec.calldata(abi.pack(np.array([1, 2])), 3))
     assert abi.revert_reason(outcome.output) == "y must be a class index from 0 to 2, got 3"
+
+
+@pytest.mark.parametrize("family", ["dense_perceptron", "dense_nearest_centroid"])
+def test_numeric_values_on_the_evm_as_in_python(family, tmp_path):
+    """Standardised csv columns: signed fixed-point values, packed as 32-bit lanes."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 1000)
+    X = rng.normal(size=(1000, 6)) + y[:, None] * np.array([1.0, -0.5, 0.3, 0.0, 0.8, -1.2])
+    table = pd.DataFrame(X, columns=[f"c{i}" for i in range(6)]).assign(sentiment=y)
+    table.to_csv(tmp_path / "numbers.csv", index=False)
+    config = {"dataset": "csv", "data_path": str(tmp_path / "numbers.csv"), "csv_encoding": "standardised",
+              "model": family, "max_train": 200}
+    python = sumchain.simulate(config)
+    evm = sumchain.simulate({**config, "engine": "evm"})
+    assert python.metrics["counts"]["adds"] > 150
+    assert python.metrics == evm.metrics
+    pd.testing.assert_frame_equal(python.timeseries, evm.timeseries)
+    assert python.trainer.model.state() == evm.trainer.read_model().state()
+    assert np.min(python.trainer.model.state()) < 0
