@@ -19,7 +19,7 @@ from sumchain.engines.evm.deploy import deploy_contract, gas_price_wei
 from sumchain.engines.evm.trainer import EvmTrainer
 from sumchain.engines.rpc.backend import NodeError, RpcBackend
 from sumchain.errors import ConfigError
-from sumchain.models import SparsePerceptron
+from sumchain.models import Model
 
 KEYS_VARIABLE = "SUMCHAIN_RPC_KEYS"
 
@@ -52,7 +52,7 @@ def fresh_dev_chain(backend: RpcBackend) -> RpcBackend:
     return backend
 
 
-def deploy_rpc(config: Config, model: SparsePerceptron, simulation: bool = True) -> EvmTrainer:
+def deploy_rpc(config: Config, model: Model, simulation: bool = True) -> EvmTrainer:
     """The `rpc` engine: the contract deployed on the node at `config.rpc_url`.
 
     For a simulation (the default) the node is a dev node taken back to its genesis, its clock driven
