@@ -77,6 +77,19 @@ def test_an_update_never_moves_the_model_away_from_the_label(name, corpus):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
+def test_the_margin_is_negative_exactly_for_a_label_the_model_does_not_predict(name, corpus):
+    """What `quality_priced` prices: a label the model predicts has a margin >= 0, any other < 0
+    (a tie goes to the predicted class, which may then share a margin of 0)."""
+    model = fitted(name, corpus)
+    for x, _ in rows(corpus, model, 7000, 200):
+        predicted = model.predict(x)
+        assert model.margin(x, predicted) >= 0
+        assert all(model.margin(x, other) <= 0 for other in range(2) if other != predicted)
+        assert any(model.margin(x, other) < 0 for other in range(2) if other != predicted) or \
+            model.margin(x, predicted) == 0
+
+
+@pytest.mark.parametrize("name", FAMILIES)
 def test_batched_predictions_equal_one_by_one(name, corpus):
     model = fitted(name, corpus)
     for x, y in rows(corpus, model, 6000, 50):

@@ -86,9 +86,11 @@ class LogisticRegression:
         return 1 if self.score(x) > 0 else 0
 
     def margin(self, x: np.ndarray, y: int) -> int:
-        """The label's probability in `WEIGHT_SCALE` units (monotone in the score)."""
+        """The label's probability minus the other class's, in `WEIGHT_SCALE` units: monotone in the
+        score, and negative when the model predicts the other class, as every family's margin is
+        (`quality_priced` prices a submission by how negative it is)."""
         p = self.probability(x)
-        return p if y == 1 else WEIGHT_SCALE - p
+        return 2 * p - WEIGHT_SCALE if y == 1 else WEIGHT_SCALE - 2 * p
 
     def step_size(self) -> int:
         """eta_t in `WEIGHT_SCALE` units."""

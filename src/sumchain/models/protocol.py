@@ -56,9 +56,9 @@ class Model(Protocol):
         """Accuracy on a labelled set (NaN when it is empty)."""
 
     def margin(self, x, y: int) -> int:
-        """How strongly the model favours class `y` for `x` (integer, larger is more): an update
-        with `(x, y)` does not lower it (each family's docstring says why; the conformance suite
-        checks it for every family)."""
+        """How strongly the model favours class `y` for `x` (integer, larger is more; negative when
+        the model predicts another class, which `quality_priced` prices): an update with `(x, y)`
+        does not lower it (each family's docstring says why; the conformance suite checks both)."""
 
     def state(self) -> tuple[int, ...]:
         """The exact state as plain integers: equal on every engine after the same calls."""
