@@ -204,11 +204,17 @@ def paired(runs: pd.DataFrame, metric: str, a: Mapping[str, Any], b: Mapping[str
     return Difference(mean, low, high, n)
 
 
-def mean_of(table: pd.DataFrame, section: str, metric: str, **factors: Any) -> tuple[float, float, float]:
-    """(mean, ci_low, ci_high) of a scenario's metric from the summary table; NaNs when absent."""
+def scenario_rows(table: pd.DataFrame, section: str, **factors: Any) -> pd.DataFrame:
+    """The summary table's rows of one section with these factor values (none when a factor is absent)."""
     rows = table[table["section"] == section] if not table.empty else table
     for name, value in factors.items():
         rows = rows[rows[name] == value] if name in rows else rows.iloc[0:0]
+    return rows
+
+
+def mean_of(table: pd.DataFrame, section: str, metric: str, **factors: Any) -> tuple[float, float, float]:
+    """(mean, ci_low, ci_high) of a scenario's metric from the summary table; NaNs when absent."""
+    rows = scenario_rows(table, section, **factors)
     if rows.empty or metric not in rows:
         return math.nan, math.nan, math.nan
     row = rows.iloc[0]
@@ -298,15 +304,13 @@ def answer_quality_pricing(runs: pd.DataFrame, table: pd.DataFrame, base: Config
 
 
 def _never_count(table: pd.DataFrame, section: str, **factors: Any) -> int:
-    rows = table[table["section"] == section] if not table.empty else table
-    for name, value in factors.items():
-        rows = rows[rows[name] == value] if name in rows else rows.iloc[0:0]
+    rows = scenario_rows(table, section, **factors)
     return int(rows["never_exhausted"].sum()) if "never_exhausted" in rows else 0
 
 
 def answer_robust_model(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> str:
     """The models under each mechanism, ranked by their gap (baseline minus final accuracy)."""
-    pairs = table[table["section"] == PAIRS] if not table.empty else table
+    pairs = scenario_rows(table, PAIRS)
     if pairs.empty or "gap" not in pairs:
         return ""
     lines = []
@@ -349,8 +353,7 @@ def answer_bad_share(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> s
 def beats(runs: pd.DataFrame, table: pd.DataFrame, adversary: str, mechanism: str) -> tuple[bool, str]:
     """Whether an adversary beats a mechanism: it is not exhausted in most runs, or it widens the gap
     more than the flipper does under the same mechanism (paired by seed); and the cell's text."""
-    rows = table[(table["section"] == ADVERSARIES) & (table["adversary"] == adversary)
-                 & (table["incentive"] == mechanism)] if not table.empty else table
+    rows = scenario_rows(table, ADVERSARIES, adversary=adversary, incentive=mechanism)
     if rows.empty:
         return False, ""
     row = rows.iloc[0]
@@ -371,7 +374,7 @@ def beats(runs: pd.DataFrame, table: pd.DataFrame, adversary: str, mechanism: st
 
 def adversary_matrix(runs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Adversaries (rows) against mechanisms (columns): each cell says whether the adversary beats it."""
-    rows = table[table["section"] == ADVERSARIES] if not table.empty else table
+    rows = scenario_rows(table, ADVERSARIES)
     if rows.empty:
         return pd.DataFrame()
     mechanisms = list(dict.fromkeys(rows["incentive"]))
@@ -380,7 +383,7 @@ def adversary_matrix(runs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def answer_adversaries(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> str:
-    rows = table[table["section"] == ADVERSARIES] if not table.empty else table
+    rows = scenario_rows(table, ADVERSARIES)
     if rows.empty:
         return ""
     won = [f"{kind} beats {mechanism}" for kind, mechanism in zip(rows["adversary"], rows["incentive"])

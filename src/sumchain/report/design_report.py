@@ -36,7 +36,7 @@ def write_design_report(analysis: ds.DesignAnalysis, out: str | Path, meta: Mapp
     out = Path(out)
     figures = {}
     for section, draw in ((ds.PAIRS, pairs_figure), (ds.ADVERSARIES, adversaries_figure), (ds.BAD_SHARE, bad_share_figure)):
-        rows = analysis.table[analysis.table["section"] == section] if not analysis.table.empty else analysis.table
+        rows = ds.scenario_rows(analysis.table, section)
         if not rows.empty:
             figures[section] = draw(rows, out / "figures" / f"{section}.png")
     tables = {"scenarios": analysis.table, "runs": analysis.runs,
@@ -74,22 +74,34 @@ def _heatmap(ax, rows: pd.DataFrame, index: str, columns: str, metric: str, titl
     plt.colorbar(image, ax=ax, shrink=0.8)
 
 
-def pairs_figure(rows: pd.DataFrame, path: Path) -> Path:
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
-    _heatmap(axes[0], rows, "incentive", "model", "final_accuracy", "final accuracy (%)", 100, "viridis")
-    _heatmap(axes[1], rows, "incentive", "model", "gap", "gap (points; lower is better)", 1, "magma_r")
-    _heatmap(axes[2], rows, "incentive", "model", ds.MALICIOUS, "malicious final balance (% of start)", 1, "magma_r")
-    fig.suptitle(f"every (mechanism, model) pair, default scenario; mean of {int(rows['runs'].max())} seeds")
+HeatPanel = tuple[str, str, float, str]
+"""A heat-map panel: the metric, its title, the factor to its unit, and the colour map."""
+
+
+def heatmaps_figure(rows: pd.DataFrame, index: str, columns: str, panels: tuple[HeatPanel, ...], title: str,
+                    path: Path) -> Path:
+    """One heat map per panel, `index` down and `columns` across, titled with the seeds per cell."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(17, 4.5), constrained_layout=True)
+    for ax, (metric, label, scale, cmap) in zip(axes, panels):
+        _heatmap(ax, rows, index, columns, metric, label, scale, cmap)
+    fig.suptitle(f"{title}; mean of {int(rows['runs'].max())} seeds")
     return save_figure(fig, path)
+
+
+def pairs_figure(rows: pd.DataFrame, path: Path) -> Path:
+    return heatmaps_figure(rows, "incentive", "model", (
+        ("final_accuracy", "final accuracy (%)", 100, "viridis"),
+        ("gap", "gap (points; lower is better)", 1, "magma_r"),
+        (ds.MALICIOUS, "malicious final balance (% of start)", 1, "magma_r")),
+        "every (mechanism, model) pair, default scenario", path)
 
 
 def adversaries_figure(rows: pd.DataFrame, path: Path) -> Path:
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
-    _heatmap(axes[0], rows, "adversary", "incentive", ds.MALICIOUS, "malicious final balance (% of start)", 1, "magma_r")
-    _heatmap(axes[1], rows, "adversary", "incentive", "gap", "gap (points)", 1, "magma_r")
-    _heatmap(axes[2], rows, "adversary", "incentive", ds.HONEST, "honest final balance (% of start)", 1, "viridis")
-    fig.suptitle(f"each adversary in place of the flipper; mean of {int(rows['runs'].max())} seeds")
-    return save_figure(fig, path)
+    return heatmaps_figure(rows, "adversary", "incentive", (
+        (ds.MALICIOUS, "malicious final balance (% of start)", 1, "magma_r"),
+        ("gap", "gap (points)", 1, "magma_r"),
+        (ds.HONEST, "honest final balance (% of start)", 1, "viridis")),
+        "each adversary in place of the flipper", path)
 
 
 def bad_share_figure(rows: pd.DataFrame, path: Path) -> Path:
@@ -150,7 +162,7 @@ def markdown(analysis: ds.DesignAnalysis, figures: Mapping[str, Path], out: Path
              "balance was never exhausted.", "", "## Answers", ""]
     lines += [f"**{question}** {answer}." for question, answer in analysis.answers.items()] or ["(no runs)"]
     for section in ds.SECTIONS:
-        rows = analysis.table[analysis.table["section"] == section] if not analysis.table.empty else analysis.table
+        rows = ds.scenario_rows(analysis.table, section)
         if rows.empty:
             continue
         lines += ["", f"## {TITLES[section]}", ""]
