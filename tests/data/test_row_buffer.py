@@ -29,7 +29,9 @@ def test_matrix_equals_the_held_rows(operations, capacity):
         rows = buffer.rows
         assert held <= set(rows.tolist())
         assert len(rows) <= 2 * len(held) + 1
-        assert np.array_equal(buffer.matrix() @ weights, X[rows] @ weights)
+        matrix = buffer.matrix()
+        assert matrix.shape[0] >= len(rows) and matrix[len(rows):].nnz == 0     # then empty rows
+        assert np.array_equal((matrix @ weights)[:len(rows)], X[rows] @ weights)
 
 
 def test_reads_do_not_copy_the_buffers():
@@ -38,4 +40,7 @@ def test_reads_do_not_copy_the_buffers():
     for row in range(10):
         buffer.append(row)
     matrix = buffer.matrix()
+    buffer.append(10)
+    assert buffer.matrix() is matrix                      # built once per buffer, not per read
     assert np.shares_memory(matrix.indices, buffer.matrix().indices)
+    assert np.array_equal(matrix[:11].toarray(), np.eye(50, dtype=np.int64)[:11])

@@ -10,6 +10,7 @@ recorded on the chain and leaves the contract, the model and the balances untouc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,8 +24,7 @@ from sumchain.models import Model
 from sumchain.models.protocol import MAX_DENSE_UNITS, SCALE
 
 
-@dataclass(frozen=True)
-class AddReceipt:
+class AddReceipt(NamedTuple):
     """What `add_data` returns: the cost taken, when the data was recorded, whether the model moved,
     and the contribution's id (for `claim_preview`)."""
 
@@ -34,8 +34,7 @@ class AddReceipt:
     contribution_id: int = -1
 
 
-@dataclass(frozen=True)
-class ClaimPreview:
+class ClaimPreview(NamedTuple):
     """`claim_preview`'s answer, one entry per asked contribution (see there)."""
 
     action: np.ndarray            # reasons.NONE, REFUND or REPORT
@@ -183,7 +182,8 @@ class Trainer:
         if n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
-        all_known = bool(ids.min() >= 0 and ids.max() < len(handler))
+        # One reduction checks both ends: a negative id read as unsigned lies above any count.
+        all_known = int(np.maximum.reduce(np.ascontiguousarray(ids).view(np.uint64))) < len(handler)
         known = True if all_known else handler.known_ids(ids)
         rows = ids if all_known else np.where(known, ids, 0)
         facts = ClaimFacts(is_author=columns.author[rows] == columns.addresses.get(claimer, -1),
@@ -196,10 +196,12 @@ class Trainer:
         if not all_known:
             action[~known], reason[~known], settled[~known] = R.NONE, R.NO_SUCH_CONTRIBUTION, False
         amount = [0] * n
-        for i in np.flatnonzero(action):
-            record = handler.by_id(int(ids[i]))
-            amount[i] = (record.claimable if action[i] == R.REFUND
-                         else mechanism.report_pays(record, claimer, bool(table.takes_all[classes[i]])))
+        hits = action.nonzero()[0]
+        if len(hits):
+            for i, id_, act, takes_all in zip(hits.tolist(), ids[hits].tolist(), action[hits].tolist(),
+                                              table.takes_all[classes[hits]].tolist()):
+                record = handler.by_id(id_)
+                amount[i] = record.claimable if act == R.REFUND else mechanism.report_pays(record, claimer, takes_all)
         return ClaimPreview(action, tuple(amount), reason, settled)
 
     def verified(self, address: str) -> int:

@@ -98,26 +98,34 @@ class SparseRows:
 
 class RowBuffer:
     """A growing selection of a CSR matrix's rows, gathered once: append rows, drop rows, and
-    `matrix()`, the held rows as a CSR matrix (built on the buffers, no copy) for `predict_many`.
+    `matrix()`, the held rows as a CSR matrix over the buffers (no copy) for `predict_many`.
 
     Why: the simulator asks for the model's predictions of its pending contributions about ten
     thousand times per run, each time for almost the same rows as before. Gathering those rows
     anew each time (`SparseRows`) cost as much as the product itself; here each row's indices are
     copied once, when it is appended. Dropped rows stay in the buffer (their products are computed
     and ignored) until they are half of it, then the buffer is compacted.
+
+    The matrix is built once per buffer, not per read: building a scipy matrix (its format checks)
+    took as long as the product. So it spans the buffer's whole row capacity, the rows past the
+    held ones being empty, and its arrays are views of the buffers, renewed on each read.
+    Integer values are held as int64, the models' weight type, so that a product does not convert
+    them on every read.
     """
 
-    __slots__ = ("_X", "_indices", "_data", "_offsets", "_rows", "_size", "_nnz", "_dropped")
+    __slots__ = ("_X", "_indices", "_data", "_offsets", "_rows", "_size", "_nnz", "_dropped", "_matrix")
 
     def __init__(self, X: sp.csr_matrix, capacity: int = 1024):
         self._X = X
         per_row = max(1, X.nnz // max(1, X.shape[0]))
+        value_type = np.int64 if X.data.dtype.kind in "biu" else X.data.dtype
         self._indices = np.zeros(capacity * per_row, dtype=np.int32)
-        self._data = np.zeros(capacity * per_row, dtype=X.data.dtype)      # the rows' values (1 when binary)
+        self._data = np.zeros(capacity * per_row, dtype=value_type)      # the rows' values (1 when binary)
         self._offsets = np.zeros(capacity + 1, dtype=np.int32)
         self._rows = np.zeros(capacity, dtype=np.int64)          # the matrix row held in each slot
         self._size = self._nnz = 0
         self._dropped: set[int] = set()
+        self._matrix: sp.csr_matrix | None = None                # over the buffers above; None once replaced
 
     @property
     def rows(self) -> np.ndarray:
@@ -129,11 +137,13 @@ class RowBuffer:
         if self._size == len(self._rows):
             self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
             self._offsets = np.concatenate([self._offsets, np.zeros(len(self._offsets) - 1, dtype=np.int32)])
+            self._matrix = None
         nnz = self._nnz + int(end - start)
         if nnz > len(self._indices):
             grow = max(nnz, len(self._indices))
             self._indices = np.concatenate([self._indices, np.zeros(grow, dtype=np.int32)])
             self._data = np.concatenate([self._data, np.zeros(grow, dtype=self._data.dtype)])
+            self._matrix = None
         self._indices[self._nnz:nnz] = self._X.indices[start:end]
         self._data[self._nnz:nnz] = self._X.data[start:end]
         self._dropped.discard(row)       # appended again after a drop: held (a stale copy may stay)
@@ -153,19 +163,26 @@ class RowBuffer:
                 self.append(int(row))
 
     def matrix(self) -> sp.csr_matrix:
-        """The held rows (in slot order, with their values) as a CSR matrix over the buffers."""
+        """The held rows (in slot order, with their values) as a CSR matrix over the buffers; its
+        first `len(rows)` rows are the held ones, the rest (up to the capacity) are empty."""
         n, nnz = self._size, self._nnz
         if 2 * nnz <= len(self._indices) or 2 * (n + 1) <= len(self._offsets):
             self._fit()
-        return sp.csr_matrix((self._data[:nnz], self._indices[:nnz], self._offsets[:n + 1]),
-                             shape=(n, self._X.shape[1]), copy=False)
+        if self._matrix is None:
+            matrix = sp.csr_matrix((len(self._offsets) - 1, self._X.shape[1]), dtype=self._data.dtype)
+            matrix.indptr = self._offsets
+            self._matrix = matrix
+        self._offsets[n + 1:] = nnz          # the rows past the held ones are empty
+        self._matrix.indices, self._matrix.data = self._indices[:nnz], self._data[:nnz]
+        return self._matrix
 
     def _fit(self) -> None:
-        """Shrink the buffers to 1.5 times what they hold: scipy copies a view of less than half
-        of its buffer (to free memory), which would copy the whole selection on every read."""
+        """Shrink the buffers to 1.5 times what they hold, so that a product spends little on the
+        empty rows and unused slots of a buffer that once held many more rows."""
         n, nnz = self._size, self._nnz
         nnz_capacity, row_capacity = nnz + nnz // 2 + 1, n + n // 2 + 1
         self._indices = np.concatenate([self._indices[:nnz], np.zeros(nnz_capacity - nnz, dtype=np.int32)])
         self._data = np.concatenate([self._data[:nnz], np.zeros(nnz_capacity - nnz, dtype=self._data.dtype)])
         self._offsets = np.concatenate([self._offsets[:n + 1], np.zeros(row_capacity - n, dtype=np.int32)])
         self._rows = np.concatenate([self._rows[:n], np.zeros(row_capacity - n, dtype=np.int64)])
+        self._matrix = None

@@ -253,8 +253,10 @@ class Simulation:
         if preview.settled.any():
             out.settle(rows[preview.settled])
         self._declined_claims += np.bincount(preview.reason, minlength=len(REASONS))
-        for i in np.flatnonzero(preview.action):
-            self._send_claim(agent, int(rows[i]), int(preview.action[i]))
+        hits = preview.action.nonzero()[0]
+        if len(hits):
+            for k, action in zip(rows[hits].tolist(), preview.action[hits].tolist()):
+                self._send_claim(agent, k, action)
 
     def _send_claim(self, agent: Agent, k: int, action: int) -> None:
         out = self.outstanding

@@ -82,7 +82,7 @@ class Outstanding:
         if version != self._predicted_version:
             held = self._buffer.rows
             if len(held):
-                self.prediction[held] = predict_many(self._buffer.matrix())
+                self.prediction[held] = predict_many(self._buffer.matrix())[:len(held)]
             self._predicted_version = version
         else:
             for k in range(self._predicted_count, self.count):

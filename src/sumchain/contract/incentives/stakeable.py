@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,9 +36,11 @@ from sumchain.errors import Rejected
 from sumchain.ledger.money import to_units
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimFacts:
-    """What the claim rules read about a claimer and contributions: scalars for one, arrays for many."""
+class ClaimFacts(NamedTuple):
+    """What the claim rules read about a claimer and contributions: scalars for one, arrays for many.
+
+    A named tuple rather than a frozen dataclass: one is built per claim and per batched read
+    (about 58,000 in the default run), and a frozen dataclass takes three times as long to build."""
 
     is_author: Any          # the claimer is the contribution's author
     claimed: Any            # the claimer already claimed from it
@@ -110,8 +111,8 @@ class ClaimTable:
     def classes(self, facts: ClaimFacts) -> np.ndarray:
         """Each contribution's row in the table (the grid's order above)."""
         return np.ravel_multi_index((facts.is_author, facts.claimed, facts.has_claimable,
-                                     np.searchsorted(self.counts, facts.num_claims, side="right"),
-                                     np.searchsorted(self.ages, facts.age, side="right"), facts.agrees),
+                                     self.counts.searchsorted(facts.num_claims, side="right"),
+                                     self.ages.searchsorted(facts.age, side="right"), facts.agrees),
                                     self.shape)
 
 
