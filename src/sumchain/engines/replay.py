@@ -201,21 +201,25 @@ def _replay_problem(trainer: Trainer, block: Block) -> str:
 
 def _call(trainer: Trainer, tx: Transaction) -> None:
     args: dict[str, Any] = tx.args
-    value = args.pop("value_sent", tx.value)
+    replay_call(trainer, tx.sender, tx.function, args.pop("value_sent", tx.value), args)
+
+
+def replay_call(trainer: Trainer, sender: str, function: str, value: Any, args: Mapping[str, Any]) -> None:
+    """Make one stored call again through the trainer's public functions, at the chain's current
+    time; a refusal is recorded by the chain, as the original was, and not raised."""
     try:
-        if tx.function == "fund" and tx.sender == MINT:
+        if function == "fund" and sender == MINT:
             trainer.chain.fund(args.get("address"), args.get("amount"))
-        elif tx.function == "add_data":
-            trainer.add_data(tx.sender, args.get("x"), args.get("y"), value)
-        elif tx.function == "refund":
-            trainer.refund(tx.sender, args.get("x"), args.get("y"), args.get("added_time"))
-        elif tx.function == "report":
-            trainer.report(tx.sender, args.get("x"), args.get("y"), args.get("added_time"),
-                           args.get("original_author"))
-        elif tx.function == "predict":
-            trainer.predict(args.get("x"), sender=tx.sender, value=value)
+        elif function == "add_data":
+            trainer.add_data(sender, args.get("x"), args.get("y"), value)
+        elif function == "refund":
+            trainer.refund(sender, args.get("x"), args.get("y"), args.get("added_time"))
+        elif function == "report":
+            trainer.report(sender, args.get("x"), args.get("y"), args.get("added_time"), args.get("original_author"))
+        elif function == "predict":
+            trainer.predict(args.get("x"), sender=sender, value=value)
         else:
-            raise DataError(f"the ledger holds an unknown call '{tx.function}'")
+            raise DataError(f"the ledger holds an unknown call '{function}'")
     except Rejected:
         pass
 
