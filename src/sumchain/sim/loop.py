@@ -51,13 +51,19 @@ DECLINED_UNDERPAID = "deposit below the cost of adding data"
 DECLINED_NO_SHARERS = "no verified contributor yet to pay for a prediction"
 
 
+def _int64_valued(X):
+    """Integer rows with int64 values, the models' weight type: a product with int8 values converts
+    all of them first, a third of each accuracy measurement's time on the built-in corpus."""
+    return X.astype(np.int64) if X.dtype.kind in "biu" and X.dtype != np.int64 else X
+
+
 class Simulation:
     def __init__(self, config: Config, dataset: Dataset, trainer: TrainerHandle, first_pool_row: int,
                  progress: bool = False):
         self.config = config
         self.trainer = trainer
         self.chain = trainer.chain
-        self.X_test, self.y_test = dataset.X_test, np.asarray(dataset.y_test)
+        self.X_test, self.y_test = _int64_valued(dataset.X_test), np.asarray(dataset.y_test)
         pool_X = dataset.X_train[first_pool_row:]
         self.pool_indptr, self.pool_indices, self.pool_values = pool_X.indptr, pool_X.indices, pool_X.data
         self.pool_y = np.asarray(dataset.y_train[first_pool_row:])
