@@ -182,8 +182,7 @@ class Trainer:
         if n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
-        # One reduction checks both ends: a negative id read as unsigned lies above any count.
-        all_known = int(np.maximum.reduce(np.ascontiguousarray(ids).view(np.uint64))) < len(handler)
+        all_known = bool(ids.min() >= 0 and ids.max() < len(handler))
         known = True if all_known else handler.known_ids(ids)
         rows = ids if all_known else np.where(known, ids, 0)
         facts = ClaimFacts(is_author=columns.author[rows] == columns.addresses.get(claimer, -1),
