@@ -91,21 +91,20 @@ def main() -> None:
           f"baseline {run.metrics['baseline_accuracy']:.4f}, bad_depleted_day {run.metrics['bad_depleted_day']}")
     print(f"load               {os.getloadavg()[0]:.1f} (1-min load average on {os.cpu_count()} cores)")
 
+
 def calls_alone(config, dataset, chain) -> tuple[float, float]:
     """Wall and CPU seconds to make the run's recorded calls again, in order, on a freshly deployed
     contract (arguments decoded beforehand); checks that the replay reaches the run's head hash."""
     from sumchain.engines import deploy
-    from sumchain.engines.replay import replay_call
+    from sumchain.engines.replay import replay_call, stored_call
 
-    calls = [(tx.time, tx.sender, tx.function, tx.args) for tx in chain.transactions()]
-    calls = [(time_s, sender, function, args.pop("value_sent", tx.value), args)
-             for (time_s, sender, function, args), tx in zip(calls, chain.transactions())]
+    calls = [(tx.time, stored_call(tx)) for tx in chain.transactions()]
     trainer = deploy(config, dataset)
     replayed = trainer.chain
     cpu, wall = time.process_time(), time.perf_counter()
-    for time_s, sender, function, value, args in calls:
+    for time_s, call in calls:
         replayed.advance_to(time_s)
-        replay_call(trainer, sender, function, value, args)
+        replay_call(trainer, *call)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if replayed.head_hash != chain.head_hash:
         raise SystemExit("the replayed calls do not reach the run's head hash")

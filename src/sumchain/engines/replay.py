@@ -200,8 +200,13 @@ def _replay_problem(trainer: Trainer, block: Block) -> str:
 
 
 def _call(trainer: Trainer, tx: Transaction) -> None:
+    replay_call(trainer, *stored_call(tx))
+
+
+def stored_call(tx: Transaction) -> tuple[str, str, Any, dict[str, Any]]:
+    """A recorded call as `replay_call` takes it: sender, function, the value as sent, arguments."""
     args: dict[str, Any] = tx.args
-    replay_call(trainer, tx.sender, tx.function, args.pop("value_sent", tx.value), args)
+    return tx.sender, tx.function, args.pop("value_sent", tx.value), args
 
 
 def replay_call(trainer: Trainer, sender: str, function: str, value: Any, args: Mapping[str, Any]) -> None:
