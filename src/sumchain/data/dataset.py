@@ -70,6 +70,14 @@ def binary_csr(rows: list[np.ndarray] | list[list[int]], width: int) -> sp.csr_m
     return sp.csr_matrix((data, indices.astype(np.int32), indptr), shape=(len(rows), width))
 
 
+def product_dtype(dtype) -> np.dtype:
+    """The value type to hold rows in for products with the models' int64 weights: int64 for integer
+    (and boolean) values, since scipy converts other integer types on every product; any other type
+    as it is."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.int64) if dtype.kind in "biu" else dtype
+
+
 class SparseRows:
     """Selected rows of a CSR matrix, gathered without scipy: a shape and `rows @ weights`.
 
@@ -109,8 +117,7 @@ class RowBuffer:
     The matrix is built once per buffer, not per read: building a scipy matrix (its format checks)
     took as long as the product. So it spans the buffer's whole row capacity, the rows past the
     held ones being empty, and its arrays are views of the buffers, renewed on each read.
-    Integer values are held as int64, the models' weight type, so that a product does not convert
-    them on every read.
+    Values are held in `product_dtype`, so that a product does not convert them on every read.
     """
 
     __slots__ = ("_X", "_indices", "_data", "_offsets", "_rows", "_size", "_nnz", "_dropped", "_matrix")
@@ -118,9 +125,8 @@ class RowBuffer:
     def __init__(self, X: sp.csr_matrix, capacity: int = 1024):
         self._X = X
         per_row = max(1, X.nnz // max(1, X.shape[0]))
-        value_type = np.int64 if X.data.dtype.kind in "biu" else X.data.dtype
         self._indices = np.zeros(capacity * per_row, dtype=np.int32)
-        self._data = np.zeros(capacity * per_row, dtype=value_type)      # the rows' values (1 when binary)
+        self._data = np.zeros(capacity * per_row, dtype=product_dtype(X.data.dtype))   # the rows' values (1 when binary)
         self._offsets = np.zeros(capacity + 1, dtype=np.int32)
         self._rows = np.zeros(capacity, dtype=np.int64)          # the matrix row held in each slot
         self._size = self._nnz = 0
