@@ -24,13 +24,17 @@ def test_a_tiny_study_writes_its_report_and_reuses_runs(sumchain, tmp_path, caps
     out = capsys.readouterr().out
     assert "Does quality pricing protect better than a constant cost?" in out
     assert "quality pricing minus the constant cost changes" in out
+    assert "\n  undecided: only 2 seeds pair the runs, and an answer needs at least 3; measured: " in out
     table = read_results(tmp_path)
     assert len(table) == 4 and set(table["incentive"]) == {"stakeable", "quality_priced"}
     for name in ("report.md", "figures/pairs.png", "stats/scenarios.csv", "stats/runs.csv", "stats/answers.csv"):
         assert (tmp_path / name).exists(), name
     scenarios = pd.read_csv(tmp_path / "stats/scenarios.csv")
     assert list(scenarios["incentive"]) == ["stakeable", "quality_priced"] and set(scenarios["runs"]) == {2}
-    assert "## Every (mechanism, model) pair" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert "## Every (mechanism, model) pair" in report
+    assert "**Does quality pricing protect better than a constant cost?** **undecided**: only 2 seeds" in report
+    assert set(pd.read_csv(tmp_path / "stats/answers.csv")["status"]) == {"undecided"}
     assert sumchain(*args) == 0
     assert "0 runs in" in capsys.readouterr().out
 
@@ -43,3 +47,16 @@ def test_unknown_names_exit_2_with_one_line(sumchain, tmp_path, capsys, option, 
     err = capsys.readouterr().err
     assert err.startswith(f"sumchain: error: unknown {named}; choose from") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_runs_too_short_to_exhaust_any_balance_do_not_say_the_flipper_beats_anything(sumchain, tmp_path, capsys):
+    small = [a.replace("max_train=1200", "max_train=600") for a in TINY]
+    assert sumchain("study", "--only", "adversaries", "--incentives", "stakeable", *small, "--out", str(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "beats stakeable" not in out
+    assert "\n  undecided for flipper vs stakeable, unsure_flipper vs stakeable" in out
+    assert "no malicious balance was exhausted in any run of the section" in out
+    report = (tmp_path / "report.md").read_text()
+    assert "**Which adversary beats which mechanism?** **undecided** for flipper vs stakeable" in report
+    matrix = pd.read_csv(tmp_path / "stats/adversary_matrix.csv")
+    assert matrix["stakeable"].str.startswith("undecided: ").all()

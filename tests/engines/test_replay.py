@@ -10,7 +10,8 @@ import pytest
 from sumchain import Config, DataError, Rejected, simulate
 from sumchain.engines import deploy
 from sumchain.engines.replay import save_ledger, verify_blocks, verify_file
-from sumchain.ledger import load_chain, to_units
+from sumchain.ledger import GENESIS_HASH, load_chain, to_units
+from sumchain.ledger.genesis import genesis_hash
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +174,112 @@ def test_a_run_with_another_model_replays_and_a_changed_model_is_found(model, ti
     assert verify_blocks(config, blocks, meta, tiny_dataset).intact
     other = config.replace(model="nearest_centroid" if model != "nearest_centroid" else "naive_bayes")
     assert not verify_blocks(other, blocks, meta, tiny_dataset).intact
+
+
+# -- the genesis: the stored config and data reference are held by the hash chain ---------------
+
+def _ledger(config, dataset, path):
+    run = simulate(config, dataset=dataset)
+    return save_ledger(run.trainer, config, dataset, path)
+
+
+@pytest.fixture(scope="module", params=["python", "evm"])
+def ledgers(request, tiny_dataset, tmp_path_factory):
+    """A run's ledger on each engine, and one of another config to swap rows with."""
+    folder = tmp_path_factory.mktemp(f"genesis-{request.param}")
+    config = Config(num_words=tiny_dataset.num_features, max_train=300, engine=request.param)
+    other = config.replace(seed=1, agents={"Good": {"mean_deposit": 40.0}})
+    return _ledger(config, tiny_dataset, folder / "run.sqlite"), _ledger(other, tiny_dataset, folder / "other.sqlite")
+
+
+def _stored_meta(path, key):
+    with sqlite3.connect(path) as db:
+        value = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+    db.close()
+    return value
+
+
+def _set_config(path, **changes):
+    import json
+    from sumchain.config import merge_overrides
+    config = merge_overrides(json.loads(_stored_meta(path, "config")), changes)
+    _edit(path, ("UPDATE meta SET value = ? WHERE key = 'config'", json.dumps(config)))
+
+
+@pytest.mark.parametrize("key, value", [("agents.Good.mean_deposit", 51.0), ("depleted_pct", 2.0),
+                                        ("accuracy_interval_s", 100_000)])
+def test_an_edited_config_is_found_and_named(ledgers, tmp_path, monkeypatch, tiny_dataset, key, value):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    copy = _copy(ledgers[0], tmp_path)
+    _set_config(copy, **{key: value})
+    verdict = verify_file(copy)
+    assert not verdict.intact
+    assert verdict.describe() == (f"config differs: {key} is not what the run's chain started from "
+                                  f"(the stored config was edited or taken from another ledger)")
+
+
+def test_a_config_swapped_with_another_ledgers_is_found(ledgers, tmp_path, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    path, other = ledgers
+    copy = _copy(path, tmp_path)
+    _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'config'", _stored_meta(other, "config")))
+    described = verify_file(copy).describe()
+    assert described.startswith("config differs: agents.Good.mean_deposit, seed are not") and "\n" not in described
+    # with the other ledger's genesis record as well, block 0 no longer links to it
+    _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'genesis'", _stored_meta(other, "genesis")))
+    assert verify_file(copy).describe().startswith("genesis differs: block 0 links to genesis")
+
+
+def test_a_removed_or_edited_data_reference_is_found(ledgers, tmp_path, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    copy = _copy(ledgers[0], tmp_path)
+    _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'data'", '{"dataset_sha256": "' + "1" * 64 + '"}'))
+    assert verify_file(copy).describe() == ("data reference differs: its dataset_sha256 is not what the run's "
+                                            "chain started from")
+    _edit(copy, ("DELETE FROM meta WHERE key = 'data'",))
+    verdict = verify_file(copy)
+    assert not verdict.intact and verdict.describe().startswith("data reference missing: ")
+
+
+def test_an_edited_or_removed_genesis_record_is_found(ledgers, tmp_path, monkeypatch, tiny_dataset):
+    import json
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    copy = _copy(ledgers[0], tmp_path)
+    genesis = json.loads(_stored_meta(copy, "genesis"))
+    genesis["config"]["depleted_pct"] = "0" * 64
+    _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'genesis'", json.dumps(genesis)))
+    assert verify_file(copy).describe().startswith("genesis differs: block 0 links to genesis")
+    _edit(copy, ("DELETE FROM meta WHERE key = 'genesis'",))
+    assert verify_file(copy).describe().startswith("evidence missing: the ledger has no stored genesis record")
+
+
+def test_an_untampered_ledger_on_each_engine_still_verifies(ledgers, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    for path in ledgers:
+        verdict = verify_file(path)
+        assert verdict.intact, verdict.describe()
+        meta, blocks = load_chain(path)
+        assert blocks[0].prev_hash == genesis_hash(meta["genesis"]) != GENESIS_HASH
+
+
+def _as_written_before_genesis(path):
+    """Re-link the blocks from zeros and drop the genesis record, as ledgers were written before."""
+    from sumchain.ledger import block_hash
+    _, blocks = load_chain(path)
+    prev, rows = GENESIS_HASH, []
+    for block in blocks:
+        block.prev_hash = prev
+        prev = block_hash(block.number, block.time, prev, [t.hash for t in block.transactions])
+        rows.append(("UPDATE blocks SET prev_hash = ?, hash = ? WHERE number = ?", block.prev_hash, prev, block.number))
+    _edit(path, *rows, ("UPDATE meta SET value = ? WHERE key = 'head_hash'", f'"{prev}"'),
+          ("DELETE FROM meta WHERE key = 'genesis'",))
+
+
+def test_a_ledger_written_before_the_genesis_is_refused_in_one_line(ledgers, tmp_path, monkeypatch, tiny_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    copy = _copy(ledgers[0], tmp_path)
+    _as_written_before_genesis(copy)
+    with pytest.raises(DataError, match=r"does not hash its config and data reference \(written by a sumchain "
+                                        r"before ledgers did\)") as refusal:
+        verify_file(copy)
+    assert "\n" not in str(refusal.value)

@@ -110,10 +110,97 @@ def test_an_adversary_beats_a_mechanism_when_it_survives_or_hurts_more_than_the_
     results, points = _runs("adversaries", cells)
     analysis = ds.analyse(results, points)
     answer = analysis.answers["Which adversary beats which mechanism?"]
-    assert answer.startswith("sleeper beats stakeable; timing beats stakeable (")
+    assert answer.startswith("sleeper beats stakeable; timing beats stakeable. Beats:")
     matrix = ds.adversary_matrix(analysis.runs, analysis.table).set_index("adversary")
     assert matrix.loc["unsure_flipper", "stakeable"].startswith("contained")
     assert "not exhausted in 2/3" in matrix.loc["sleeper", "stakeable"]
     assert matrix.loc["sleeper", "points"].startswith("contained") and "gap only" in matrix.loc["sleeper", "points"]
     sleeper = analysis.table.set_index(["adversary", "incentive"]).loc[("sleeper", "stakeable")]
     assert math.isclose(sleeper["malicious_balance_pct"], (80 + 80 + 1) / 3)
+
+
+# -- answers the runs cannot decide are marked undecided, with the reason -----------------------------
+
+QUALITY = "Does quality pricing protect better than a constant cost?"
+ROBUST = "Which model is most robust?"
+SHARE = "How does the gap grow with the bad share?"
+ADVERSARY = "Which adversary beats which mechanism?"
+
+
+def _pairs(days_quality, days_constant, accuracy_quality=0.75, accuracy_constant=0.73):
+    def cell(days, accuracy):
+        return [{"bad_depleted_day": d, "final_accuracy": accuracy + 0.001 * i, "bad_min_pct": 0.5 if d else 60.0}
+                for i, d in enumerate(days)]
+    return _runs("pairs", {(("incentive", "quality_priced"), ("model", "perceptron")): cell(days_quality, accuracy_quality),
+                           (("incentive", "stakeable"), ("model", "perceptron")): cell(days_constant, accuracy_constant)})
+
+
+def test_two_seeds_leave_every_answer_undecided_and_say_why():
+    analysis = ds.analyse(*_pairs([30.0, 40.0], [140.0, 150.0]))
+    answer = analysis.answers[QUALITY]
+    assert answer.startswith("undecided: only 2 seeds pair the runs, and an answer needs at least 3; measured: "
+                             "against the flipper (perceptron), quality pricing minus the constant cost changes")
+    assert "-110.0 days" in answer and analysis.status(QUALITY) == "undecided"
+    cells = {(("incentive", "stakeable"), ("model", m)): [{"gap": g} for g in gaps]
+             for m, gaps in (("naive_bayes", (0.2, 0.3)), ("perceptron", (5.5, 5.9)))}
+    robust = ds.analyse(*_runs("pairs", cells)).answers[ROBUST]
+    assert robust.startswith("undecided: only 2 seeds") and "clearly" not in robust
+    assert "naive_bayes has the smallest gap" in robust
+    shares = {(("bad_share", s), ("incentive", "stakeable")): [{"gap": 10 * s + 0.01 * k} for k in range(2)]
+              for s in ds.BAD_SHARES}
+    assert ds.analyse(*_runs("bad_share", shares)).answers[SHARE].startswith("undecided: only 2 seeds")
+
+
+def test_days_to_exhaust_are_undecided_when_neither_arm_exhausted_the_balance():
+    analysis = ds.analyse(*_pairs([None] * 3, [None] * 3))
+    answer = analysis.answers[QUALITY]
+    assert "the days until the malicious balance is exhausted: undecided (never exhausted in either arm)" in answer
+    assert "final accuracy by +2.00 points" in answer          # decided: it needs no exhausted balance
+    assert analysis.status(QUALITY) == "partly undecided"
+    decided = ds.analyse(*_pairs([30.0, None, 40.0], [None] * 3)).answers[QUALITY]
+    assert "undecided" not in decided and "days until the malicious balance is exhausted by" in decided
+
+
+def test_a_bad_share_without_a_significant_rank_correlation_is_undecided():
+    rng = np.random.default_rng(1)
+    flat = {(("bad_share", s), ("incentive", "stakeable")): [{"gap": 5 + rng.normal(0, 1)} for _ in range(3)]
+            for s in ds.BAD_SHARES}
+    answer = ds.analyse(*_runs("bad_share", flat)).answers[SHARE]
+    assert answer.startswith("under stakeable, undecided (the rank correlation is not significant): the gap grows by")
+
+
+def _adversaries(cells):
+    def runs(days, gaps):
+        return [{"bad_depleted_day": d, "gap": g, "malicious_balance_pct": 1.0 if d else 80.0, "bad_min_pct": 0.5 if d else 70.0}
+                for d, g in zip(days, gaps)]
+    return _runs("adversaries", {((("adversary", kind), ("incentive", m))): runs(*values)
+                                 for (kind, m), values in cells.items()})
+
+
+def test_short_runs_where_no_balance_runs_out_leave_who_beats_whom_undecided():
+    # the reported case: no run long enough for any malicious balance to run out, and 2 seeds
+    cells = {("flipper", "stakeable"): ([None, None], [5.0, 5.1]), ("flipper", "quality_priced"): ([None, None], [4.0, 4.2])}
+    analysis = ds.analyse(*_adversaries(cells))
+    answer = analysis.answers[ADVERSARY]
+    assert answer.startswith("undecided for flipper vs stakeable, flipper vs quality_priced: only 2 seeds pair the "
+                             "runs, and an answer needs at least 3; and no malicious balance was exhausted in any run "
+                             "of the section")
+    assert "flipper beats" not in answer and analysis.status(ADVERSARY) == "undecided"
+    matrix = ds.adversary_matrix(analysis.runs, analysis.table).set_index("adversary")
+    assert matrix.loc["flipper", "stakeable"].startswith("undecided: malicious 80% left, not exhausted in 2/2")
+    # three seeds, still nothing exhausted: survival cannot decide, the seeds no longer matter
+    cells = {key: ([None] * 3, gaps + [gaps[0]]) for key, (_, gaps) in cells.items()}
+    answer = ds.analyse(*_adversaries(cells)).answers[ADVERSARY]
+    assert answer.startswith("undecided for flipper vs stakeable, flipper vs quality_priced: no malicious balance")
+    assert "only 3 seeds" not in answer
+
+
+def test_once_a_balance_runs_out_somewhere_survival_decides_and_points_is_judged_by_the_gap():
+    cells = {("flipper", "stakeable"): ([140, 141, 142], [5.0, 5.1, 5.2]),
+             ("flipper", "quality_priced"): ([None] * 3, [4.0, 4.1, 4.2]),
+             ("flipper", "points"): ([None] * 3, [5.0, 5.2, 5.1])}
+    analysis = ds.analyse(*_adversaries(cells))
+    assert analysis.answers[ADVERSARY].startswith("flipper beats quality_priced. Beats:")
+    assert analysis.status(ADVERSARY) == "decided"
+    points_only = {("flipper", "points"): ([None] * 3, [5.0, 5.2, 5.1]), ("sleeper", "points"): ([None] * 3, [5.1, 5.0, 5.2])}
+    assert ds.analyse(*_adversaries(points_only)).answers[ADVERSARY].startswith("no adversary beats any mechanism")

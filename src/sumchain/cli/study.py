@@ -2,8 +2,10 @@
 
 Runs the scenarios of `sumchain.experiments.design_space` (every (mechanism, model) pair, each
 adversary, the bad_share sweep; or `--only` some sections) into a resumable store in `--out`, then
-writes figures, tables and `report.md` there and prints the answers. `--set` overrides apply to
-every run (e.g. `--set max_train=2000` for a quick, small study).
+writes figures, tables and `report.md` there and prints the answers; an answer the runs cannot
+decide (too few seeds, runs too short for any malicious balance to run out) is printed as
+"undecided" with the reason. `--set` overrides apply to every run (e.g. `--set max_train=2000` for
+a quick, small study, whose answers are then mostly undecided).
 """
 
 from __future__ import annotations

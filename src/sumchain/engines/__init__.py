@@ -1,18 +1,22 @@
 """Engines run the same contract rules; each presents the trainer's public functions.
 
 `deploy(config)` is the one way to get a contract: it trains the initial model off chain on the
-first `train_size` portion of the training data and deploys it with the configured mechanism.
+first `train_size` portion of the training data and deploys it with the configured mechanism, on a
+chain that starts from the genesis of the config and the data (`run_genesis`).
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from sumchain.config import Config, as_config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
+from sumchain.data.fingerprint import dataset_fingerprint, file_fingerprint
 from sumchain.errors import ConfigError
+from sumchain.ledger.genesis import genesis_evidence
 from sumchain.models import MODELS, SCALE, Model
 
 ENGINES = {"python": "deploy_python", "evm": "deploy_evm", "rpc": "deploy_rpc"}
@@ -60,7 +64,18 @@ def deploy(config: Config | Mapping[str, Any] | None = None, dataset: Dataset | 
     config = as_config(config)
     deploy_engine = deployer(config.engine)
     dataset = dataset if dataset is not None else load_dataset(config)
-    return deploy_engine(config, initial_model(config, dataset))
+    contract = deploy_engine(config, initial_model(config, dataset))
+    contract.chain.start_from(lambda: run_genesis(config, dataset))
+    return contract
 
 
-__all__ = ["ENGINES", "deploy", "deployer", "initial_model", "initial_training_size"]
+def run_genesis(config: Config, dataset: Dataset) -> dict[str, Any]:
+    """The genesis evidence of a run: its whole config, and the fingerprints of the dataset it loaded
+    and (for `text`/`csv` data) of the data file as read from disk."""
+    data = {"dataset_sha256": dataset_fingerprint(dataset)}
+    if config.data_path:
+        data["sha256"] = file_fingerprint(Path(config.data_path).expanduser())
+    return genesis_evidence(config.to_dict(), data)
+
+
+__all__ = ["ENGINES", "deploy", "deployer", "initial_model", "initial_training_size", "run_genesis"]

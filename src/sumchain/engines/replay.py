@@ -1,9 +1,16 @@
 """Replay a persisted chain from its genesis block and prove it whole, or name what differs.
 
 Checks, in order:
+0. the genesis: a run's first block links to the genesis hash of its whole config and data
+   fingerprints (`ledger.genesis`); the stored config and data reference must match the digests
+   that hash holds, key by key, so an edited or swapped config ("config differs: KEY") or a removed
+   or edited data reference ("data reference missing", "data reference differs") is found even
+   where replaying the calls would not notice. A ledger without this evidence (written before
+   ledgers hashed their config) is refused: what it is a run of cannot be proved;
 1. the data: the ledger stores a fingerprint of the dataset the run used (and of its data file,
-   with an absolute and a ledger-relative reference); missing or changed data is reported as
-   exactly that ("data missing", "data differs"), never blamed on a block;
+   with an absolute and a ledger-relative reference, which only say where to look: what is found
+   there must match the fingerprints); missing or changed data is reported as exactly that
+   ("data missing", "data differs"), never blamed on a block;
 2. each block, from genesis: it must be internally consistent (each transaction's hash matches its
    fields, each block's hash its transactions and the previous block's hash), and replaying every
    stored call on a freshly deployed contract must give the same outcome and so the same hashes;
@@ -25,11 +32,12 @@ from sumchain.config import Config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
 from sumchain.data.fingerprint import dataset_fingerprint, file_fingerprint
-from sumchain.engines import deploy
+from sumchain.engines import deploy, run_genesis
 from sumchain.errors import ConfigError, DataError, Rejected
 from sumchain.ledger import GENESIS_HASH, MINT, Block, Transaction, block_hash, load_chain, save_chain
 from sumchain.ledger.chain import transaction_hash
-from sumchain.ledger.store import CHAIN_EVIDENCE
+from sumchain.ledger.genesis import config_differences, genesis_hash
+from sumchain.ledger.store import CHAIN_EVIDENCE, GENESIS
 
 STATE_DIGEST = "state_digest"
 
@@ -76,17 +84,21 @@ def state_digest(trainer: Trainer) -> str:
 def save_ledger(trainer: Trainer, config: Config, dataset: Dataset, path: str | Path) -> Path:
     """Persist a run's chain with everything `verify` needs to prove it whole."""
     path = Path(path)
+    genesis = trainer.chain.genesis_evidence
     meta = {"config": config.to_dict(), STATE_DIGEST: state_digest(trainer),
-            "data": data_reference(config, dataset, path)}
+            "data": data_reference(config, dataset, path, genesis["data"] if genesis else None)}
     return save_chain(trainer.chain, path, meta)
 
 
-def data_reference(config: Config, dataset: Dataset, ledger: Path) -> dict[str, Any]:
-    reference: dict[str, Any] = {"dataset_sha256": dataset_fingerprint(dataset)}
+def data_reference(config: Config, dataset: Dataset, ledger: Path,
+                   fingerprints: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The data's fingerprints (those the chain's genesis holds, when given) and where its file is."""
+    if fingerprints is None:
+        fingerprints = run_genesis(config, dataset)["data"]
+    reference: dict[str, Any] = dict(fingerprints)
     if config.data_path:
         data = Path(config.data_path).expanduser().resolve()
-        reference.update(path=str(data), relative_to_ledger=os.path.relpath(data, ledger.resolve().parent),
-                         sha256=file_fingerprint(data))
+        reference.update(path=str(data), relative_to_ledger=os.path.relpath(data, ledger.resolve().parent))
     return reference
 
 
@@ -96,7 +108,10 @@ def verify_file(path: str | Path) -> Verdict:
     path = Path(path)
     meta, blocks = load_chain(path)
     config = _stored_config(path, meta)
-    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    genesis_problem = _genesis_problem(path, meta, blocks)
+    if genesis_problem:
+        return Verdict(False, len(blocks), 0, blocks[-1].hash if blocks else GENESIS_HASH, None, genesis_problem)
+    data = meta["data"]
     config = _located_data(config, data, path)
     dataset = load_dataset(config)
     expected = data.get("dataset_sha256")
@@ -104,6 +119,40 @@ def verify_file(path: str | Path) -> Verdict:
         raise DataError(f"data differs: the {config.dataset} dataset loads to different features or labels "
                         f"than the run's (fingerprint {expected[:16]}); the chain was not checked")
     return verify_blocks(config, blocks, meta, dataset)
+
+
+def _genesis_problem(path: Path, meta: Mapping[str, Any], blocks: list[Block]) -> str:
+    """What differs between the stored config and data reference and the genesis the first block
+    links to; '' when they match. Refuses a ledger that holds no genesis evidence at all."""
+    evidence = meta.get(GENESIS)
+    if evidence is None:
+        if not blocks or blocks[0].prev_hash == GENESIS_HASH:
+            raise DataError(f"ledger file '{path}' does not hash its config and data reference (written by a sumchain "
+                            f"before ledgers did), so what it is a run of cannot be proved; write it again with "
+                            f"sumchain simulate --ledger")
+        return (f"evidence missing: the ledger has no stored {GENESIS} record (the digests of its config and data "
+                f"that block 0 links to), so its config cannot be proved")
+    try:
+        genesis = genesis_hash(evidence)
+    except ValueError:
+        return f"genesis differs: the stored {GENESIS} record is not one sumchain writes"
+    if blocks and blocks[0].prev_hash != genesis:
+        return (f"genesis differs: block 0 links to genesis {blocks[0].prev_hash[:16]} but the stored config and "
+                f"data digests hash to {genesis[:16]} (the {GENESIS} record was edited or taken from another ledger)")
+    changed = config_differences(meta["config"], evidence)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        return (f"config differs: {shown} {'is' if len(changed) == 1 else 'are'} not what the run's chain started "
+                f"from (the stored config was edited or taken from another ledger)")
+    data = meta.get("data")
+    if not isinstance(data, dict):
+        return ("data reference missing: the ledger's stored data reference was removed, so the data the run used "
+                "cannot be found and checked")
+    changed = sorted(key for key, value in evidence["data"].items() if data.get(key) != value)
+    if changed:
+        return (f"data reference differs: its {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not what "
+                f"the run's chain started from")
+    return ""
 
 
 def _stored_config(path: Path, meta: Mapping[str, Any]) -> Config:
@@ -140,7 +189,7 @@ def _located_data(config: Config, data: Mapping[str, Any], ledger: Path) -> Conf
 def verify_blocks(config: Config, blocks: list[Block], meta: Mapping[str, Any], dataset=None) -> Verdict:
     """Check `blocks` against a fresh deployment of `config` and against the evidence in `meta`."""
     trainer = deploy(config, dataset)
-    prev = GENESIS_HASH
+    prev = _genesis_of(meta)
     count = 0
     for expected_number, block in enumerate(blocks):
         if block.number != expected_number:
@@ -152,6 +201,13 @@ def verify_blocks(config: Config, blocks: list[Block], meta: Mapping[str, Any], 
         count += len(block.transactions)
     problem = _evidence_problem(meta, len(blocks), count, prev, trainer)
     return Verdict(not problem, len(blocks), count, prev, None, problem)
+
+
+def _genesis_of(meta: Mapping[str, Any]) -> str:
+    try:
+        return genesis_hash(meta[GENESIS]) if GENESIS in meta else GENESIS_HASH
+    except ValueError:
+        return GENESIS_HASH      # not a genesis record: block 0 is then found not to link to it
 
 
 def _evidence_problem(meta: Mapping[str, Any], blocks: int, transactions: int, head: str, trainer: Trainer) -> str:
@@ -174,7 +230,8 @@ def _evidence_problem(meta: Mapping[str, Any], blocks: int, transactions: int, h
 
 def _consistency_problem(block: Block, prev: str) -> str:
     if block.prev_hash != prev:
-        return "its previous-block hash does not match the block before it"
+        return ("it does not link to the genesis of the stored config and data" if block.number == 0 else
+                "its previous-block hash does not match the block before it")
     for i, tx in enumerate(block.transactions):
         recomputed = transaction_hash(tx.time, tx.sender, tx.function, tx.value, tx.args_json, tx.args_x,
                                       tx.status, tx.reason, tx.transfers, tx.events)

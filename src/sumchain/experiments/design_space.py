@@ -13,13 +13,20 @@ Three sections, each a list of scenarios run with several seeds from the Table I
 Seeds pair the runs: a seed fixes the data split, the initial model and every agent's generator, so
 two scenarios run with the same seed differ only by what the scenario changes. Comparisons are
 therefore paired differences across seeds, with Student-t 95% intervals.
+
+An answer the runs cannot decide says so ("undecided: why") instead of reading a verdict into them:
+- fewer than `MIN_SEEDS` seeds: see there;
+- no malicious balance exhausted in any run of the arms compared: the runs ended before the deposit
+  loop could drain any balance, so an adversary that "survives" them has shown nothing, and a
+  difference in days to exhaust only compares the runs' lengths;
+- for the bad share, a rank correlation that is not significant (p >= 0.05).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +59,15 @@ BAD_SHARES = (0.1, 0.3, 0.5, 0.7, 0.9)
 """The good:bad range the study asks about, every other tenth (five points fit a slope and a rank
 correlation; any other values: `--set bad_share=...` on a sweep)."""
 BAD_SHARE_MECHANISMS = ("stakeable", "quality_priced")
+
+MIN_SEEDS = 3
+"""The fewest seeds from which an answer is decided. A paired 95% interval from two seeds rests on one
+degree of freedom: its spread is one difference of differences, so two seeds that agree by chance
+make any effect look certain, and its half-width is 12.7 standard errors otherwise (4.3 with three);
+"not exhausted in most runs" of two runs is one or two runs. Three is the fewest at which the
+interval's spread is estimated from more than one comparison."""
+UNDECIDED = "undecided"
+ALPHA = 0.05
 
 HONEST, MALICIOUS, SUBMITTED = "honest_balance_pct", "malicious_balance_pct", "bad_share_submitted"
 METRICS = (("initial_accuracy", "initial acc. %", 100.0), ("final_accuracy", "final acc. %", 100.0),
@@ -188,10 +204,7 @@ def paired(runs: pd.DataFrame, metric: str, a: Mapping[str, Any], b: Mapping[str
 
     `never` stands in for a malicious balance never exhausted (days to exhaust), e.g. the run's length."""
     def values(factors):
-        frame = stats.ok_runs(runs[runs["section"] == section])
-        for name, value in factors.items():
-            column = f"factor.{name}"
-            frame = frame[frame[column] == value] if column in frame else frame.iloc[0:0]
+        frame = cell_runs(runs, section, factors)
         if metric not in frame:
             return pd.Series(dtype=float)
         column = pd.to_numeric(frame[metric], errors="coerce")
@@ -202,6 +215,35 @@ def paired(runs: pd.DataFrame, metric: str, a: Mapping[str, Any], b: Mapping[str
     d = (joined[0] - joined[1]).to_numpy()
     n, mean, _sd, low, high = stats.mean_ci(d.tolist())
     return Difference(mean, low, high, n)
+
+
+def cell_runs(runs: pd.DataFrame, section: str, factors: Mapping[str, Any]) -> pd.DataFrame:
+    """The finished runs of one section with these factor values (none when a factor is absent)."""
+    frame = stats.ok_runs(runs[runs["section"] == section]) if not runs.empty else runs
+    for name, value in factors.items():
+        column = f"factor.{name}"
+        frame = frame[frame[column] == value] if column in frame else frame.iloc[0:0]
+    return frame
+
+
+def any_exhausted(runs: pd.DataFrame, section: str, *cells: Mapping[str, Any]) -> bool:
+    """Whether any finished run of these cells (all of the section's, with none given) exhausted the
+    malicious balance: the evidence that the runs were long enough for the deposit loop to drain one."""
+    frames = [cell_runs(runs, section, cell) for cell in cells] if cells else [cell_runs(runs, section, {})]
+    return any(stats.DEPLETED in f and bool(pd.to_numeric(f[stats.DEPLETED], errors="coerce").notna().any())
+               for f in frames)
+
+
+def too_few_seeds(n: int) -> str:
+    return f"only {n} seed{'' if n == 1 else 's'} pair the runs, and an answer needs at least {MIN_SEEDS}"
+
+
+NEVER_EXHAUSTED = ("no malicious balance was exhausted in any run of the arms compared, so the runs end before "
+                   "the deposit loop could drain one; longer runs, a larger max_train, can decide it")
+
+
+def undecided(reason: str, measured: str = "") -> str:
+    return f"{UNDECIDED}: {reason}" + (f"; measured: {measured}" if measured else "")
 
 
 def scenario_rows(table: pd.DataFrame, section: str, **factors: Any) -> pd.DataFrame:
@@ -244,8 +286,13 @@ def slope_per_tenth(runs: pd.DataFrame, factor: str, metric: str) -> float:
 class DesignAnalysis:
     runs: pd.DataFrame                 # one row per run, factors in front
     table: pd.DataFrame                # one row per scenario (`summary`)
-    answers: dict[str, str]            # question -> plain answer with numbers
+    answers: dict[str, str]            # question -> plain answer with numbers ("undecided: why" first if so)
     seeds: int
+
+    def status(self, question: str) -> str:
+        """'undecided' (the runs cannot decide the answer), 'partly undecided' (some of its parts), or 'decided'."""
+        answer = self.answers[question]
+        return UNDECIDED if answer.startswith(UNDECIDED) else f"partly {UNDECIDED}" if UNDECIDED in answer else "decided"
 
 
 def analyse(results: pd.DataFrame, points: Sequence[Point], base: Config | None = None) -> DesignAnalysis:
@@ -278,15 +325,23 @@ def _interval(mean: float, low: float, high: float, digits: int = 1) -> str:
 
 def answer_quality_pricing(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> str:
     """Quality-priced against the constant cost, paired by seed: against the flipper (pairs, the base
-    model) and against each adversary."""
-    parts = []
+    model) and against each adversary. Days to exhaust are compared only where a run of either arm
+    exhausted the malicious balance; with too few seeds the whole answer is undecided."""
+    parts, seeds = [], []
     a, b = {"incentive": "quality_priced", "model": base.model}, {"incentive": "stakeable", "model": base.model}
-    measured = [(what, paired(runs, metric, a, b, PAIRS, scale=scale, never=RUN_LENGTH), unit, digits)
-                for what, metric, scale, unit, digits in (
-                    ("the days until the malicious balance is exhausted", stats.DEPLETED, 1.0, " days", 1),
-                    ("final accuracy", "final_accuracy", 100.0, " points", 2),
-                    ("the honest agent's final balance", HONEST, 1.0, " % of start", 1))]
-    clauses = [f"{what} by {d.text(unit, digits)}" for what, d, unit, digits in measured if d.n]
+    clauses = []
+    for what, metric, scale, unit, digits in (
+            ("the days until the malicious balance is exhausted", stats.DEPLETED, 1.0, " days", 1),
+            ("final accuracy", "final_accuracy", 100.0, " points", 2),
+            ("the honest agent's final balance", HONEST, 1.0, " % of start", 1)):
+        d = paired(runs, metric, a, b, PAIRS, scale=scale, never=RUN_LENGTH)
+        if not d.n:
+            continue
+        seeds.append(d.n)
+        if metric == stats.DEPLETED and not any_exhausted(runs, PAIRS, a, b):
+            clauses.append(f"{what}: {UNDECIDED} (never exhausted in either arm)")
+        else:
+            clauses.append(f"{what} by {d.text(unit, digits)}")
     if clauses:
         parts.append(f"against the flipper ({base.model}), quality pricing minus the constant cost changes "
                      + ", ".join(clauses))
@@ -295,12 +350,19 @@ def answer_quality_pricing(runs: pd.DataFrame, table: pd.DataFrame, base: Config
         quality, constant = {"adversary": kind, "incentive": "quality_priced"}, {"adversary": kind, "incentive": "stakeable"}
         d = paired(runs, stats.DEPLETED, quality, constant, ADVERSARIES, never=RUN_LENGTH)
         if d.n:
+            seeds.append(d.n)
+            if not any_exhausted(runs, ADVERSARIES, quality, constant):
+                faster.append(f"{kind} {UNDECIDED} (never exhausted in either arm)")
+                continue
             never = [_never_count(table, ADVERSARIES, adversary=kind, incentive=m) for m in ("quality_priced", "stakeable")]
             note = f", never exhausted in {never[0]} and {never[1]} runs" if any(never) else ""
             faster.append(f"{kind} {d.text(' days')}{note}")
     if faster:
         parts.append("days to exhaust, quality-priced minus constant, per adversary: " + "; ".join(faster))
-    return ". ".join(parts)
+    text = ". ".join(parts)
+    if text and min(seeds) < MIN_SEEDS:
+        return undecided(too_few_seeds(min(seeds)), text)
+    return text
 
 
 def _never_count(table: pd.DataFrame, section: str, **factors: Any) -> int:
@@ -309,11 +371,12 @@ def _never_count(table: pd.DataFrame, section: str, **factors: Any) -> int:
 
 
 def answer_robust_model(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> str:
-    """The models under each mechanism, ranked by their gap (baseline minus final accuracy)."""
+    """The models under each mechanism, ranked by their gap (baseline minus final accuracy); with too
+    few seeds the ranking is given but undecided."""
     pairs = scenario_rows(table, PAIRS)
     if pairs.empty or "gap" not in pairs:
         return ""
-    lines = []
+    lines, seeds = [], []
     for mechanism, group in pairs.groupby("incentive", sort=False):
         ranked = group.sort_values("gap")
         if len(ranked) < 2:
@@ -321,15 +384,22 @@ def answer_robust_model(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -
         best, second = ranked.iloc[0], ranked.iloc[1]
         d = paired(runs, "gap", {"incentive": mechanism, "model": best["model"]},
                    {"incentive": mechanism, "model": second["model"]}, PAIRS)
-        separated = "clearly" if d.significant else "not clearly (the paired interval includes 0)"
+        seeds.append(d.n)
+        separated = ("" if d.n < MIN_SEEDS else "clearly " if d.significant else
+                     "not clearly (the paired interval includes 0) ")
         lines.append(f"under {mechanism}, {best['model']} has the smallest gap, "
                      f"{_interval(best['gap'], best.get('gap.ci_low', math.nan), best.get('gap.ci_high', math.nan), 2)} "
-                     f"points, {separated} ahead of {second['model']} (paired difference {d.text(' points', 2)}); "
+                     f"points, {separated}ahead of {second['model']} (paired difference {d.text(' points', 2)}); "
                      f"largest: {ranked.iloc[-1]['model']} ({ranked.iloc[-1]['gap']:.2f})")
-    return "; ".join(lines)
+    text = "; ".join(lines)
+    if text and min(seeds) < MIN_SEEDS:
+        return undecided(too_few_seeds(min(seeds)), text)
+    return text
 
 
 def answer_bad_share(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> str:
+    """Per mechanism, the gap's slope and rank correlation with the bad share; a mechanism whose
+    correlation is not significant is undecided, and with too few seeds the whole answer is."""
     section = runs[runs["section"] == BAD_SHARE] if not runs.empty else runs
     if section.empty:
         return ""
@@ -344,32 +414,60 @@ def answer_bad_share(runs: pd.DataFrame, table: pd.DataFrame, base: Config) -> s
         if SUBMITTED in shares:
             deviation = (pd.to_numeric(shares[SUBMITTED], errors="coerce") - shares["factor.bad_share"]).abs()
             measured = f"; the measured share of adds is within {deviation.max():.2f} of the set share"
-        lines.append(f"under {mechanism}, the gap grows by {slope:+.2f} points per 0.1 of bad share "
+        verdict = "" if p < ALPHA else f"{UNDECIDED} (the rank correlation is not significant): "
+        lines.append(f"under {mechanism}, {verdict}the gap grows by {slope:+.2f} points per 0.1 of bad share "
                      f"(Spearman rho {rho:+.2f}, p {p:.2g}), from {_interval(*low, 2)} at {min(BAD_SHARES)} "
                      f"to {_interval(*high, 2)} at {max(BAD_SHARES)}{measured}")
-    return "; ".join(lines)
+    text = "; ".join(lines)
+    per_cell = stats.ok_runs(section).groupby(["factor.incentive", "factor.bad_share"])["seed"].nunique()
+    seeds = int(per_cell.min()) if len(per_cell) else 0
+    if seeds < MIN_SEEDS:
+        return undecided(too_few_seeds(seeds), text)
+    return text
 
 
-def beats(runs: pd.DataFrame, table: pd.DataFrame, adversary: str, mechanism: str) -> tuple[bool, str]:
-    """Whether an adversary beats a mechanism: it is not exhausted in most runs, or it widens the gap
-    more than the flipper does under the same mechanism (paired by seed); and the cell's text."""
+BEATS, CONTAINED = "beats", "contained"
+FEW_SEEDS = f"fewer than {MIN_SEEDS} seeds"
+NO_DRAIN = "no run of the section exhausted a malicious balance"
+
+
+class Judgement(NamedTuple):
+    verdict: str                 # BEATS, CONTAINED or UNDECIDED ('' when the cell was not run)
+    text: str                    # the adversary matrix's cell
+    reasons: tuple[str, ...]     # why it is undecided
+
+
+def beats(runs: pd.DataFrame, table: pd.DataFrame, adversary: str, mechanism: str) -> Judgement:
+    """Whether an adversary beats a mechanism, and the cell's text. It beats it when it is not exhausted
+    in most runs, or widens the gap more than the flipper under the same mechanism (paired by seed);
+    it is contained when neither holds. Undecided: survival where no run of the section exhausted any
+    malicious balance (the runs are too short for it to mean anything), and anything from fewer than
+    `MIN_SEEDS` seeds. '' when the cell was not run."""
     rows = scenario_rows(table, ADVERSARIES, adversary=adversary, incentive=mechanism)
     if rows.empty:
-        return False, ""
+        return Judgement("", "", ())
     row = rows.iloc[0]
-    ok_runs = row["runs"] - row["failed"]
+    ok_runs = int(row["runs"] - row["failed"])
     never = int(row.get("never_exhausted", 0))
-    survives = never * 2 > ok_runs and mechanism not in MONEYLESS
     damage = paired(runs, "gap", {"adversary": adversary, "incentive": mechanism},
                     {"adversary": FLIPPER, "incentive": mechanism}, ADVERSARIES)
+    reasons = []
+    if ok_runs < MIN_SEEDS or (adversary != FLIPPER and damage.n < MIN_SEEDS):
+        reasons.append(FEW_SEEDS)
+    money = mechanism not in MONEYLESS
+    if money and not any_exhausted(runs, ADVERSARIES):
+        reasons.append(NO_DRAIN)
+    survives = money and never * 2 > ok_runs
     worse = adversary != FLIPPER and damage.significant and damage.mean > 0
+    verdict = UNDECIDED if reasons else BEATS if survives or worse else CONTAINED
     balance = row.get(MALICIOUS, math.nan)
-    text = (f"{'beats' if survives or worse else 'contained'}: malicious {balance:.0f}% left, "
-            f"not exhausted in {never}/{ok_runs}, gap {row.get('gap', math.nan):.2f}"
+    text = (f"{verdict}: malicious {balance:.0f}% left, not exhausted in {never}/{ok_runs}, gap {row.get('gap', math.nan):.2f}"
             + ("" if adversary == FLIPPER else f" ({damage.mean:+.2f} vs flipper)"))
-    if mechanism in MONEYLESS:
+    if not money:
         text += " (no money moves: judged by the gap only)"
-    return survives or worse, text
+    if reasons:
+        text += f" ({'; '.join(reasons)})"
+    return Judgement(verdict, text, tuple(reasons))
 
 
 def adversary_matrix(runs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -378,7 +476,7 @@ def adversary_matrix(runs: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame()
     mechanisms = list(dict.fromkeys(rows["incentive"]))
-    return pd.DataFrame([{"adversary": kind, **{m: beats(runs, table, kind, m)[1] for m in mechanisms}}
+    return pd.DataFrame([{"adversary": kind, **{m: beats(runs, table, kind, m).text for m in mechanisms}}
                          for kind in dict.fromkeys(rows["adversary"])])
 
 
@@ -386,12 +484,28 @@ def answer_adversaries(runs: pd.DataFrame, table: pd.DataFrame, base: Config) ->
     rows = scenario_rows(table, ADVERSARIES)
     if rows.empty:
         return ""
-    won = [f"{kind} beats {mechanism}" for kind, mechanism in zip(rows["adversary"], rows["incentive"])
-           if beats(runs, table, kind, mechanism)[0]]
-    return ("; ".join(won) if won else "no adversary beats any mechanism") + \
-        " (beats: the malicious balance is not exhausted in most runs, or the gap is wider than the flipper's " \
-        "under the same mechanism, paired by seed, 95% interval above 0; under points, which moves no money, " \
-        "only the gap counts)"
+    judged = {(kind, mechanism): beats(runs, table, kind, mechanism)
+              for kind, mechanism in zip(rows["adversary"], rows["incentive"])}
+    won = [f"{kind} beats {mechanism}" for (kind, mechanism), j in judged.items() if j.verdict == BEATS]
+    open_cells = [f"{kind} vs {mechanism}" for (kind, mechanism), j in judged.items() if j.verdict == UNDECIDED]
+    rule = (". Beats: the malicious balance is not exhausted in most runs, or the gap is wider than the flipper's "
+            "under the same mechanism, paired by seed, 95% interval above 0; under points, which moves no money, "
+            "only the gap counts")
+    if not open_cells:
+        return ("; ".join(won) if won else "no adversary beats any mechanism") + rule
+    causes = {reason for j in judged.values() for reason in j.reasons}
+    reasons = []
+    if FEW_SEEDS in causes:
+        seeds = min(len(cell_runs(runs, ADVERSARIES, {"adversary": k, "incentive": m})) for k, m in judged)
+        reasons.append(too_few_seeds(seeds) if seeds < MIN_SEEDS else
+                       f"fewer than {MIN_SEEDS} seeds pair some cells with the flipper's")
+    if NO_DRAIN in causes:
+        reasons.append(NEVER_EXHAUSTED.replace("the arms compared", "the section"))
+    parts = list(won)
+    if not won and len(open_cells) < len(judged):
+        parts.append("no decided cell is beaten")
+    parts.append(f"{UNDECIDED} for {', '.join(open_cells)}: {'; and '.join(reasons)}")
+    return "; ".join(parts) + rule
 
 
 QUESTIONS = {

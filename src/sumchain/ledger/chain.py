@@ -8,6 +8,9 @@ Money only moves inside `Chain.transact`, through the `Transfers` buffer the con
 buffer is applied only when the call succeeds, so a refused call changes no balance. `fund` is the
 only way money enters, so `sum(balances) == minted` at all times.
 
+A run's chain starts from the genesis hash of its config and data (`start_from`, `ledger.genesis`),
+so its head hash stands for what the run was as well as for every call in it.
+
 A call is recorded when it is made (its arguments encoded then); its hash and its block's are
 computed when the chain is first read (`blocks`, `seal`, `head_hash`, `transactions`), from the
 recorded fields in order, so they are the same whenever that happens. Recording takes about half
@@ -20,11 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, NamedTuple, TypeVar
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, TypeVar
 
 import numpy as np
 
 from sumchain.errors import Rejected
+from sumchain.ledger.genesis import genesis_hash
 from sumchain.ledger.money import whole_units
 
 GENESIS_HASH = "0" * 64
@@ -184,6 +188,28 @@ class Chain:
         self._blocks: list[Block] = []
         self._open: Block | None = None
         self._unhashed: list[tuple | None] = []    # calls not yet hashed into blocks (None: `close`)
+        self._genesis: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None
+
+    # -- genesis -------------------------------------------------------------------------
+    def start_from(self, evidence: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> None:
+        """Link the first block to the genesis hash of `evidence` (`ledger.genesis`: the run's config
+        and data) instead of to zeros. A callable is called when the chain is first hashed, so a run
+        whose chain nobody reads never computes it. Only before the first block is hashed."""
+        if self._blocks:
+            raise ValueError("a chain's genesis is fixed once its first block is hashed")
+        self._genesis = evidence
+
+    @property
+    def genesis_evidence(self) -> Mapping[str, Any] | None:
+        """What the chain starts from (None: zeros, a chain no run's config was given to)."""
+        if callable(self._genesis):
+            self._genesis = self._genesis()
+        return self._genesis
+
+    @property
+    def genesis(self) -> str:
+        evidence = self.genesis_evidence
+        return GENESIS_HASH if evidence is None else genesis_hash(evidence)
 
     # -- clock ---------------------------------------------------------------------------
     @property
@@ -278,7 +304,7 @@ class Chain:
         if self._open is not None:
             self._open.seal()
             self._open = None
-        return self._blocks[-1].hash if self._blocks else GENESIS_HASH
+        return self._blocks[-1].hash if self._blocks else self.genesis
 
     @property
     def blocks(self) -> list[Block]:

@@ -2,8 +2,10 @@
 the metadata (the run's config) needed to replay it from the genesis block.
 
 The chain's own evidence goes into the metadata at save time, whatever the caller adds: the head
-hash and the numbers of blocks and transactions (`CHAIN_EVIDENCE`). A ledger whose last blocks
-were deleted, or whose head was altered, no longer matches them, so `verify` finds it.
+hash and the numbers of blocks and transactions (`CHAIN_EVIDENCE`), and what the chain started from
+(`GENESIS`: the digests of the run's config and data, which the first block is linked to). A ledger
+whose last blocks were deleted, whose head was altered, or whose config was edited no longer
+matches them, so `verify` finds it.
 
 Written atomically: the database is built beside the target and moved into place, so an
 interrupted save never leaves a half-written ledger under the requested name.
@@ -33,12 +35,17 @@ CREATE TABLE transactions (block INTEGER NOT NULL, position INTEGER NOT NULL, ti
 
 
 CHAIN_EVIDENCE = ("head_hash", "blocks", "transactions")
+GENESIS = "genesis"
 
 
 def chain_evidence(chain: Chain) -> dict[str, Any]:
-    """What the whole chain comes to: its head hash and how many blocks and transactions it holds."""
-    return {"head_hash": chain.seal(), "blocks": len(chain.blocks),
-            "transactions": sum(len(b.transactions) for b in chain.blocks)}
+    """What the whole chain comes to: its head hash, how many blocks and transactions it holds, and
+    (for a run's chain) the genesis evidence it starts from."""
+    evidence = {"head_hash": chain.seal(), "blocks": len(chain.blocks),
+                "transactions": sum(len(b.transactions) for b in chain.blocks)}
+    if chain.genesis_evidence is not None:
+        evidence[GENESIS] = dict(chain.genesis_evidence)
+    return evidence
 
 
 def save_chain(chain: Chain, path: str | Path, meta: dict[str, Any]) -> Path:

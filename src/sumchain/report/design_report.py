@@ -41,8 +41,8 @@ def write_design_report(analysis: ds.DesignAnalysis, out: str | Path, meta: Mapp
             figures[section] = draw(rows, out / "figures" / f"{section}.png")
     tables = {"scenarios": analysis.table, "runs": analysis.runs,
               "adversary_matrix": ds.adversary_matrix(analysis.runs, analysis.table),
-              "answers": pd.DataFrame([{"question": q, "answer": a} for q, a in analysis.answers.items()],
-                                      columns=["question", "answer"])}
+              "answers": pd.DataFrame([{"question": q, "status": analysis.status(q), "answer": a}
+                                       for q, a in analysis.answers.items()], columns=["question", "status", "answer"])}
     for name, frame in tables.items():
         with atomic_path(out / "stats" / f"{name}.csv") as temp:
             frame.to_csv(temp, index=False)
@@ -154,13 +154,22 @@ TITLES = {ds.PAIRS: "Every (mechanism, model) pair", ds.ADVERSARIES: "Adversarie
           ds.BAD_SHARE: "The good:bad ratio"}
 
 
+def _marked(answer: str) -> str:
+    """The answer with its leading 'undecided' in bold, so it is not read past."""
+    return f"**{ds.UNDECIDED}**{answer[len(ds.UNDECIDED):]}" if answer.startswith(ds.UNDECIDED) else answer
+
+
 def markdown(analysis: ds.DesignAnalysis, figures: Mapping[str, Path], out: Path, meta: Mapping[str, str]) -> str:
     lines = ["# The design space, measured", "",
              *(f"- {key}: {value}" for key, value in meta.items()), "",
              "Intervals are 95% Student-t intervals across seeds; comparisons are paired by seed (a seed fixes the "
              "data, the initial model and every agent's generator). 'never' counts runs in which the malicious "
-             "balance was never exhausted.", "", "## Answers", ""]
-    lines += [f"**{question}** {answer}." for question, answer in analysis.answers.items()] or ["(no runs)"]
+             "balance was never exhausted.", "",
+             f"An answer the runs cannot decide is marked *undecided*, with the reason: fewer than {ds.MIN_SEEDS} "
+             "seeds (a paired interval from two rests on a single comparison), no malicious balance exhausted in any "
+             "run of the arms compared (the runs end before the deposit loop could drain one, so surviving them shows "
+             "nothing), or, for the bad share, a rank correlation that is not significant.", "", "## Answers", ""]
+    lines += [f"**{question}** {_marked(answer)}." for question, answer in analysis.answers.items()] or ["(no runs)"]
     for section in ds.SECTIONS:
         rows = ds.scenario_rows(analysis.table, section)
         if rows.empty:
