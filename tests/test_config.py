@@ -49,14 +49,14 @@ def test_toml_round_trip(tmp_path):
     ({"incentive": "bribes"}, "choose one of: stakeable, points"),
     ({"engine": "quantum"}, "choose one of:"),
     ({"agents.Good.honest": "yes"}, "must be true or false"),
-    ({"learning_rate": 0}, "'learning_rate' = 0.0 is not allowed; must be >= 0.001"),
+    ({"learning_rate": 0}, "'learning_rate' = 0.0 is not allowed; must be from 0.001"),
     ({"model": "forest"}, "'model' = 'forest' is not allowed; choose one of: perceptron, dense_perceptron"),
     ({"model": "logistic_regression", "engine": "evm"},
      "'model' = 'logistic_regression' is not allowed; model=logistic_regression has no contract code and runs on "
      "engine=python only; with engine=evm choose one of: perceptron, dense_perceptron, naive_bayes, "
      "nearest_centroid, dense_nearest_centroid"),
     ({"naive_bayes.eta0": 1}, "unknown config key 'naive_bayes.eta0'; allowed: smoothing"),
-    ({"model": "naive_bayes", "naive_bayes.smoothing": 0}, "'naive_bayes.smoothing' = 0.0 is not allowed; must be >= 0.001"),
+    ({"model": "naive_bayes", "naive_bayes.smoothing": 0}, "'naive_bayes.smoothing' = 0.0 is not allowed; must be from 0.001"),
     ({"logistic_regression.t0": 2.5}, "'logistic_regression.t0' must be a whole number"),
     ({"logistic_regression.t0": 0}, "'logistic_regression.t0' = 0 is not allowed"),
     ({"naive_bayes": 3}, "'naive_bayes' must be a table with keys: smoothing"),
