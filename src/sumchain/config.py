@@ -629,8 +629,6 @@ def _validate(config: Config) -> None:
         _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
         _check_wait(p + "phase_s", a.phase_s)
         _check_wait(p + "lead_s", a.lead_s)
-        _check(a.honest_days <= MAX_WAIT_S / DAY_S, p + "honest_days",
-               f"must be from 0 to {MAX_WAIT_S // DAY_S:,} days (5 years)", a.honest_days)
         _check(a.fee <= MAX_MONEY_COINS, p + "fee",
                f"must be <= {MAX_MONEY_COINS:.4g} coins (2**128 wei, the most money a run holds)", a.fee)
     _validate_money(c)
