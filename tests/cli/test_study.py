@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -43,3 +44,26 @@ def test_unknown_names_exit_2_with_one_line(sumchain, tmp_path, capsys, option, 
     err = capsys.readouterr().err
     assert err.startswith(f"sumchain: error: unknown {named}; choose from") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_the_dense_twins_are_reached_as_documented(sumchain, tmp_path):
+    """`--models` may name a dense twin, and `--set csv_encoding=standardised` runs the pairs on a table
+    (dense families on values, sparse ones thermometer-binarised) with the dense perceptron as base."""
+    small = ["--set", "num_words=100", "--set", "max_train=300", "--set", "max_test=100", "--seeds", "1",
+             "--workers", "1", "--quiet"]
+    assert sumchain("study", "--only", "pairs", "--incentives", "points", "--models", "dense_perceptron", *small,
+                    "--out", str(tmp_path / "named")) == 0
+    assert set(read_results(tmp_path / "named")["model"]) == {"dense_perceptron"}
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400) * 100})
+    table["label"] = np.where(table["a"] + table["b"] / 100 > 0, "yes", "no")
+    path = tmp_path / "table.csv"
+    table.to_csv(path, index=False)
+    csv = ["--set", "dataset=csv", "--set", f"data_path={path}", "--set", "label_column=label",
+           "--set", "csv_encoding=standardised"]
+    assert sumchain("study", "--only", "pairs,bad_share", "--incentives", "points",
+                    "--models", "perceptron,dense_perceptron", *csv, *small, "--out", str(tmp_path / "csv")) == 0
+    runs = read_results(tmp_path / "csv")
+    encodings = dict(zip(runs["model"], runs["csv_encoding"]))
+    assert encodings == {"perceptron": "thermometer", "dense_perceptron": "standardised"}
+    assert set(runs["status"]) == {"ok"}
