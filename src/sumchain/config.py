@@ -84,6 +84,8 @@ MAX_LOG_INPUT = 2**62
 MAX_SIMULATED_S = 20 * 365 * DAY_S
 """A simulation's clock stops here (20 years; a row every simulated hour is 175,200 rows): far inside
 the contract's 64-bit times, and a run that would go on is ended with that reason (`sim.loop`)."""
+SAMPLE_INTERVAL_S = 3_600
+"""A run's balances are recorded every simulated hour (`sim.loop`), and accuracy at most as often."""
 MAX_WAIT_S = MAX_SIMULATED_S // 4
 """Every configured wait and time (claim waits, agents' waits, phases, market length): 5 years, a
 quarter of the simulated-time limit, so a contribution's claims fit in a run."""
@@ -601,7 +603,9 @@ def _validate(config: Config) -> None:
            "owner_claim_wait_s", f"must be empty or >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
            c.owner_claim_wait_s)
     _check(0 <= c.depleted_pct <= 100, "depleted_pct", "must be between 0 and 100", c.depleted_pct)
-    _check(c.accuracy_interval_s >= 1, "accuracy_interval_s", "must be >= 1 second", c.accuracy_interval_s)
+    _check(c.accuracy_interval_s >= SAMPLE_INTERVAL_S, "accuracy_interval_s",
+           f"must be >= {SAMPLE_INTERVAL_S:,} seconds (an hour, the time series' step: a measurement reads the whole "
+           f"test set, and the 20-year limit then holds at most 175,200 of them)", c.accuracy_interval_s)
     _check(c.first_accuracy_s >= 0, "first_accuracy_s", "must be >= 0 seconds", c.first_accuracy_s)
     _check(isinstance(c.agents, tuple) and len(c.agents) >= 1, "agents", "needs at least one agent", c.agents)
     names = [a.name for a in c.agents]

@@ -30,7 +30,7 @@ from collections import Counter
 import numpy as np
 from tqdm.auto import tqdm
 
-from sumchain.config import MAX_SIMULATED_S, Config
+from sumchain.config import MAX_SIMULATED_S, SAMPLE_INTERVAL_S, Config
 from sumchain.contract.reasons import REASONS, REFUND
 from sumchain.data import Dataset
 from sumchain.data.dataset import product_dtype
@@ -41,8 +41,6 @@ from sumchain.sim.agents import Agent, make_agents
 from sumchain.sim.events import EventQueue
 from sumchain.sim.outstanding import Outstanding
 
-SAMPLE_INTERVAL_S = 3_600
-"""Balances are recorded every simulated hour (and at every accuracy measurement)."""
 
 STALL_LIMIT_S = 60 * 86_400
 """With nothing outstanding, a run in which no data is added for this long ends as stalled."""
