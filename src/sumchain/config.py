@@ -571,8 +571,8 @@ def _validate(config: Config) -> None:
     _check(isinstance(c.train_size, (int, float)) and 0 < c.train_size < 1, "train_size",
            "must be strictly between 0 and 1", c.train_size)
     _check(0 < c.test_fraction < 1, "test_fraction", "must be strictly between 0 and 1", c.test_fraction)
-    _check(0 <= c.seed <= MAX_INT64, "seed", f"must be a whole number from 0 to 2**63 - 1", c.seed)
-    _check(0 <= c.hash_seed <= MAX_INT64, "hash_seed", f"must be a whole number from 0 to 2**63 - 1", c.hash_seed)
+    _check(0 <= c.seed <= MAX_INT64, "seed", "must be a whole number from 0 to 2**63 - 1", c.seed)
+    _check(0 <= c.hash_seed <= MAX_INT64, "hash_seed", "must be a whole number from 0 to 2**63 - 1", c.hash_seed)
     for key in ("max_train", "max_test"):
         value = getattr(c, key)
         _check(value is None or 1 <= value <= MAX_INT64, key, "must be empty or a whole number from 1 to 2**63 - 1",
@@ -661,7 +661,7 @@ def _validate_model_tables(c: Config) -> None:
 
 def _validate_learning_rate(c: Config) -> None:
     """One contribution's step must keep every score within int64 (the run's whole course is checked
-    at deployment, when the number of samples is known: `engines.initial_model`)."""
+    at deployment, when the number of samples is known: `engines.check_scores_fit`)."""
     if c.model in DENSE_MODELS:
         # each weight moves by step * 2**15 // 1000; a score is the sum of num_words weights times values
         # up to 2**15, plus the intercept times 1000
@@ -759,7 +759,8 @@ def _validate_mechanism_tables(c: Config) -> None:
     _check(m.min_length_s >= 0, "prediction_market.min_length_s", "must be >= 0 seconds", m.min_length_s)
     _check_wait("prediction_market.min_length_s", m.min_length_s)
     _check(m.min_stake * WEI_PER_COIN <= MAX_MONEY_UNITS, "prediction_market.min_stake",
-           f"must be <= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the most money a run holds)", m.min_stake)
+           f"must be <= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the most money a run holds)",
+           m.min_stake)
     _check(m.min_num_contributions >= 1, "prediction_market.min_num_contributions", "must be a whole number >= 1",
            m.min_num_contributions)
 

@@ -2,8 +2,8 @@
 
 Why cheap checks only: `sumchain datasets` answers "can I run this offline?" in a moment, so it
 never downloads, hashes or builds features; for a file of one's own it runs the loader's checks that
-come before features (columns, labels, splits), so a file it calls usable is one a run loads. `data_path` is taken as meant for the
-configured `dataset`.
+come before features (columns, labels, splits), so a file it calls usable is one a run loads.
+`data_path` is taken as meant for the configured `dataset`.
 """
 
 from __future__ import annotations
