@@ -635,8 +635,8 @@ def _validate(config: Config) -> None:
         _check_wait(p + "lead_s", a.lead_s)
         _check(a.fee <= MAX_MONEY_COINS, p + "fee",
                f"must be <= {MAX_MONEY_COINS:.4g} coins (2**128 wei, the most money a run holds)", a.fee)
-    _validate_money(c)
     _validate_population(c)
+    _validate_money(c)
 
 
 def _check_wait(key: str, value: int | float | None) -> None:
