@@ -67,3 +67,11 @@ def test_the_dense_twins_are_reached_as_documented(sumchain, tmp_path):
     encodings = dict(zip(runs["model"], runs["csv_encoding"]))
     assert encodings == {"perceptron": "thermometer", "dense_perceptron": "standardised"}
     assert set(runs["status"]) == {"ok"}
+
+
+@pytest.mark.parametrize("command", ["study", "reproduce"])
+def test_a_seed_that_every_scenario_would_override_is_refused(sumchain, tmp_path, capsys, command):
+    assert sumchain(command, "--set", "seed=3", "--seeds", "2", "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"sumchain: error: --set seed=3 is not used by {command}: every scenario runs seeds 0..N-1; "
+                   f"give --seeds N"]

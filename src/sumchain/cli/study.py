@@ -12,7 +12,7 @@ import argparse
 import time
 
 from sumchain.cli.options import ONCE, config_with, overrides_from
-from sumchain.cli.sweep import add_executor_options, execute, seeds_from
+from sumchain.cli.sweep import add_executor_options, execute, refuse_seed_override, seeds_from
 
 DEFAULT_OUT = "runs/study"
 
@@ -49,6 +49,7 @@ def study_base(args: argparse.Namespace):
     base model (which the adversary and bad_share sections use) is `dense_perceptron`, the twin of
     Table I's perceptron that reads values; the pairs section sets each family itself."""
     overrides = overrides_from(args)
+    refuse_seed_override(overrides, "study")
     if overrides.get("csv_encoding") == "standardised" and "model" not in overrides:
         overrides["model"] = "dense_perceptron"
     return config_with(args, overrides)

@@ -62,6 +62,14 @@ def seeds_from(args: argparse.Namespace) -> range:
     return range(args.seeds)
 
 
+def refuse_seed_override(overrides: dict, command: str) -> None:
+    """`study` and `reproduce` run every scenario with seeds 0..N-1 (`--seeds N`): a `--set seed=...`
+    would be overridden in every run, so it is refused rather than silently ignored."""
+    if "seed" in overrides:
+        raise ConfigError(f"--set seed={overrides['seed']} is not used by {command}: every scenario runs seeds "
+                          f"0..N-1; give --seeds N")
+
+
 def sweep_seeds(args: argparse.Namespace, axes: list) -> list[int] | range:
     """The seeds of every point: `--seeds N` (0..N-1), or those listed by `--set seed=...` (taken out of
     `axes`), or the config's own seed; two of them at once are refused, not silently overridden."""
