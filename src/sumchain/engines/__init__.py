@@ -83,14 +83,14 @@ def check_scores_fit(config: Config, dataset: Dataset) -> None:
     rows = [as_csr(X) for X in (dataset.X_train, dataset.X_test) if X.shape[0]]
     if config.model == "dense_perceptron":
         value = max((float(abs(X).max()) if X.nnz else 0.0 for X in rows), default=0.0)
-        widest = max(float(abs(X).sum(axis=1).max()) for X in rows) * SCALE       # fixed point
+        widest = max((float(abs(X).sum(axis=1).max()) for X in rows), default=0.0) * SCALE    # fixed point
         start = DEFAULT_EPOCHS * n * value * SCALE
         # score < (start + updates * step * value) * widest + (epochs * n * SCALE + updates * step) * SCALE
         fixed = start * widest + DEFAULT_EPOCHS * n * SCALE * SCALE
         per_step = updates * (value * widest + SCALE)
         key, units, current = "learning_rate", SCALE, config.learning_rate
     else:
-        widest = max(int(np.diff(X.indptr).max()) for X in rows) + 1          # present features and intercept
+        widest = max((int(np.diff(X.indptr).max()) for X in rows), default=0) + 1    # features and intercept
         if config.model == "perceptron":
             key, units, current = "learning_rate", SCALE, config.learning_rate
             fixed, per_step = DEFAULT_EPOCHS * n * SCALE * widest, updates * widest
