@@ -49,14 +49,14 @@ def test_toml_round_trip(tmp_path):
     ({"incentive": "bribes"}, "choose one of: stakeable, points"),
     ({"engine": "quantum"}, "choose one of:"),
     ({"agents.Good.honest": "yes"}, "must be true or false"),
-    ({"learning_rate": 0}, "'learning_rate' = 0.0 is not allowed; must be >= 0.001"),
+    ({"learning_rate": 0}, "'learning_rate' = 0.0 is not allowed; must be from 0.001"),
     ({"model": "forest"}, "'model' = 'forest' is not allowed; choose one of: perceptron, dense_perceptron"),
     ({"model": "logistic_regression", "engine": "evm"},
      "'model' = 'logistic_regression' is not allowed; model=logistic_regression has no contract code and runs on "
      "engine=python only; with engine=evm choose one of: perceptron, dense_perceptron, naive_bayes, "
      "nearest_centroid, dense_nearest_centroid"),
     ({"naive_bayes.eta0": 1}, "unknown config key 'naive_bayes.eta0'; allowed: smoothing"),
-    ({"model": "naive_bayes", "naive_bayes.smoothing": 0}, "'naive_bayes.smoothing' = 0.0 is not allowed; must be >= 0.001"),
+    ({"model": "naive_bayes", "naive_bayes.smoothing": 0}, "'naive_bayes.smoothing' = 0.0 is not allowed; must be from 0.001"),
     ({"logistic_regression.t0": 2.5}, "'logistic_regression.t0' must be a whole number"),
     ({"logistic_regression.t0": 0}, "'logistic_regression.t0' = 0 is not allowed"),
     ({"naive_bayes": 3}, "'naive_bayes' must be a table with keys: smoothing"),
@@ -174,3 +174,75 @@ def test_population_keys_round_trip_and_a_kind_key_belongs_to_its_kind(tmp_path)
 def test_new_keys_at_their_defaults_leave_the_run_identity_unchanged(overrides):
     changed = "sleeper" in overrides.values() or 2 in overrides.values()
     assert (Config.from_overrides(overrides).digest() != "7db3272e78b2e548") == changed
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"agents.Good.mean_update_wait_s": float("inf")},
+     "'agents.Good.mean_update_wait_s' = inf is not allowed; must be > 0 and <= 157,680,000 seconds (5 years)"),
+    ({"agents.Good.stdev_update_wait_s": float("inf")}, "'agents.Good.stdev_update_wait_s' = inf is not allowed"),
+    ({"agents.Good.stdev_deposit": float("inf")},
+     "'agents.Good.stdev_deposit' = inf is not allowed; must be from 0 to 3.403e+20 coins (2**128 wei"),
+    ({"agents.Good.mean_deposit": 0.4, "agents.Good.stdev_deposit": 0},
+     "mean + 2 * stdev must be >= 1 coin"),
+    ({"agents.Good.mean_update_wait_s": 0.5, "agents.Good.stdev_update_wait_s": 0},
+     "mean + 2 * stdev must be >= 1 second"),
+    ({"learning_rate": 1e300}, "'learning_rate' = 1e+300 is not allowed; must be from 0.001 (one fixed-point unit) "
+     "to 9.214e+12 (one step of learning_rate * 1000 units on num_words weights and the intercept must keep"),
+    ({"learning_rate": 1e70, "engine": "evm"}, "'learning_rate' = 1e+70 is not allowed"),
+    ({"learning_rate": 1e7, "model": "dense_perceptron"}, "'learning_rate' = 10000000.0 is not allowed; must be from "
+     "0.001 (one fixed-point unit) to 8.59e+06 (one step on num_words weights times values up to 32.8"),
+    ({"model": "naive_bayes", "naive_bayes.smoothing": 1e18}, "'naive_bayes.smoothing' = 1e+18 is not allowed; must "
+     "be from 0.001 (one fixed-point unit) to 2.306e+12 (smoothing * 1000 * num_words within 2**61"),
+    ({"model": "logistic_regression", "logistic_regression.eta0": 1e300}, "'logistic_regression.eta0' = 1e+300"),
+    ({"logistic_regression.t0": 2**63}, "'logistic_regression.t0' = 9223372036854775808 is not allowed"),
+    ({"agents.Good.start_balance": 10**60, "engine": "evm"}, "'agents.*.start_balance' = "),
+    ({"agents.Good.start_balance": 340_282_366_920_938_463_463 - 10_000 + 1},
+     "the start balances together (count * start_balance over the tables) must be <= 340,282,366,920,938,463,463 "
+     "coins (2**128 wei"),
+    ({"agents.Good.start_balance": 10**17, "agents.Good.count": 10_000}, "'agents.*.start_balance'"),
+    ({"gas_price_gwei": 1e300, "engine": "evm"}, "'gas_price_gwei' = 1e+300 is not allowed; must be from 0 to "
+     "1.134e+22 gwei (a call's 30,000,000 gas at that price is 2**128 wei"),
+    ({"gas_price_gwei": float("nan")}, "'gas_price_gwei' = nan is not allowed"),
+    ({"incentive": "quality_priced", "quality_priced.weight": 10**56, "engine": "evm"},
+     "'quality_priced.weight' = 100000000000000000000000000000000000000000000000000000000 is not allowed; must be a "
+     "whole number from 0 to 5,671,372,782,015,641,056 with cost_weight = 1 (the largest cost, cost_weight * 60 "
+     "coins * (1 + weight), must stay below 2**128 wei"),
+    ({"incentive": "quality_priced", "cost_weight": 10**9, "quality_priced.weight": 10**10},
+     "from 0 to 5,671,372,781 with cost_weight = 1000000000"),
+    ({"cost_weight": 10**21}, "'cost_weight' = 1000000000000000000000 is not allowed; must be a whole number from 0 "
+     "to 5,671,372,782,015,641,057 (the largest cost, cost_weight * 60 coins, must stay below 2**128 wei"),
+    ({"refund_wait_s": 10**12}, "'refund_wait_s' = 1000000000000 is not allowed; must be at most 157,680,000 seconds"),
+    ({"incentive": "prediction_market", "prediction_market.min_length_s": 10**10},
+     "'prediction_market.min_length_s' = 10000000000 is not allowed; must be at most 157,680,000 seconds"),
+    ({"incentive": "prediction_market", "prediction_market.provider_balance": 10**21},
+     "'agents.*.start_balance' = 1000000000000000020000 is not allowed; the start balances together (count * "
+     "start_balance over the tables, and prediction_market.provider_balance)"),
+    ({"accuracy_interval_s": 1}, "'accuracy_interval_s' = 1 is not allowed; must be >= 3,600 seconds"),
+    ({"agents.Good.phase_s": 10**10}, "'agents.Good.phase_s' = 10000000000 is not allowed"),
+    ({"bad_share": 1e-300}, "'bad_share' = 1e-300 is not allowed; makes agents.Bad.mean_update_wait_s 6e+302 seconds"),
+    ({"seed": 2**63}, "'seed' = 9223372036854775808 is not allowed; must be a whole number from 0 to 2**63 - 1"),
+    ({"max_train": 10**30}, "'max_train' = 1000000000000000000000000000000 is not allowed"),
+    ({"dataset": "text", "text_column": "sentiment"}, "'text_column' = 'sentiment' is not allowed; must differ from "
+     "label_column = 'sentiment' with dataset=text"),
+])
+def test_values_no_engine_can_hold_are_refused_in_one_line(overrides, message):
+    with pytest.raises(ConfigError, match=re.escape(message)) as refusal:
+        Config.from_overrides(overrides)
+    assert "\n" not in str(refusal.value)
+
+
+def test_bounds_are_the_engines_own_constants():
+    from sumchain.config import (FIXED_POINT_UNITS, MAX_CALL_GAS, MAX_DENSE_VALUE_UNITS, MAX_LOG_INPUT,
+                                 WEI_PER_COIN)
+    from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT
+    from sumchain.ledger.money import UNITS_PER_COIN
+    from sumchain.models import SCALE
+    from sumchain.models import fixedpoint, naive_bayes, protocol
+
+    assert (WEI_PER_COIN, MAX_CALL_GAS) == (UNITS_PER_COIN, BLOCK_GAS_LIMIT)
+    assert FIXED_POINT_UNITS == SCALE == naive_bayes.SMOOTHING_SCALE
+    assert (MAX_DENSE_VALUE_UNITS, MAX_LOG_INPUT) == (protocol.MAX_DENSE_UNITS, fixedpoint.MAX_LOG_INPUT)
+
+
+def test_a_csv_may_use_the_default_text_column_as_its_label():
+    assert Config.from_overrides({"dataset": "csv", "label_column": "review"}).label_column == "review"

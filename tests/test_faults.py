@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sumchain.cli as cli
+from sumchain import Config
 from sumchain.experiments.store import PARTS, RESULTS, RESULTS_CSV, TIMESERIES, read_results
 
 SMALL = ["--set", "num_words=100", "--set", "max_train=800", "--set", "max_test=200"]
@@ -204,3 +207,103 @@ def test_tampering_with_a_ledgers_tail_or_head_is_found(ledger, tmp_path, capsys
     assert cli.main(["verify", str(copy)]) == 1
     assert words in capsys.readouterr().out
     assert cli.main(["verify", str(ledger)]) == 0
+
+
+# -- every numeric value: refused in one line, or run to the end on every engine that accepts it ----------
+
+def _numeric_bounds() -> dict[str, tuple[list, dict]]:
+    """Per numeric key: values at and beyond its bounds (from the config's own constants), and the
+    other keys its values need (a mechanism, a model, a kind). Valid values that only make a run long
+    (a 1-second wait, 10,000 agents) are left out: they are work, not faults."""
+    from sumchain.config import DAY_S, MAX_CALL_GAS, MAX_INT64, MAX_MONEY_COINS, MAX_MONEY_UNITS, MAX_WAIT_S, WEI_PER_COIN
+    words = TINY_RUN["num_words"]
+    wait = [MAX_WAIT_S, MAX_WAIT_S + 1, 10**12, -1, 2**64]
+    money = [MAX_MONEY_COINS / 2, MAX_MONEY_COINS * 1.01, 1e60, float("inf"), float("nan"), -1.0]
+    nasty = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 0.0]
+    qp, pm = {"incentive": "quality_priced"}, {"incentive": "prediction_market"}
+    cost_limit = MAX_MONEY_UNITS // (60 * WEI_PER_COIN)
+    coins = MAX_MONEY_UNITS // WEI_PER_COIN          # the most whole coins a run holds
+    return {
+        "learning_rate": ([0.001, 0.0009, MAX_INT64 // (words + 1) / 1000, MAX_INT64 // (words + 1) / 1000 * 1.01,
+                           1e70, 1e300, *nasty], {}),
+        "naive_bayes.smoothing": ([0.001, 2**61 / (1000 * words), 2**61 / (1000 * words) * 1.01, 1e18, *nasty],
+                                  {"model": "naive_bayes"}),
+        "logistic_regression.eta0": ([1e-6, MAX_INT64 // (words + 1) / 1e6, 1e300, *nasty],
+                                     {"model": "logistic_regression"}),
+        "logistic_regression.t0": ([1, MAX_INT64, MAX_INT64 + 1, 0], {"model": "logistic_regression"}),
+        "gas_price_gwei": ([MAX_MONEY_UNITS // MAX_CALL_GAS / 1e9, MAX_MONEY_UNITS // MAX_CALL_GAS / 1e9 * 1.01,
+                            1e300, *nasty], {}),
+        "cost_weight": ([cost_limit, cost_limit + 1, 10**21, -1], {}),
+        "quality_priced.weight": ([cost_limit - 1, cost_limit, 10**56, -1], qp),
+        "quality_priced.margin_scale": ([1, 2**256 - 2**63, 2**256, 0], qp),
+        "refund_wait_s": ([MAX_WAIT_S - 7 * DAY_S, *wait], {"any_address_claim_wait_s": MAX_WAIT_S}),
+        "any_address_claim_wait_s": (wait, {}),
+        "owner_claim_wait_s": (wait, {}),
+        "accuracy_interval_s": ([3_600, 3_599, *wait], {}),
+        "first_accuracy_s": (wait, {}),
+        "agents.Good.start_balance": ([coins - 10_000, coins - 9_999, 10**60, -1], {}),
+        "agents.Good.mean_deposit": ([MAX_MONEY_COINS, *money], {}),
+        "agents.Good.stdev_deposit": (money, {}),
+        "agents.Good.mean_update_wait_s": ([float(MAX_WAIT_S), MAX_WAIT_S * 1.01, *nasty], {}),
+        "agents.Good.stdev_update_wait_s": ([float(MAX_WAIT_S), MAX_WAIT_S * 1.01, *nasty], {}),
+        "agents.Good.prob_mistake": ([0.0, 1.0, 1.01, *nasty], {}),
+        "agents.Good.phase_s": (wait, {}),
+        "agents.Good.count": ([0, 10_001, 10**30], {}),
+        "agents.Bad.lead_s": ([1, *wait, 0], {"agents.Bad.kind": "timing"}),
+        "agents.Bad.honest_days": ([1e300, *nasty], {"agents.Bad.kind": "sleeper"}),
+        "agents.Bad.unsure_fraction": ([1e-300, 1.0, 1.01, *nasty], {"agents.Bad.kind": "unsure_flipper"}),
+        "agents.Pay.fee": ([1e-18, MAX_MONEY_COINS, MAX_MONEY_COINS * 1.01, *nasty],
+                           {"agents.Pay.kind": "caller", "agents.Pay.mean_update_wait_s": 2 * 86_400}),
+        "bad_share": ([1e-300, 1e-6, 0.99, 1.0, *nasty], {}),
+        "depleted_pct": ([0.0, 100.0, 100.01, *nasty], {}),
+        "train_size": ([1e-300, 1 - 1e-16, *nasty], {}),
+        "test_fraction": ([1e-300, 1 - 1e-16, *nasty], {}),
+        "seed": ([MAX_INT64, MAX_INT64 + 1, -1], {}),
+        "max_features": ([1, 1024, 1025, 0], {}),
+        "prediction_market.bounty": ([1, coins - 20_000, 0, 10**60], {**pm, "prediction_market.provider_balance": coins - 20_000}),
+        "prediction_market.provider_balance": ([coins - 20_000, coins - 19_999, 10**60], pm),
+        "prediction_market.min_stake": ([1, coins, coins + 1, 0], pm),
+        "prediction_market.num_portions": ([2, 50, 51, 10**30, 1], pm),
+        "prediction_market.min_length_s": (wait, pm),
+        "prediction_market.min_num_contributions": ([1, 138, 139, 10**6, 0], pm),
+    }
+
+
+TINY_RUN = {"num_words": 50, "max_train": 150, "max_test": 50, "agents.Good.mean_update_wait_s": 2 * 86_400,
+            "agents.Bad.mean_update_wait_s": 2 * 86_400}
+"""A run of a few seconds at most on either engine, even when a key holds its contributions for 5 years."""
+NUMERIC_BOUNDS = _numeric_bounds()
+
+
+@st.composite
+def _numeric_case(draw):
+    key = draw(st.sampled_from(sorted(NUMERIC_BOUNDS)))
+    values, needs = NUMERIC_BOUNDS[key]
+    python_only = needs.get("model") == "logistic_regression" or needs.get("incentive") == "prediction_market"
+    return key, draw(st.sampled_from(values)), needs, draw(st.sampled_from(["python"] if python_only else
+                                                                           ["python", "evm"]))
+
+
+@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_numeric_case())
+def test_every_numeric_value_is_refused_in_one_line_or_runs_to_the_end(case):
+    """A value at or beyond a numeric key's bounds is refused by validation (or, for what depends on the
+    data, at deployment) in one line naming the key, or the run ends normally on the engine given."""
+    from sumchain import ConfigError, simulate
+    from sumchain.errors import SumchainError
+
+    key, value, needs, engine = case
+    overrides = {**TINY_RUN, **needs, key: value, "engine": engine}
+    try:
+        config = Config.from_overrides(overrides)
+    except ConfigError as refusal:
+        message = str(refusal)
+        assert "\n" not in message and "is not allowed" in message and key.rsplit(".", 1)[-1] in message, message
+        return
+    try:
+        run = simulate(config)
+    except SumchainError as refusal:     # refused once the data is known: also one line, exit 2
+        message = str(refusal)
+        assert isinstance(refusal, ConfigError) and "\n" not in message and key.rsplit(".", 1)[-1] in message, message
+        return
+    assert run.end_reason and run.metrics["counts"]["turns"] >= 0 and len(run.timeseries) >= 2

@@ -64,6 +64,32 @@ MAX_AGENT_COUNT = 10_000
 MAX_SHARERS_EVM = 1024
 """The Vyper contract pays a prediction's shares to at most this many contributors (`MAX_SHARERS`)."""
 
+WEI_PER_COIN = 10**18
+"""Base units (wei) per coin, as `sumchain.ledger.money.UNITS_PER_COIN` (this layer imports nothing above it)."""
+MAX_MONEY_UNITS = 2**128 - 1
+"""The most base units a run may hold: the contract keeps a deposit in 128 bits (and refuses a larger one),
+so with every start balance together within this no balance, deposit or cost can pass it on any engine."""
+MAX_MONEY_COINS = MAX_MONEY_UNITS / WEI_PER_COIN
+"""`MAX_MONEY_UNITS` in coins (about 3.4e20)."""
+MAX_CALL_GAS = 30_000_000
+"""The gas a call may use at most (the block gas limit, `engines.evm.backend.BLOCK_GAS_LIMIT`)."""
+MAX_INT64 = 2**63 - 1
+"""Model weights and scores are int64 on the Python side of every engine (int256 on the contract)."""
+FIXED_POINT_UNITS = 1000
+"""Units per 1.0 of `learning_rate` and `naive_bayes.smoothing` (`models.SCALE`, `SMOOTHING_SCALE`)."""
+MAX_DENSE_VALUE_UNITS = 2**15
+"""The largest |feature value| a dense model takes, in fixed point (`models.protocol.MAX_DENSE_UNITS`)."""
+MAX_LOG_INPUT = 2**62
+"""The fixed-point logarithm's inputs stay below this (`models.fixedpoint.MAX_LOG_INPUT`)."""
+MAX_SIMULATED_S = 20 * 365 * DAY_S
+"""A simulation's clock stops here (20 years; a row every simulated hour is 175,200 rows): far inside
+the contract's 64-bit times, and a run that would go on is ended with that reason (`sim.loop`)."""
+SAMPLE_INTERVAL_S = 3_600
+"""A run's balances are recorded every simulated hour (`sim.loop`), and accuracy at most as often."""
+MAX_WAIT_S = MAX_SIMULATED_S // 4
+"""Every configured wait and time (claim waits, agents' waits, phases, market length): 5 years, a
+quarter of the simulated-time limit, so a contribution's claims fit in a run."""
+
 
 @dataclass(frozen=True)
 class AgentConfig:
@@ -522,12 +548,6 @@ def _validate(config: Config) -> None:
     _check(c.dataset in DATASETS, "dataset", f"choose one of: {', '.join(DATASETS)}", c.dataset)
     _check(c.engine in ENGINES, "engine", f"choose one of: {', '.join(ENGINES)}", c.engine)
     _check(c.model in MODELS, "model", f"choose one of: {', '.join(MODELS)}", c.model)
-    nb, lr = c.naive_bayes, c.logistic_regression
-    _check(math.isfinite(nb.smoothing) and nb.smoothing >= 0.001, "naive_bayes.smoothing",
-           "must be >= 0.001 (one fixed-point unit)", nb.smoothing)
-    _check(math.isfinite(lr.eta0) and lr.eta0 >= 1e-6, "logistic_regression.eta0",
-           "must be >= 0.000001 (one fixed-point unit)", lr.eta0)
-    _check(lr.t0 >= 1, "logistic_regression.t0", "must be a whole number >= 1", lr.t0)
     _check(c.engine == "python" or c.model in EVM_MODELS, "model",
            f"model={c.model} has no contract code and runs on engine=python only; with engine={c.engine} "
            f"choose one of: {', '.join(EVM_MODELS)}", c.model)
@@ -551,17 +571,30 @@ def _validate(config: Config) -> None:
     _check(isinstance(c.train_size, (int, float)) and 0 < c.train_size < 1, "train_size",
            "must be strictly between 0 and 1", c.train_size)
     _check(0 < c.test_fraction < 1, "test_fraction", "must be strictly between 0 and 1", c.test_fraction)
-    _check(c.seed >= 0, "seed", "must be a whole number >= 0", c.seed)
+    _check(0 <= c.seed <= MAX_INT64, "seed", "must be a whole number from 0 to 2**63 - 1", c.seed)
+    _check(0 <= c.hash_seed <= MAX_INT64, "hash_seed", "must be a whole number from 0 to 2**63 - 1", c.hash_seed)
     for key in ("max_train", "max_test"):
         value = getattr(c, key)
-        _check(value is None or value >= 1, key, "must be empty or a whole number >= 1", value)
-    _check(math.isfinite(c.learning_rate) and c.learning_rate >= 0.001, "learning_rate",
-           "must be >= 0.001 (one fixed-point unit)", c.learning_rate)
-    _check(math.isfinite(c.gas_price_gwei) and c.gas_price_gwei >= 0, "gas_price_gwei", "must be a number >= 0",
-           c.gas_price_gwei)
+        _check(value is None or 1 <= value <= MAX_INT64, key, "must be empty or a whole number from 1 to 2**63 - 1",
+               value)
+    _check(c.dataset != "text" or c.text_column != c.label_column, "text_column",
+           f"must differ from label_column = {c.label_column!r} with dataset=text (the label would be read as the "
+           f"text)", c.text_column)
+    _validate_model_tables(c)
+    _validate_learning_rate(c)
+    gas_price_limit = MAX_MONEY_UNITS // MAX_CALL_GAS / 1e9
+    _check(0 <= c.gas_price_gwei <= gas_price_limit, "gas_price_gwei",
+           f"must be from 0 to {gas_price_limit:.4g} gwei (a call's {MAX_CALL_GAS:,} gas at that price is "
+           f"2**128 wei, the most money a run holds)", c.gas_price_gwei)
     _check(1 <= c.max_features <= 1024, "max_features",
            "must be a whole number from 1 to 1024 (the contract's compiled bound)", c.max_features)
-    _check(c.cost_weight >= 0, "cost_weight", "must be a whole number >= 0", c.cost_weight)
+    cost_limit = MAX_MONEY_UNITS // (60 * WEI_PER_COIN)
+    _check(0 <= c.cost_weight <= cost_limit, "cost_weight",
+           f"must be a whole number from 0 to {cost_limit:,} (the largest cost, cost_weight * 60 coins, must stay "
+           f"below 2**128 wei, the largest deposit the contract holds)", c.cost_weight)
+    for key in ("refund_wait_s", "any_address_claim_wait_s", "owner_claim_wait_s", "accuracy_interval_s",
+                "first_accuracy_s"):
+        _check_wait(key, getattr(c, key))
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
     _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",
            f"must be >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
@@ -570,7 +603,9 @@ def _validate(config: Config) -> None:
            "owner_claim_wait_s", f"must be empty or >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
            c.owner_claim_wait_s)
     _check(0 <= c.depleted_pct <= 100, "depleted_pct", "must be between 0 and 100", c.depleted_pct)
-    _check(c.accuracy_interval_s >= 1, "accuracy_interval_s", "must be >= 1 second", c.accuracy_interval_s)
+    _check(c.accuracy_interval_s >= SAMPLE_INTERVAL_S, "accuracy_interval_s",
+           f"must be >= {SAMPLE_INTERVAL_S:,} seconds (an hour, the time series' step: a measurement reads the whole "
+           f"test set, and the 20-year limit then holds at most 175,200 of them)", c.accuracy_interval_s)
     _check(c.first_accuracy_s >= 0, "first_accuracy_s", "must be >= 0 seconds", c.first_accuracy_s)
     _check(isinstance(c.agents, tuple) and len(c.agents) >= 1, "agents", "needs at least one agent", c.agents)
     names = [a.name for a in c.agents]
@@ -578,13 +613,80 @@ def _validate(config: Config) -> None:
     for a in c.agents:
         p = f"agents.{a.name}."
         _check(a.start_balance >= 0, p + "start_balance", "must be a whole number >= 0", a.start_balance)
-        _check(math.isfinite(a.mean_deposit) and a.mean_deposit > 0, p + "mean_deposit", "must be > 0", a.mean_deposit)
-        _check(a.stdev_deposit >= 0, p + "stdev_deposit", "must be >= 0", a.stdev_deposit)
-        _check(a.mean_update_wait_s > 0, p + "mean_update_wait_s", "must be > 0 seconds", a.mean_update_wait_s)
-        _check(a.stdev_update_wait_s >= 0, p + "stdev_update_wait_s", "must be >= 0 seconds", a.stdev_update_wait_s)
+        _check(0 < a.mean_deposit <= MAX_MONEY_COINS, p + "mean_deposit",
+               f"must be > 0 and <= {MAX_MONEY_COINS:.4g} coins (2**128 wei, the largest deposit the contract holds)",
+               a.mean_deposit)
+        _check(0 <= a.stdev_deposit <= MAX_MONEY_COINS, p + "stdev_deposit",
+               f"must be from 0 to {MAX_MONEY_COINS:.4g} coins (2**128 wei, the largest deposit the contract holds)",
+               a.stdev_deposit)
+        _check(a.mean_deposit + 2 * a.stdev_deposit >= 1, p + "mean_deposit",
+               f"with stdev_deposit = {a.stdev_deposit!r}, mean + 2 * stdev must be >= 1 coin (deposits are whole "
+               f"coins, drawn again until >= 1)", a.mean_deposit)
+        _check(0 < a.mean_update_wait_s <= MAX_WAIT_S, p + "mean_update_wait_s",
+               f"must be > 0 and <= {MAX_WAIT_S:,} seconds (5 years)", a.mean_update_wait_s)
+        _check(0 <= a.stdev_update_wait_s <= MAX_WAIT_S, p + "stdev_update_wait_s",
+               f"must be from 0 to {MAX_WAIT_S:,} seconds (5 years)", a.stdev_update_wait_s)
+        _check(a.mean_update_wait_s + 2 * a.stdev_update_wait_s >= 1, p + "mean_update_wait_s",
+               f"with stdev_update_wait_s = {a.stdev_update_wait_s!r}, mean + 2 * stdev must be >= 1 second (waits "
+               f"are whole seconds, drawn again until >= 1)", a.mean_update_wait_s)
         _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)
         _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
+        _check_wait(p + "phase_s", a.phase_s)
+        _check_wait(p + "lead_s", a.lead_s)
+        _check(a.fee <= MAX_MONEY_COINS, p + "fee",
+               f"must be <= {MAX_MONEY_COINS:.4g} coins (2**128 wei, the most money a run holds)", a.fee)
     _validate_population(c)
+    _validate_money(c)
+
+
+def _check_wait(key: str, value: int | float | None) -> None:
+    _check(value is None or value <= MAX_WAIT_S, key,
+           f"must be at most {MAX_WAIT_S:,} seconds (5 years, a quarter of the {MAX_SIMULATED_S // (365 * DAY_S)}-year "
+           f"simulated-time limit)", value)
+
+
+def _validate_model_tables(c: Config) -> None:
+    """The families' parameters: at least one fixed-point unit, and small enough that their integers fit."""
+    nb, lr = c.naive_bayes, c.logistic_regression
+    smoothing_limit = 2**61 / (FIXED_POINT_UNITS * c.num_words)
+    _check(0.001 <= nb.smoothing <= smoothing_limit, "naive_bayes.smoothing",
+           f"must be from 0.001 (one fixed-point unit) to {smoothing_limit:.4g} (smoothing * 1000 * num_words "
+           f"within 2**61, half the fixed-point logarithm's input range)", nb.smoothing)
+    eta0_limit = MAX_INT64 // (c.num_words + 1) / 10**6
+    _check(1e-6 <= lr.eta0 <= eta0_limit, "logistic_regression.eta0",
+           f"must be from 0.000001 (one fixed-point unit) to {eta0_limit:.4g} (one step of eta0 * 10**6 units on "
+           f"num_words weights and the intercept must keep a score within int64)", lr.eta0)
+    _check(1 <= lr.t0 <= MAX_INT64, "logistic_regression.t0", "must be a whole number from 1 to 2**63 - 1", lr.t0)
+
+
+def _validate_learning_rate(c: Config) -> None:
+    """One contribution's step must keep every score within int64 (the run's whole course is checked
+    at deployment, when the number of samples is known: `engines.check_scores_fit`)."""
+    if c.model in DENSE_MODELS:
+        # each weight moves by step * 2**15 // 1000; a score is the sum of num_words weights times values
+        # up to 2**15, plus the intercept times 1000
+        per_step = c.num_words * MAX_DENSE_VALUE_UNITS**2 / FIXED_POINT_UNITS + FIXED_POINT_UNITS
+        why = "one step on num_words weights times values up to 32.8, and on the intercept"
+    else:
+        per_step = c.num_words + 1
+        why = "one step of learning_rate * 1000 units on num_words weights and the intercept"
+    limit = math.floor(MAX_INT64 / per_step) / FIXED_POINT_UNITS
+    _check(0.001 <= c.learning_rate <= limit, "learning_rate",
+           f"must be from 0.001 (one fixed-point unit) to {limit:.4g} ({why} must keep a score within int64)",
+           c.learning_rate)
+
+
+def _validate_money(c: Config) -> None:
+    """Every start balance together (and the bounty provider's) within 2**128 wei: then no balance,
+    deposit or share can pass what the contract holds."""
+    total = sum(a.count * a.start_balance for a in c.agents)
+    if c.incentive == "prediction_market":
+        total += c.prediction_market.provider_balance
+    _check(total * WEI_PER_COIN <= MAX_MONEY_UNITS, "agents.*.start_balance",
+           f"the start balances together (count * start_balance over the tables"
+           f"{', and prediction_market.provider_balance' if c.incentive == 'prediction_market' else ''}) must be "
+           f"<= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the largest deposit the contract holds)",
+           total)
 
 
 def _validate_population(c: Config) -> None:
@@ -621,13 +723,33 @@ def _validate_population(c: Config) -> None:
         _check("honest" in kinds and bool(kinds & set(MALICIOUS_KINDS)), "bad_share",
                "needs at least one honest agent table and one malicious one (kind flipper, unsure_flipper, "
                "timing or sleeper)", c.bad_share)
+        # the malicious tables' waits are scaled by M (1 - s) / (s H) (`sim.agents.waits_for_bad_share`)
+        honest = sum(a.count / a.mean_update_wait_s for a in c.agents if a.kind == "honest")
+        malicious = sum(a.count / a.mean_update_wait_s for a in c.agents if a.malicious)
+        factor = malicious * (1 - c.bad_share) / (c.bad_share * honest)
+        for a in c.agents:
+            if a.malicious:
+                wait = a.mean_update_wait_s * factor
+                _check(wait <= MAX_WAIT_S and wait + 2 * a.stdev_update_wait_s >= 1, "bad_share",
+                       f"makes agents.{a.name}.mean_update_wait_s {wait:.4g} seconds; it must stay within 1 second "
+                       f"(mean + 2 * stdev) and {MAX_WAIT_S:,} seconds (5 years)", c.bad_share)
 
 
 def _validate_mechanism_tables(c: Config) -> None:
     q, m = c.quality_priced, c.prediction_market
     _check(q.weight >= 0, "quality_priced.weight", "must be a whole number >= 0 (0 is the stakeable cost)", q.weight)
-    _check(q.margin_scale >= 1, "quality_priced.margin_scale", "must be a whole number >= 1 (model score units)",
-           q.margin_scale)
+    if c.incentive == "quality_priced":
+        # cost = base + base * weight * d // (d + margin_scale) < base * (1 + weight), base <= cost_weight * 60 coins
+        base = max(1, c.cost_weight * 60 * WEI_PER_COIN)
+        weight_limit = MAX_MONEY_UNITS // base - 1
+        _check(q.weight <= weight_limit, "quality_priced.weight",
+               f"must be a whole number from 0 to {weight_limit:,} with cost_weight = {c.cost_weight} (the largest "
+               f"cost, cost_weight * 60 coins * (1 + weight), must stay below 2**128 wei, the largest deposit the "
+               f"contract holds)", q.weight)
+    scale_limit = 2**256 - 1 - MAX_INT64
+    _check(1 <= q.margin_scale <= scale_limit, "quality_priced.margin_scale",
+           "must be a whole number >= 1 (model score units) and below 2**256 - 2**63 (added to a score's size on "
+           "the contract)", q.margin_scale)
     _check(m.bounty >= 1, "prediction_market.bounty", "must be a whole number of coins >= 1", m.bounty)
     _check(m.provider_balance >= m.bounty, "prediction_market.provider_balance",
            f"must be >= prediction_market.bounty = {m.bounty} coins", m.provider_balance)
@@ -635,6 +757,10 @@ def _validate_mechanism_tables(c: Config) -> None:
     _check(m.num_portions >= 2, "prediction_market.num_portions",
            "must be a whole number >= 2 (one portion is revealed before the market opens)", m.num_portions)
     _check(m.min_length_s >= 0, "prediction_market.min_length_s", "must be >= 0 seconds", m.min_length_s)
+    _check_wait("prediction_market.min_length_s", m.min_length_s)
+    _check(m.min_stake * WEI_PER_COIN <= MAX_MONEY_UNITS, "prediction_market.min_stake",
+           f"must be <= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the most money a run holds)",
+           m.min_stake)
     _check(m.min_num_contributions >= 1, "prediction_market.min_num_contributions", "must be a whole number >= 1",
            m.min_num_contributions)
 

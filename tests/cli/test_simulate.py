@@ -153,3 +153,15 @@ def test_a_text_dataset_ledger_verifies_from_elsewhere_and_data_changes_are_name
     (moved / "reviews.csv").unlink()
     result = sumchain("verify", str(moved / "run.sqlite"), cwd=elsewhere)
     assert result.returncode == 2 and "data missing" in result.stderr
+
+
+def test_a_run_cut_by_the_simulated_time_limit_says_so(tmp_path, monkeypatch, capsys):
+    import sumchain.sim.loop as loop
+
+    monkeypatch.setattr(loop, "MAX_SIMULATED_S", 2 * 86_400)      # the 20-year limit, shortened
+    assert main(["simulate", "--set", "num_words=50", "--set", "max_train=300", "--set", "max_test=50",
+                 "--quiet", "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["sumchain: the run ended early: reached the simulated-time limit of 20 years; shorten the "
+                   "agents' waits or give fewer samples (max_train)"]
+    assert (tmp_path / "run" / "metrics.json").exists()

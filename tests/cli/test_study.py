@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -60,3 +61,34 @@ def test_runs_too_short_to_exhaust_any_balance_do_not_say_the_flipper_beats_anyt
     assert "**Which adversary beats which mechanism?** **undecided** for flipper vs stakeable" in report
     matrix = pd.read_csv(tmp_path / "stats/adversary_matrix.csv")
     assert matrix["stakeable"].str.startswith("undecided: ").all()
+
+
+def test_the_dense_twins_are_reached_as_documented(sumchain, tmp_path):
+    """`--models` may name a dense twin, and `--set csv_encoding=standardised` runs the pairs on a table
+    (dense families on values, sparse ones thermometer-binarised) with the dense perceptron as base."""
+    small = ["--set", "num_words=100", "--set", "max_train=300", "--set", "max_test=100", "--seeds", "1",
+             "--workers", "1", "--quiet"]
+    assert sumchain("study", "--only", "pairs", "--incentives", "points", "--models", "dense_perceptron", *small,
+                    "--out", str(tmp_path / "named")) == 0
+    assert set(read_results(tmp_path / "named")["model"]) == {"dense_perceptron"}
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400) * 100})
+    table["label"] = np.where(table["a"] + table["b"] / 100 > 0, "yes", "no")
+    path = tmp_path / "table.csv"
+    table.to_csv(path, index=False)
+    csv = ["--set", "dataset=csv", "--set", f"data_path={path}", "--set", "label_column=label",
+           "--set", "csv_encoding=standardised"]
+    assert sumchain("study", "--only", "pairs,bad_share", "--incentives", "points",
+                    "--models", "perceptron,dense_perceptron", *csv, *small, "--out", str(tmp_path / "csv")) == 0
+    runs = read_results(tmp_path / "csv")
+    encodings = dict(zip(runs["model"], runs["csv_encoding"]))
+    assert encodings == {"perceptron": "thermometer", "dense_perceptron": "standardised"}
+    assert set(runs["status"]) == {"ok"}
+
+
+@pytest.mark.parametrize("command", ["study", "reproduce"])
+def test_a_seed_that_every_scenario_would_override_is_refused(sumchain, tmp_path, capsys, command):
+    assert sumchain(command, "--set", "seed=3", "--seeds", "2", "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"sumchain: error: --set seed=3 is not used by {command}: every scenario runs seeds 0..N-1; "
+                   f"give --seeds N"]

@@ -149,3 +149,23 @@ def test_a_reader_never_sees_a_half_written_table(tmp_path):
     finally:
         stop.set()
         thread.join()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "1000000000"], "--seeds must be from 1 to 10,000, got 1000000000"),
+    (["--set", "seed=1,2", "--seeds", "2"], "--set seed=1,2 and --seeds 2 both choose the seeds; give one"),
+    (["--set", "seed+num_words=1,2"], "sweeps seed with other keys"),
+    (["--set", "cost_weight=1,2,3,4,5,6,7,8,9,10", "--set", "num_words=" + ",".join(map(str, range(10, 120, 10))),
+      "--seeds", "1000"], "this sweep lists 110,000 runs (110 points x 1,000 seeds); at most 100,000"),
+])
+def test_a_sweep_too_large_or_with_two_seed_choices_is_refused_at_once(sumchain, tmp_path, capsys, args, message):
+    assert sumchain("sweep", *args, "--workers", "1", "--quiet", "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_listed_seeds_are_the_seeds_run(sumchain, tmp_path):
+    out = tmp_path / "out"
+    assert sumchain("sweep", *SMALL, "--set", "seed=3,7", "--workers", "1", "--quiet", "--out", str(out)) == 0
+    assert sorted(read_results(out)["seed"]) == [3, 7]

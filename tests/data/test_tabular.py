@@ -106,3 +106,27 @@ def test_standardised_needs_a_model_that_reads_values(tmp_path):
         Config.from_overrides({"csv_encoding": "standardised", "model": "dense_perceptron"})
     with pytest.raises(ConfigError, match="choose one of: thermometer, standardised"):
         Config.from_overrides({"csv_encoding": "zscore"})
+
+
+@pytest.mark.parametrize("cell", [np.inf, -np.inf])
+@pytest.mark.parametrize("encoding", ["standardised", "thermometer"])
+def test_a_cell_that_is_not_a_finite_number_is_missing_and_moves_no_other_row(tmp_path, cell, encoding):
+    frame = table(200)
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    model = "dense_perceptron" if encoding == "standardised" else "perceptron"
+    clean = load_dataset(csv_config(path, csv_encoding=encoding, model=model))
+    frame.loc[7, "score"] = cell
+    frame.to_csv(path, index=False)
+    bad = load_dataset(csv_config(path, csv_encoding=encoding, model=model))
+    missing = frame.copy()
+    missing.loc[7, "score"] = np.nan
+    missing.to_csv(path, index=False)
+    expected = load_dataset(csv_config(path, csv_encoding=encoding, model=model))
+    for split in ("X_train", "X_test"):
+        assert (getattr(bad, split) != getattr(expected, split)).nnz == 0
+    if encoding == "standardised":
+        # every other row keeps about its value (the statistics lose one training value at most),
+        # where one inf once turned the whole column into -30
+        rows = [np.vstack([d.X_train.toarray(), d.X_test.toarray()]) for d in (clean, bad)]
+        assert (np.abs(rows[0] - rows[1]).max(axis=1) > 0.1).sum() <= 1

@@ -90,3 +90,11 @@ def test_a_market_with_a_population_reports_per_table(tiny_dataset):
     assert set(m["market"]["withdrawn"]) == set(m["balances"]) == {"Good", "Bad", PROVIDER}
     assert m["balances"]["Good"] == pytest.approx((chain.balance_of("Good#1") + chain.balance_of("Good#2")) / 10**18)
     assert sum(chain.balances().values()) == chain.minted and chain.balance_of(run.trainer.address) == 0
+
+
+def test_a_market_that_could_never_end_is_refused_before_it_opens(tiny_dataset):
+    pool = tiny_dataset.X_train.shape[0] - max(1, int(0.08 * tiny_dataset.X_train.shape[0]))
+    with pytest.raises(ConfigError, match=f"'prediction_market.min_num_contributions' = {pool + 1} is not allowed; "
+                                          f"the market can end only with that many contributions and the data "
+                                          f"holds {pool} samples"):
+        simulate(market_config(tiny_dataset, min_num_contributions=pool + 1), dataset=tiny_dataset)

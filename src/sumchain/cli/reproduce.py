@@ -11,7 +11,7 @@ import argparse
 import time
 
 from sumchain.cli.options import ONCE, config_with, overrides_from
-from sumchain.cli.sweep import add_executor_options, execute, seeds_from
+from sumchain.cli.sweep import add_executor_options, execute, refuse_seed_override, seeds_from
 from sumchain.config import DATASETS, Config
 from sumchain.errors import ConfigError
 
@@ -38,6 +38,7 @@ def add_parser(subparsers) -> None:
 def base_from(args: argparse.Namespace) -> Config:
     """The base of every sweep: `--config`, then `--set`, then `--dataset` (one dataset, however chosen)."""
     overrides = overrides_from(args)
+    refuse_seed_override(overrides, "reproduce")
     if args.dataset is not None:
         chosen = overrides.get("dataset", args.dataset)
         if chosen != args.dataset:

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if args.ledger:
         save_ledger(result.trainer, config, dataset, args.ledger)
     elapsed = time.perf_counter() - started
+    if result.end_reason.startswith(("reached the simulated-time limit", "stalled")):
+        print(f"sumchain: the run ended early: {result.end_reason}", file=sys.stderr)
     if args.json:
         print(strict_json(result.metrics))
     else:

@@ -14,7 +14,7 @@ import argparse
 import time
 
 from sumchain.cli.options import ONCE, config_with, overrides_from
-from sumchain.cli.sweep import add_executor_options, execute, seeds_from
+from sumchain.cli.sweep import add_executor_options, execute, refuse_seed_override, seeds_from
 
 DEFAULT_OUT = "runs/study"
 
@@ -31,7 +31,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--only", metavar="SECTION[,SECTION]", help="run only these sections: pairs, adversaries, bad_share")
     parser.add_argument("--models", metavar="MODEL[,MODEL]",
                         help="only these models in the pairs section (default: every family; the dense twins only "
-                             "with --set csv_encoding=standardised, as on binary data they equal their sparse twins)")
+                             "with --set csv_encoding=standardised, as on binary data they equal their sparse twins, "
+                             "or when named here)")
     parser.add_argument("--incentives", metavar="MECHANISM[,MECHANISM]", help="only these mechanisms in every section")
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys: the base of every run")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
@@ -45,12 +46,23 @@ def names(text: str | None) -> list[str] | None:
     return None if text is None else [name.strip() for name in text.split(",") if name.strip()]
 
 
+def study_base(args: argparse.Namespace):
+    """The base config of every run. With `--set csv_encoding=standardised` and no model named, the
+    base model (which the adversary and bad_share sections use) is `dense_perceptron`, the twin of
+    Table I's perceptron that reads values; the pairs section sets each family itself."""
+    overrides = overrides_from(args)
+    refuse_seed_override(overrides, "study")
+    if overrides.get("csv_encoding") == "standardised" and "model" not in overrides:
+        overrides["model"] = "dense_perceptron"
+    return config_with(args, overrides)
+
+
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments import design_space as ds
     from sumchain.experiments.store import read_results
     from sumchain.report.design_report import write_design_report
 
-    base = config_with(args, overrides_from(args))
+    base = study_base(args)
     chosen = ds.scenarios(names(args.only), names(args.models), names(args.incentives),
                           dense_values=base.csv_encoding == "standardised")
     points = ds.study_points(base, seeds_from(args), chosen)

@@ -15,6 +15,11 @@ from sumchain.cli.options import ONCE, config_with, refuse_repeated_keys
 from sumchain.errors import ConfigError
 
 DEFAULT_OUT = "runs/sweep"
+MAX_SEEDS = 10_000
+"""The most seeds per point (`--seeds`, `--set seed=...`); the study's power table stops there too."""
+MAX_RUNS = 100_000
+"""The most runs one sweep command lists (points times seeds): each is a whole simulation (seconds to
+minutes), and every run's config is built before the first starts."""
 
 
 def add_parser(subparsers) -> None:
@@ -26,7 +31,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="values of a config key, e.g. --set num_words=100,500,1000 (repeatable); "
                              f"KEY1+KEY2=... sets two keys together; {ONCE}")
-    parser.add_argument("--seeds", type=int, default=1, metavar="N", help="run every point with seeds 0..N-1 (default 1)")
+    parser.add_argument("--seeds", type=int, metavar="N",
+                        help=f"run every point with seeds 0..N-1, N up to {MAX_SEEDS:,} (default: the config's seed, "
+                             f"0; or list seeds with --set seed=3,7)")
     parser.add_argument("--ofat", action="store_true",
                         help="one factor at a time: vary each listed key alone from the base, instead of a grid")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"results folder (default: {DEFAULT_OUT})")
@@ -50,19 +57,57 @@ def executor_from(args: argparse.Namespace):
 
 
 def seeds_from(args: argparse.Namespace) -> range:
-    if args.seeds < 1:
-        raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise ConfigError(f"--seeds must be from 1 to {MAX_SEEDS:,}, got {args.seeds}")
     return range(args.seeds)
 
 
+def refuse_seed_override(overrides: dict, command: str) -> None:
+    """`study` and `reproduce` run every scenario with seeds 0..N-1 (`--seeds N`): a `--set seed=...`
+    would be overridden in every run, so it is refused rather than silently ignored."""
+    if "seed" in overrides:
+        raise ConfigError(f"--set seed={overrides['seed']} is not used by {command}: every scenario runs seeds "
+                          f"0..N-1; give --seeds N")
+
+
+def sweep_seeds(args: argparse.Namespace, axes: list) -> list[int] | range:
+    """The seeds of every point: `--seeds N` (0..N-1), or those listed by `--set seed=...` (taken out of
+    `axes`), or the config's own seed; two of them at once are refused, not silently overridden."""
+    listed = [axis for axis in axes if "seed" in axis.keys]
+    if not listed:
+        return seeds_from(args) if args.seeds is not None else []
+    axis = listed[0]
+    if axis.keys != ("seed",):
+        raise ConfigError(f"--set {axis.name} sweeps seed with other keys; list seeds alone (--set seed=3,7)")
+    if args.seeds is not None:
+        raise ConfigError(f"--set seed={','.join(map(str, axis.values))} and --seeds {args.seeds} both choose the "
+                          f"seeds; give one (--seeds N runs seeds 0..N-1)")
+    if len(axis.values) > MAX_SEEDS:
+        raise ConfigError(f"--set seed lists {len(axis.values):,} seeds; at most {MAX_SEEDS:,}")
+    axes.remove(axis)
+    return list(axis.values)
+
+
 def run(args: argparse.Namespace) -> int:
+    import math
+
     from sumchain.experiments.grid import axis_from_assignment, grid, ofat, split_axes
 
     refuse_repeated_keys(args.assignments)
     axes = [axis_from_assignment(text) for text in args.assignments]
+    seeds = sweep_seeds(args, axes)
     fixed, swept = split_axes(axes)
     base = config_with(args, fixed)
-    seeds = seeds_from(args)
+    if not seeds:
+        seeds = [base.seed]
+    elif base.seed != 0 and args.seeds is not None:
+        raise ConfigError(f"config key 'seed' = {base.seed} (from --config) and --seeds {args.seeds} both choose "
+                          f"the seeds; give one")
+    sizes = [len(axis.values) for axis in swept]
+    runs = (sum(sizes) if args.ofat and swept else math.prod(sizes)) * len(seeds)
+    if runs > MAX_RUNS:
+        raise ConfigError(f"this sweep lists {runs:,} runs ({runs // len(seeds):,} points x "
+                          f"{len(seeds):,} seeds); at most {MAX_RUNS:,}: list fewer values or seeds")
     points = ofat(swept, base, seeds) if args.ofat and swept else grid(swept, base, seeds)
     summary = execute([p.config for p in points], args)
     print(f"{summary.total} runs: {summary.ran} ran now ({summary.failed} failed), "

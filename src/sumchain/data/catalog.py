@@ -1,9 +1,9 @@
 """What datasets there are, and which of them would load right now without network.
 
 Why cheap checks only: `sumchain datasets` answers "can I run this offline?" in a moment, so it
-looks at files (presence, size, row counts) and never downloads, hashes or builds features;
-the loaders check hashes and contents when they run. `data_path` is taken as meant for the
-configured `dataset`.
+never downloads, hashes or builds features; for a file of one's own it runs the loader's checks that
+come before features (columns, labels, splits), so a file it calls usable is one a run loads.
+`data_path` is taken as meant for the configured `dataset`.
 """
 
 from __future__ import annotations
@@ -101,8 +101,11 @@ def file_info(name: str, description: str, data_path: Path | None, config: Confi
 
 
 def count_rows(path: Path, config: Config) -> int:
-    """Data rows in a table, or reviews in an aclImdb folder."""
-    if path.is_dir():
-        return sum(1 for _ in path.glob("t*/*/*.txt"))
-    from sumchain.data.labelled import read_table
-    return len(read_table(path))
+    """Data rows in a table, or reviews in an aclImdb folder, after the checks the loader makes
+    before building features (columns, labels, splits), so a file listed as usable loads."""
+    checked = config.replace(data_path=str(path))
+    if config.dataset == "csv":
+        from sumchain.data.tabular import checked_table
+        return len(checked_table(checked)[0])
+    from sumchain.data.text import check_text_source
+    return check_text_source(checked)

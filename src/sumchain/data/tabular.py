@@ -16,7 +16,8 @@ Binarising, documented because it decides what a linear model can learn:
 - thermometer code: feature `column>=t` is on when the value is at least `t`, for every
   threshold, so a larger value switches on a prefix of the column's features and a linear model
   can weigh "how large" rather than one bucket at a time. Missing values are below every
-  threshold.
+  threshold; a cell that is not a finite number (`inf`, `-inf`, `nan`) counts as missing, in both
+  encodings, so one such cell changes neither the thresholds nor another row's value.
 
 `csv_encoding = "standardised"` (for the dense model families, which read values) instead gives
 column `j` the single feature `j`, valued `(v - mean) / sd` with the mean and standard deviation of
@@ -112,7 +113,11 @@ def standardise(values: np.ndarray, train: np.ndarray, columns: list[str], width
     return matrix, FeatureNames({j: f"{column} (standardised)" for j, column in enumerate(columns)})
 
 
-def load_tabular(config: Config) -> Dataset:
+def checked_table(config: Config):
+    """The table read and every check made before features are built (the label column, numeric
+    feature columns, enough feature width, two classes or more, rows for both splits): what
+    `load_tabular` runs and `sumchain datasets` reports. Gives (frame, feature columns, labels, class
+    names, train rows, test rows)."""
     path = data_file(config, "FILE.csv or FILE.parquet")
     if config.features != "vocabulary":
         raise DataError("dataset=csv binarises numeric columns: features=hashing needs dataset=text")
@@ -124,7 +129,13 @@ def load_tabular(config: Config) -> Dataset:
                         f"{path}; set num_words >= {len(columns)}")
     y, class_names = encode_labels(frame[config.label_column], config.label_column)
     train, test = split_rows(y, None, config)
+    return frame, columns, y, class_names, train, test
+
+
+def load_tabular(config: Config) -> Dataset:
+    frame, columns, y, class_names, train, test = checked_table(config)
     values = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    values[~np.isfinite(values)] = np.nan          # inf and -inf are missing, as an empty cell
     encode = standardise if config.csv_encoding == "standardised" else binarise
     matrix, names = encode(values, train, columns, config.num_words)
     return Dataset("csv", matrix[train], y[train], matrix[test], y[test], class_names, names)

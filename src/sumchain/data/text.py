@@ -52,23 +52,29 @@ def read_csv_texts(path: Path, text_column: str, label_column: str) -> LabelledT
     return LabelledTexts(texts, frame[label_column], None)
 
 
-def read_acl_folder(path: Path) -> LabelledTexts:
-    """The aclImdb layout; files are read in sorted name order so the result is reproducible."""
-    texts, labels, is_test = [], [], []
+def acl_files(path: Path) -> tuple[list[Path], pd.Series, np.ndarray]:
+    """The aclImdb layout's review files (sorted name order, so the result is reproducible), their
+    labels and which are test reviews, checked: reviews in both splits."""
+    files, labels, is_test = [], [], []
     for split in ("train", "test"):
         for folder, name in ACL_LABELS.items():
-            files = sorted((path / split / folder).glob("*.txt"))
-            texts.extend(file.read_text(encoding="utf-8", errors="replace") for file in files)
-            labels.extend([name] * len(files))
-            is_test.extend([split == "test"] * len(files))
-    if not texts:
+            found = sorted((path / split / folder).glob("*.txt"))
+            files.extend(found)
+            labels.extend([name] * len(found))
+            is_test.extend([split == "test"] * len(found))
+    if not files:
         raise DataError(f"{path} is a folder without aclImdb reviews; expected train/pos, train/neg, "
                         f"test/pos, test/neg with .txt files")
     split = np.array(is_test, dtype=bool)
     if split.all() or not split.any():
         raise DataError(f"{path} needs reviews in both train/ and test/ (found only "
                         f"{'test' if split.all() else 'train'})")
-    return LabelledTexts(texts, pd.Series(labels), split)
+    return files, pd.Series(labels), split
+
+
+def read_acl_folder(path: Path) -> LabelledTexts:
+    files, labels, split = acl_files(path)
+    return LabelledTexts([file.read_text(encoding="utf-8", errors="replace") for file in files], labels, split)
 
 
 def read_texts(config: Config) -> LabelledTexts:
@@ -86,10 +92,32 @@ def featuriser(config: Config, train_tokens: list[list[str]]) -> tuple[Callable,
     return vocabulary.indices, vocabulary
 
 
+def checked_labels(config: Config, labels: pd.Series, is_test: np.ndarray | None):
+    """The checks on a source's labels made before features are built (a label in every row, two
+    classes or more, rows for both splits): what `load_text` runs and `sumchain datasets` reports.
+    Gives (labels, class names, train rows, test rows)."""
+    y, class_names = encode_labels(labels, config.label_column if is_test is None else "folder")
+    train, test = split_rows(y, is_test, config)
+    return y, class_names, train, test
+
+
+def check_text_source(config: Config) -> int:
+    """Every check `load_text` makes before building features, without reading review files one by
+    one (an aclImdb folder is listed, not read); the number of reviews."""
+    path = data_file(config, "FILE.csv or an aclImdb folder")
+    if path.is_dir():
+        _, labels, is_test = acl_files(path)
+    else:
+        frame = read_table(path, dtype=str, keep_default_na=False)
+        require_columns(frame, [config.text_column, config.label_column], path)
+        labels, is_test = frame[config.label_column], None
+    checked_labels(config, labels, is_test)
+    return len(labels)
+
+
 def load_text(config: Config) -> Dataset:
     source = read_texts(config)
-    y, class_names = encode_labels(source.labels, config.label_column if source.is_test is None else "folder")
-    train, test = split_rows(y, source.is_test, config)
+    y, class_names, train, test = checked_labels(config, source.labels, source.is_test)
     tokens = [tokenize(text) for text in source.texts]
     encode, lookup = featuriser(config, [tokens[i] for i in train])
     X_train = binary_csr([encode(tokens[i]) for i in train], config.num_words)

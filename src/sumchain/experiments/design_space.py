@@ -99,13 +99,19 @@ def scenarios(only: Sequence[str] | None = None, models: Sequence[str] | None = 
     The dense twins (`dense_perceptron`, `dense_nearest_centroid`) run in the pairs section only on
     data with values (`dense_values`: `csv_encoding = "standardised"`) or when `models` names them:
     on binary data they give bit-identical results to their sparse twins (tests/models), so running
-    them would only repeat those runs at twice the cost."""
+    them would only repeat those runs at twice the cost. With values, the sparse families read the
+    same table thermometer-binarised (`csv_encoding = "thermometer"` in their scenarios), as they
+    read only which features are present."""
     sections = _chosen("section", only, SECTIONS)
-    models = _chosen("model", models, MODELS if dense_values else tuple(m for m in MODELS if m not in DENSE_MODELS))
+    if models is None:
+        models = MODELS if dense_values else tuple(m for m in MODELS if m not in DENSE_MODELS)
+    else:
+        models = _chosen("model", models, MODELS)
     mechanisms = _chosen("incentive", mechanisms, INCENTIVES)
     found: list[Scenario] = []
     if PAIRS in sections:
-        found += [Scenario(PAIRS, (("incentive", m), ("model", f)), {"incentive": m, "model": f})
+        found += [Scenario(PAIRS, (("incentive", m), ("model", f)), {"incentive": m, "model": f, **(
+                      {"csv_encoding": "thermometer"} if dense_values and f not in DENSE_MODELS else {})})
                   for m in mechanisms for f in models]
     if ADVERSARIES in sections:
         found += [Scenario(ADVERSARIES, (("adversary", kind), ("incentive", m)), {**overrides, "incentive": m})

@@ -20,6 +20,10 @@ class EventQueue:
     def schedule(self, time: int, action: Callable[[int], None]) -> None:
         heapq.heappush(self._heap, (int(time), next(self._order), action))
 
+    def next_time(self) -> int:
+        """When the next event runs (the queue must not be empty)."""
+        return self._heap[0][0]
+
     def pop(self) -> tuple[int, Callable[[int], None]]:
         time, _, action = heapq.heappop(self._heap)
         return time, action

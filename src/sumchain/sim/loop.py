@@ -30,7 +30,7 @@ from collections import Counter
 import numpy as np
 from tqdm.auto import tqdm
 
-from sumchain.config import Config
+from sumchain.config import MAX_SIMULATED_S, SAMPLE_INTERVAL_S, Config
 from sumchain.contract.reasons import REASONS, REFUND
 from sumchain.data import Dataset
 from sumchain.data.dataset import product_dtype
@@ -41,11 +41,12 @@ from sumchain.sim.agents import Agent, make_agents
 from sumchain.sim.events import EventQueue
 from sumchain.sim.outstanding import Outstanding
 
-SAMPLE_INTERVAL_S = 3_600
-"""Balances are recorded every simulated hour (and at every accuracy measurement)."""
 
 STALL_LIMIT_S = 60 * 86_400
 """With nothing outstanding, a run in which no data is added for this long ends as stalled."""
+
+TIME_LIMIT_REASON = (f"reached the simulated-time limit of {MAX_SIMULATED_S // (365 * 86_400)} years; "
+                     f"shorten the agents' waits or give fewer samples (max_train)")
 
 DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
 DECLINED_UNDERPAID = "deposit below the cost of adding data"
@@ -109,6 +110,9 @@ class Simulation:
         self.events.schedule(self.config.first_accuracy_s, self._measurement)
         self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
         while self.events and not self.finished():
+            if self.events.next_time() > MAX_SIMULATED_S:
+                self.end_reason = TIME_LIMIT_REASON
+                break
             time, action = self.events.pop()
             self.chain.advance_to(time)
             action(time)

@@ -27,13 +27,13 @@ what each participant withdrew (coins).
 
 from __future__ import annotations
 
-from sumchain.config import Config
+from sumchain.config import MAX_SIMULATED_S, Config
 from sumchain.contract.incentives.prediction_market import portion_hash, split_portions
 from sumchain.data import Dataset
 from sumchain.errors import ConfigError, Rejected
 from sumchain.ledger.money import to_coins, to_units
 from sumchain.sim.agents import Agent
-from sumchain.sim.loop import SAMPLE_INTERVAL_S, STALL_LIMIT_S, Simulation, percent
+from sumchain.sim.loop import SAMPLE_INTERVAL_S, STALL_LIMIT_S, TIME_LIMIT_REASON, Simulation, percent
 
 PROVIDER = "BountyProvider"
 PROCESS_BATCH = 500
@@ -52,6 +52,12 @@ class MarketSimulation(Simulation):
         if dataset.X_test.shape[0] < params.num_portions:
             raise ConfigError(f"config key 'prediction_market.num_portions' = {params.num_portions} is not allowed; "
                               f"the test set has only {dataset.X_test.shape[0]} samples")
+        pool = dataset.X_train.shape[0] - first_pool_row
+        if params.min_num_contributions > pool:
+            # the market could never end: the bounty and every stake would stay locked
+            raise ConfigError(f"config key 'prediction_market.min_num_contributions' = {params.min_num_contributions} "
+                              f"is not allowed; the market can end only with that many contributions and the data "
+                              f"holds {pool} samples to contribute (after {first_pool_row} for the initial model)")
         super().__init__(config, dataset, market, first_pool_row, progress=progress)
         self.params = params
         self.counts["withdrawals"] = 0
@@ -72,6 +78,9 @@ class MarketSimulation(Simulation):
         self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
         self.events.schedule(self.params.min_length_s, self._try_to_end)
         while self.events and self.open:
+            if self.events.next_time() > MAX_SIMULATED_S:
+                self.end_reason = TIME_LIMIT_REASON
+                break
             time, action = self.events.pop()
             self.chain.advance_to(time)
             action(time)
