@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     base = base_from(args)
     points = study_points(base, seeds_from(args), only)
     started = time.perf_counter()
-    summary = execute([p.config for p in points], args)
+    summary = execute([p.config for p in points], args, "reproduce")
     elapsed = time.perf_counter() - started
     analysis = analyse(read_results(args.out), points)
     meta = {"dataset": base.dataset, "seeds": str(args.seeds), "runs": f"{summary.total} distinct configs "

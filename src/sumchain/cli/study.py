@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                           dense_values=base.csv_encoding == "standardised")
     points = ds.study_points(base, seeds_from(args), chosen)
     started = time.perf_counter()
-    summary = execute([p.config for p in points], args)
+    summary = execute([p.config for p in points], args, "study")
     elapsed = time.perf_counter() - started
     analysis = ds.analyse(read_results(args.out), points, base)
     meta = {"dataset": base.dataset, "seeds": str(args.seeds), "scenarios": str(len(chosen)),

@@ -71,15 +71,16 @@ def run(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
-def execute(configs, args: argparse.Namespace):
-    """Run the configs into the store at `args.out`; on Ctrl-C or SIGTERM say what was kept, then re-raise."""
+def execute(configs, args: argparse.Namespace, kind: str = "sweep"):
+    """Run the configs into the store at `args.out` (a folder of output `kind`); on Ctrl-C or SIGTERM
+    say what was kept, then re-raise."""
     from sumchain.experiments.runner import run_all
     from sumchain.experiments.store import ResultStore
     from sumchain.files import check_output_folder
 
-    check_output_folder(args.out, "--out")
+    check_output_folder(args.out, "--out", kind)
     executor = executor_from(args)
-    store = ResultStore(args.out)
+    store = ResultStore(args.out, kind)
     try:
         return run_all(configs, store, executor, progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
