@@ -130,7 +130,7 @@ def test_a_second_sweep_into_a_busy_store_is_refused_and_no_row_is_lost(tmp_path
     assert first.returncode == 0, err
     if first.returncode == 0 and second.returncode == 2:
         lines = second.stderr.strip().splitlines()
-        assert len(lines) == 1 and "is in use by another sweep" in lines[0]
+        assert len(lines) == 1 and "is in use by another sumchain command" in lines[0]
     else:       # the first had finished before the second started: both ran, in turn
         assert second.returncode == 0, second.stderr
     check_store_whole(tmp_path, 12)

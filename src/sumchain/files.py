@@ -128,6 +128,13 @@ def _check_creatable(folder: Path, option: str, shown: Path | None = None) -> No
         raise OutputError(f"{option} {shown} cannot be created: {existing} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"{option} {shown} cannot be written: no permission to write in {existing}")
+    try:        # what permissions do not show: a read-only mount (and root, whom os.access lets through)
+        handle, probe = tempfile.mkstemp(prefix=".sumchain-probe-", dir=existing)
+    except OSError as error:
+        raise OutputError(f"{option} {shown} cannot be written: {error.strerror or type(error).__name__} "
+                          f"in {existing}") from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 # -- output folders: one kind each, one writer at a time -----------------------------------------

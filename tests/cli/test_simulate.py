@@ -31,7 +31,8 @@ def run_folder(tmp_path_factory):
 def test_run_folder_has_everything(run_folder):
     out, result = run_folder
     folder = out / "run"
-    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "metrics.json", "plot.png", "timeseries.parquet"]
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "config.toml", "metrics.json", "plot.png", "timeseries.parquet"]
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["counts"]["adds"] > 0
     config = Config.from_toml(folder / "config.toml")

@@ -133,13 +133,13 @@ def test_a_reader_never_sees_a_half_written_table(tmp_path):
     from sumchain.experiments.store import RESULTS
     from sumchain.files import write_atomically
     stop = threading.Event()
-    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / RESULTS)
+    pd.DataFrame({"config_hash": ["a"]}).to_parquet(tmp_path / RESULTS)
 
     def writer():
         i = 0
         while not stop.is_set():
             i += 1
-            frame = pd.DataFrame({"a": range(i % 300 + 1), "b": ["x" * (i % 40)] * (i % 300 + 1)})
+            frame = pd.DataFrame({"config_hash": [str(k) for k in range(i % 300 + 1)], "b": ["x" * (i % 40)] * (i % 300 + 1)})
             write_atomically(tmp_path / RESULTS, lambda temp: frame.to_parquet(temp, index=False))
     thread = threading.Thread(target=writer)
     thread.start()
