@@ -97,6 +97,11 @@ def scenarios(only: Sequence[str] | None = None, models: Sequence[str] | None = 
     if BAD_SHARE in sections:
         found += [Scenario(BAD_SHARE, (("bad_share", share), ("incentive", m)), {"bad_share": share, "incentive": m})
                   for m in mechanisms if m in BAD_SHARE_MECHANISMS for share in BAD_SHARES]
+    for section in (sections if only is not None else SECTIONS if not found else ()):
+        if not any(s.section == section for s in found):
+            runs_under = {ADVERSARIES: LOOP_MECHANISMS, BAD_SHARE: BAD_SHARE_MECHANISMS}.get(section, INCENTIVES)
+            raise ConfigError(f"section '{section}' has nothing to run under incentive {', '.join(mechanisms)}: it runs "
+                              f"under {', '.join(runs_under)}; choose one of those with --incentives, or another --only")
     return found
 
 
