@@ -82,6 +82,18 @@ def _strict(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 run`, `2 runs`: counts a person reads."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def fixed(value: float, digits: int = 1, sign: bool = False) -> str:
+    """`value` to `digits` decimals (`sign`: with + or -), never `-0.0`: a value that rounds to zero has no sign."""
+    spec = f"{'+' if sign else ''}.{digits}f"
+    text = f"{value:{spec}}"
+    return f"{0.0:{spec}}" if math.isfinite(value) and float(text) == 0 else text
+
+
 # -- checking outputs before the work ------------------------------------------------------------
 
 def check_output_folder(path: str | Path, option: str, kind: str | None = None) -> Path:

@@ -59,6 +59,7 @@ def only_from(text: str | None) -> list[str] | None:
 
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments.store import read_results
+    from sumchain.files import plural
     from sumchain.experiments.study import analyse, study_points
     from sumchain.report.study_report import write_study_report
 
@@ -75,6 +76,6 @@ def run(args: argparse.Namespace) -> int:
     write_study_report(analysis, args.out, meta)
     for finding in analysis.findings:
         print(f"finding {finding.number}: {finding.verdict:12s} {finding.claim}")
-    print(f"{summary.ran} runs in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
+    print(f"{plural(summary.ran, 'run')} in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
           f"report: {args.out}/report.md and {args.out}/report.html")
     return 1 if summary.failed else 0

@@ -46,6 +46,7 @@ def names(text: str | None) -> list[str] | None:
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments import design_space as ds
     from sumchain.experiments.store import read_results
+    from sumchain.files import plural
     from sumchain.report.design_report import write_design_report
 
     base = config_with(args, overrides_from(args))
@@ -62,6 +63,6 @@ def run(args: argparse.Namespace) -> int:
     write_design_report(analysis, args.out, meta)
     for question, answer in analysis.answers.items():
         print(f"{question}\n  {answer}")
-    print(f"{summary.ran} runs in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
+    print(f"{plural(summary.ran, 'run')} in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
           f"report: {args.out}/report.md")
     return 1 if summary.failed else 0

@@ -65,10 +65,23 @@ def run(args: argparse.Namespace) -> int:
     seeds = seeds_from(args)
     points = ofat(swept, base, seeds) if args.ofat and swept else grid(swept, base, seeds)
     summary = execute([p.config for p in points], args)
-    print(f"{summary.total} runs: {summary.ran} ran now ({summary.failed} failed), "
-          f"{summary.skipped} already stored; results in {args.out}/results.parquet (and .csv), "
-          f"time series in {args.out}/timeseries.parquet")
+    print(report(points, summary, args.out))
     return 1 if summary.failed else 0
+
+
+def report(points, summary, out: str) -> str:
+    """What ran: the counts, a table of every swept point (mean over its seeds), and where the files are."""
+    from sumchain.experiments.stats import point_table
+    from sumchain.experiments.store import read_results
+    from sumchain.files import plural
+
+    table = point_table(points, read_results(out))
+    lines = [f"{plural(summary.total, 'run')}: {summary.ran} ran now ({summary.failed} failed), "
+             f"{summary.skipped} already stored"]
+    if len(table):
+        lines += ["", table.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.2f}"), ""]
+    lines.append(f"results in {out}/results.parquet (and .csv), time series in {out}/timeseries.parquet")
+    return "\n".join(lines)
 
 
 def execute(configs, args: argparse.Namespace, kind: str = "sweep"):

@@ -31,7 +31,7 @@ import pandas as pd
 
 from sumchain.config import Config
 from sumchain.errors import DataError
-from sumchain.files import FolderLock, claim_folder, write_atomically
+from sumchain.files import FLOAT_DIGITS, FolderLock, claim_folder, write_atomically
 
 RESULTS = "results.parquet"
 RESULTS_CSV = "results.csv"
@@ -39,6 +39,8 @@ TIMESERIES = "timeseries.parquet"
 PARTS = ".timeseries-parts"
 FIRST_COLUMNS = ("config_hash", "status", "error", "wall_s", "seed")
 OK, ERROR = "ok", "error"
+CSV_FLOATS = f"%.{FLOAT_DIGITS}g"
+"""results.csv rounds floats as JSON output does: 3.4560000000000035 is written 3.456."""
 
 
 def read_results(out: str | Path) -> pd.DataFrame:
@@ -154,7 +156,7 @@ class ResultStore:
     def save(self) -> None:
         frame = self.frame
         write_atomically(self.out / RESULTS, lambda temp: frame.to_parquet(temp, index=False))
-        write_atomically(self.out / RESULTS_CSV, lambda temp: frame.to_csv(temp, index=False))
+        write_atomically(self.out / RESULTS_CSV, lambda temp: frame.to_csv(temp, index=False, float_format=CSV_FLOATS))
 
     def close(self) -> None:
         """Fold the per-run time series parts into `timeseries.parquet` (newest part winning); unlock."""
