@@ -28,12 +28,12 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sumchain.experiments.gas import CONTRIBUTION_SLOTS, gas_report, report_gwei
-    from sumchain.files import FLOAT_DIGITS, atomic_path
+    from sumchain.files import atomic_path
 
     out = check_gas_out(args.out)
     table = gas_report(config, include_run=not args.no_run, progress=not args.quiet and sys.stderr.isatty())
     with atomic_path(out) as temp:
-        table.to_csv(temp, index=False, float_format=f"%.{FLOAT_DIGITS}g")
+        table.to_csv(temp, index=False)
     shown = table.assign(gas=table["gas"].map("{:,}".format), ether=table["ether"].map("{:.6f}".format),
                          features=[("" if pd.isna(n) else str(n)) for n in table["features"]])
     print(shown.to_string(index=False))
