@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     summary = execute([p.config for p in points], args, "reproduce")
     elapsed = time.perf_counter() - started
     analysis = analyse(read_results(args.out), points)
-    meta = {"dataset": base.dataset, "seeds": str(args.seeds), "runs": f"{summary.total} distinct configs "
+    meta = {"dataset": base.dataset, "seeds": str(args.seeds), "runs": f"{plural(summary.total, 'distinct config')} "
             f"({summary.ran} run now, {summary.skipped} reused, {summary.failed} failed)",
             "overrides": ", ".join(args.assignments) or "none (Table I defaults)"}
     write_study_report(analysis, args.out, meta)

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     analysis = ds.analyse(read_results(args.out), points, base)
     meta = {"dataset": base.dataset, "seeds": str(args.seeds), "scenarios": str(len(chosen)),
-            "runs": f"{summary.total} distinct configs ({summary.ran} run now, {summary.skipped} reused, "
+            "runs": f"{plural(summary.total, 'distinct config')} ({summary.ran} run now, {summary.skipped} reused, "
                     f"{summary.failed} failed)", "overrides": ", ".join(args.assignments) or "none (Table I defaults)"}
     write_design_report(analysis, args.out, meta)
     for question, answer in analysis.answers.items():

@@ -89,7 +89,7 @@ def execute(configs, args: argparse.Namespace, kind: str = "sweep"):
     say what was kept, then re-raise."""
     from sumchain.experiments.runner import run_all
     from sumchain.experiments.store import ResultStore
-    from sumchain.files import check_output_folder
+    from sumchain.files import check_output_folder, plural
 
     check_output_folder(args.out, "--out", kind)
     executor = executor_from(args)
@@ -98,6 +98,6 @@ def execute(configs, args: argparse.Namespace, kind: str = "sweep"):
         return run_all(configs, store, executor, progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         done = int((store.frame["status"] == "ok").sum()) if len(store.frame) else 0
-        print(f"interrupted: {done} finished runs are saved in {args.out}; rerun the same command to resume",
+        print(f"interrupted: {plural(done, 'finished run')} saved in {args.out}; rerun the same command to resume",
               file=sys.stderr)
         raise
