@@ -58,21 +58,21 @@ def read_table(path: Path, what: str, remedy: str, columns: list[str] | None = N
     import pyarrow.parquet as pq
 
     try:
-        with open(path, "rb") as handle:
-            try:
-                names = pq.ParquetFile(handle).schema_arrow.names
-            except Exception as error:   # pyarrow raises several types for a damaged file
-                raise DataError(f"{what} '{path}' is not readable Parquet ({type(error).__name__}); {remedy}") from None
-            missing = [c for c in (*required, *(columns or ())) if c not in names]
-            if missing:
-                raise DataError(f"{what} '{path}' has no '{missing[0]}' column, so no sumchain sweep wrote it; {remedy}")
-            handle.seek(0)
-            try:
-                return pd.read_parquet(handle, columns=columns)
-            except Exception as error:
-                raise DataError(f"{what} '{path}' is not readable Parquet ({type(error).__name__}); {remedy}") from None
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise
+    except OSError as error:        # a folder in its place, no permission, ...
+        raise DataError(f"{what} '{path}' cannot be read ({error.strerror or type(error).__name__}); {remedy}") from None
+    with handle:
+        try:
+            names = pq.ParquetFile(handle).schema_arrow.names
+            missing = [c for c in (*required, *(columns or ())) if c not in names]
+            if not missing:
+                handle.seek(0)
+                return pd.read_parquet(handle, columns=columns)
+        except Exception as error:   # pyarrow raises several types for a damaged file
+            raise DataError(f"{what} '{path}' is not readable Parquet ({type(error).__name__}); {remedy}") from None
+    raise DataError(f"{what} '{path}' has no '{missing[0]}' column, so no sumchain sweep wrote it; {remedy}")
 
 
 def _series_files(out: Path) -> list[tuple[Path, str, str]]:
