@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import tempfile
+import tomllib
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sumchain import Config, ConfigError
 from sumchain.config import parse_value, to_toml
@@ -27,6 +32,31 @@ def test_dotted_and_nested_overrides_agree():
     c = Config(agents={"Good": {"mean_deposit": 5}}, num_words=100)
     assert a == b == c and a.agent("Bad").mean_deposit == 100
     assert a.digest() == c.digest() != Config().digest()
+
+
+AGENT_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="#."), min_size=1, max_size=12)
+"""Any name the config allows (not empty, no '#' or '.'): spaces, quotes, brackets, unicode, control characters."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=AGENT_NAMES, other=AGENT_NAMES, deposit=st.floats(1, 1e6, allow_nan=False))
+def test_toml_round_trip_keeps_any_agent_name(name, other, deposit):
+    config = Config.from_overrides({"agents": {name: {"mean_deposit": deposit}, other: {"kind": "flipper"}}})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config.toml"
+        path.write_text(to_toml(config), encoding="utf-8")
+        read = Config.from_toml(path)        # what `--config` does with a run folder's config.toml
+    assert read == config and read.digest() == config.digest()
+    assert [a.name for a in read.agents] == [a.name for a in config.agents]
+    assert Config.from_dict(tomllib.loads(to_toml(config))) == config
+
+
+@pytest.mark.parametrize("name", ['a b', 'x"]\n[evil]\nnum_words = 5\n["y', "Ünïcødé ✓", "]", 'say "hi"'])
+def test_a_crafted_agent_name_stays_a_name(name):
+    config = Config.from_overrides({"agents": {name: {"mean_deposit": 7}}})
+    read = Config.from_dict(tomllib.loads(to_toml(config)))
+    assert read == config and read.num_words == Config().num_words and read.agent(name).mean_deposit == 7
+    assert Config().digest() == "7db3272e78b2e548"
 
 
 def test_toml_round_trip(tmp_path):

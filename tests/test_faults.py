@@ -133,7 +133,7 @@ def test_a_second_sweep_into_a_busy_store_is_refused_and_no_row_is_lost(tmp_path
     assert first.returncode == 0, err
     if first.returncode == 0 and second.returncode == 2:
         lines = second.stderr.strip().splitlines()
-        assert len(lines) == 1 and "is in use by another sweep" in lines[0]
+        assert len(lines) == 1 and "is in use by another sumchain command" in lines[0]
     else:       # the first had finished before the second started: both ran, in turn
         assert second.returncode == 0, second.stderr
     check_store_whole(tmp_path, 12)
@@ -177,6 +177,55 @@ def test_each_damaged_store_file_is_named_or_healed(tmp_path, capsys, name, dama
     assert len(pd.read_csv(tmp_path / RESULTS_CSV)) == 4
     if name in (RESULTS_CSV,):
         assert list(after["wall_s"]) == list(before["wall_s"])    # nothing rerun
+
+
+@pytest.mark.parametrize("name, columns, words", [
+    (RESULTS, {"status": ["ok"]}, f"results table '{{path}}' has no 'config_hash' column"),
+    (TIMESERIES, {"day": [0.0], "accuracy": [0.5]}, f"time series table '{{path}}' has no 'config_hash' column"),
+])
+def test_a_store_table_without_its_key_column_is_named_as_such(tmp_path, capsys, name, columns, words):
+    """A table another command wrote (a run folder's time series has no config_hash) is not 'unreadable'."""
+    args, _ = _finished_store(tmp_path)
+    pd.DataFrame(columns).to_parquet(tmp_path / name)
+    capsys.readouterr()
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words.format(path=tmp_path / name) in err and "not readable" not in err, err
+
+
+def test_simulate_into_a_sweep_folder_is_refused_and_the_sweep_keeps_every_series(tmp_path, capsys):
+    args, before = _finished_store(tmp_path)
+    series = (tmp_path / TIMESERIES).read_bytes()
+    capsys.readouterr()
+    assert cli.main(["simulate", *SMALL, "--quiet", "--out", str(tmp_path)]) == 2
+    assert "holds a sweep's results" in capsys.readouterr().err
+    assert (tmp_path / TIMESERIES).read_bytes() == series
+    assert cli.main(args) == 0 and "0 ran now (0 failed), 4 already stored" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("first, second", [("simulate", "sweep"), ("sweep", "study"), ("sweep", "reproduce")])
+def test_no_command_writes_into_another_commands_folder(tmp_path, capsys, first, second):
+    from sumchain.files import claim_folder
+    claim_folder(tmp_path, "run" if first == "simulate" else first).release()
+    marker = (tmp_path / ".sumchain-output").read_bytes()
+    command = {"sweep": ["sweep", *SMALL], "study": ["study", "--only", "pairs", "--models", "perceptron", *SMALL],
+               "reproduce": ["reproduce", "--only", "num_words", *SMALL]}[second]
+    assert cli.main([*command, "--seeds", "1", "--quiet", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out {tmp_path} holds" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", ".sumchain-output"]
+    assert (tmp_path / ".sumchain-output").read_bytes() == marker
+
+
+def test_the_test_command_runs_without_xdist_and_ci_runs_the_readmes():
+    """`pytest -p no:xdist` works (no -n in addopts); .ci/run is the README's test command."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q",
+                           "tests/test_files.py"], cwd=root, capture_output=True, text=True, timeout=DEADLINE_S)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    readme = (root / "README.md").read_text()
+    command = readme.split("Set up and run the tests")[1].split("```sh\n")[1].split("\n")[0]
+    assert command in (root / ".ci" / "run").read_text().splitlines()
 
 
 @pytest.fixture(scope="module")

@@ -766,25 +766,16 @@ def _validate_mechanism_tables(c: Config) -> None:
 
 
 def to_toml(config: Config) -> str:
-    """The resolved config as TOML that `--config` reads back (empty keys are left out)."""
-    lines = []
-    data = config.to_dict()
-    for key, value in data.items():
-        if key != "agents" and not isinstance(value, dict) and value is not None:
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, table in data.items():
-        if key != "agents" and isinstance(table, dict):
-            lines.append(f"\n[{key}]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
-    for name, table in data["agents"].items():
-        lines.append(f"\n[agents.{name}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
-    return "\n".join(lines) + "\n"
+    """The resolved config as TOML that `--config` reads back (empty keys are left out).
+
+    Written by tomli-w, which quotes any key that needs it: an agent named `a b`, `"` or `x]` reads
+    back as that name, never as another table."""
+    import tomli_w
+
+    return tomli_w.dumps(_without_none(config.to_dict()))
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(str(value))
+def _without_none(data: Mapping[str, Any]) -> dict[str, Any]:
+    """TOML has no null: an unset key is written as absent, which reads back as unset."""
+    return {key: _without_none(value) if isinstance(value, Mapping) else value
+            for key, value in data.items() if value is not None}

@@ -7,6 +7,7 @@ an interrupted run leaves either the old file or the new one, never a torn one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import math
 import os
@@ -81,26 +82,51 @@ def _strict(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 run`, `2 runs`: counts a person reads."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def fixed(value: float, digits: int = 1, sign: bool = False) -> str:
+    """`value` to `digits` decimals (`sign`: with + or -), never `-0.0`: a value that rounds to zero has no sign."""
+    spec = f"{'+' if sign else ''}.{digits}f"
+    text = f"{value:{spec}}"
+    return f"{0.0:{spec}}" if math.isfinite(value) and float(text) == 0 else text
+
+
 # -- checking outputs before the work ------------------------------------------------------------
 
-def check_output_folder(path: str | Path, option: str) -> Path:
+def check_output_folder(path: str | Path, option: str, kind: str | None = None) -> Path:
     """Refuse at once an output folder that could not be written, before any work is done.
 
-    Nothing is created: a command that fails later (missing data) leaves no empty folder behind.
+    With `kind`, also refuse a folder that holds another kind of output, files sumchain did not
+    write, or that another sumchain command is writing (see `claim_folder`). Nothing is created:
+    a command that fails later (missing data) leaves no empty folder behind.
     """
-    path = Path(path)
+    path = Path(_not_empty(path, option, "folder"))
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option} {path} is a file; give a folder (it is created if needed)")
     _check_creatable(path, option)
+    if kind is not None and path.is_dir():
+        folder_kind(path, kind, option)
+        if (path / LOCK).exists():
+            FolderLock(path, option).release()      # in use now: refused before any work
     return path
 
 
 def check_output_file(path: str | Path, option: str) -> Path:
     """Refuse at once an output file that could not be written (a folder, no permission, ...)."""
-    path = Path(path)
+    path = Path(_not_empty(path, option, "file name"))
     if path.is_dir():
         raise OutputError(f"{option} {path} is a folder; give a file name")
     _check_creatable(path.parent, option, path)
+    return path
+
+
+def _not_empty(path: str | Path, option: str, what: str) -> str | Path:
+    """An empty path would mean the current folder (or nothing at all): never what was meant."""
+    if isinstance(path, str) and not path.strip():
+        raise OutputError(f"{option} is empty; give a {what}")
     return path
 
 
@@ -114,3 +140,144 @@ def _check_creatable(folder: Path, option: str, shown: Path | None = None) -> No
         raise OutputError(f"{option} {shown} cannot be created: {existing} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"{option} {shown} cannot be written: no permission to write in {existing}")
+    try:        # what permissions do not show: a read-only mount (and root, whom os.access lets through)
+        handle, probe = tempfile.mkstemp(prefix=".sumchain-probe-", dir=existing)
+    except OSError as error:
+        raise OutputError(f"{option} {shown} cannot be written: {error.strerror or type(error).__name__} "
+                          f"in {existing}") from None
+    os.close(handle)
+    os.unlink(probe)
+
+
+# -- output folders: one kind each, one writer at a time -----------------------------------------
+
+MARKER = ".sumchain-output"
+"""A folder's kind, as JSON (`{"kind": "run"}`): written atomically when a command first claims it."""
+LOCK = ".lock"
+"""A POSIX record lock held by the one command writing the folder (its pid inside, for the message)."""
+
+KINDS = {
+    "run": ("a simulate run folder", ("config.toml", "metrics.json", "timeseries.parquet", "plot.png", "gas.csv")),
+    "sweep": ("a sweep's results", ("results.parquet", "results.csv", "timeseries.parquet", ".timeseries-parts")),
+    "reproduce": ("a reproduce folder", ("results.parquet", "results.csv", "timeseries.parquet", ".timeseries-parts",
+                                         "report.md", "report.html", "figures", "stats")),
+    "study": ("a study folder", ("results.parquet", "results.csv", "timeseries.parquet", ".timeseries-parts",
+                                 "report.md", "figures", "stats")),
+}
+"""Each kind of output folder: what it is called, and the names its command writes (to recognise a
+folder written before folders carried a marker)."""
+STORE_KINDS = ("sweep", "reproduce", "study")
+
+
+def folder_kind(folder: Path, kind: str, option: str = "--out") -> str | None:
+    """The kind `folder` holds (None: absent or empty), after refusing one that `kind` must not write.
+
+    Refused: a marker naming another kind; without a marker (a folder written before markers), files
+    of another kind or that no sumchain command writes. A folder of unmarked store files (results
+    table) is taken by any command that keeps a results store.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    names = {p.name for p in folder.iterdir() if not _ignored(p.name)}
+    if MARKER in names:
+        found = _marker_kind(folder / MARKER, option)
+        if found != kind:
+            raise OutputError(f"{option} {folder} holds {KINDS[found][0]} (written by sumchain "
+                              f"{_command(found)}), not {KINDS[kind][0]}; give another folder")
+        return found
+    if not names:
+        return None
+    if "results.parquet" in names and kind in STORE_KINDS:
+        found = kind
+    elif "metrics.json" in names and kind == "run":
+        found = kind
+    else:
+        found = next((k for k, (_, files) in KINDS.items() if k != kind and names & {files[0], files[1]}), None)
+        if found is not None:
+            raise OutputError(f"{option} {folder} holds {KINDS[found][0]}, not {KINDS[kind][0]}; give another folder")
+        found = None
+    foreign = sorted(names - set(KINDS[kind][1])) if found else sorted(names)
+    if foreign:
+        raise OutputError(f"{option} {folder} already holds files sumchain did not write there ({foreign[0]}"
+                          f"{', ...' if len(foreign) > 1 else ''}); give a new or empty folder")
+    return found
+
+
+def _ignored(name: str) -> bool:
+    """The lock, and temporary files an interrupted atomic write left behind."""
+    return name == LOCK or (name.startswith(".") and name.endswith(".tmp"))
+
+
+def _command(kind: str) -> str:
+    return "simulate" if kind == "run" else kind
+
+
+def _marker_kind(path: Path, option: str) -> str:
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8"))["kind"]
+    except (OSError, ValueError, TypeError, KeyError):
+        kind = None
+    if kind not in KINDS:
+        raise OutputError(f"{option} {path.parent} has a damaged folder marker {path.name}; "
+                          f"give another folder (or remove the marker if you know what the folder holds)")
+    return kind
+
+
+class FolderLock:
+    """An exclusive lock on an output folder, held by one process; the kernel drops it if that dies.
+
+    A POSIX record lock (`lockf`): worker processes forked by the holder do not inherit it.
+    """
+
+    def __init__(self, folder: Path, option: str = "--out"):
+        path = Path(folder) / LOCK
+        self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self._fd)
+            raise OutputError(f"output folder {folder} is in use by another sumchain command (process {holder}); "
+                              f"wait for it to finish, or give another {option}") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)      # closing drops the lock
+            self._fd = None
+
+    def __enter__(self) -> "FolderLock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def claim_folder(folder: str | Path, kind: str, option: str = "--out") -> FolderLock:
+    """Take `folder` for writing output of `kind`: refuse it if it holds another kind (checked before
+    anything is created), create it, lock it, and mark its kind. The caller releases the lock."""
+    folder = check_output_folder(folder, option)
+    folder_kind(folder, kind, option)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(folder, option)
+    try:
+        if folder_kind(folder, kind, option) is None or not (folder / MARKER).exists():
+            write_text(folder / MARKER, json.dumps({"kind": kind}) + "\n")
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def claimed_folder_of(path: Path) -> tuple[Path, str] | None:
+    """The nearest folder above `path` that a sumchain command claimed, with its kind (None if none)."""
+    for folder in Path(path).absolute().parents:
+        marker = folder / MARKER
+        if marker.is_file():
+            try:
+                return folder, _marker_kind(marker, "")
+            except OutputError:
+                return folder, "unknown"
+    return None

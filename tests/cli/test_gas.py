@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sumchain.cli import main
 
@@ -46,3 +47,57 @@ def test_gas_report_of_another_family_on_contract(tmp_path):
     adds = calls[calls.item == "add_data (label the model gives)"].set_index("features").gas
     assert adds[50] > adds[10] > 21_000           # naive Bayes writes two words per present feature
     assert {"add_data (the other label)", "paid predict"} <= set(calls.item)
+
+
+def test_gas_prints_blank_features_not_na(tmp_path, capsys):
+    assert main(["gas", "--set", "num_words=100", "--set", "max_train=400", "--set", "max_test=100", "--no-run",
+                 "--out", str(tmp_path / "gas.csv"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "<NA>" not in printed and "create the trainer contract" in printed
+
+
+def _inside_run_folder(t):
+    from sumchain.files import claim_folder
+    claim_folder(t / "run", "run").release()
+    (t / "run" / "gas.csv").write_text("sender,function,gas\nGood,add_data,1\n")
+    return t / "run" / "gas.csv"
+
+
+def _read_only_mount(t, monkeypatch):
+    """What a read-only mount does (root passes every permission check, so chmod cannot show it)."""
+    import errno
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    return t / "gas.csv"
+
+
+@pytest.mark.parametrize("make_out, message", [
+    (lambda t, m: "", "--out is empty; give a file name"),
+    (lambda t, m: str(t), "is a folder; give a file name"),
+    (lambda t, m: str(_file(t) / "gas.csv"), "cannot be created"),
+    (lambda t, m: str(_file(t)), "exists and is not a gas table sumchain wrote"),
+    (lambda t, m: str(_inside_run_folder(t)), "a simulate run folder; write the gas table elsewhere"),
+    (lambda t, m: str(_read_only_mount(t, m)), "cannot be written: Read-only file system"),
+])
+def test_gas_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch, make_out, message):
+    monkeypatch.setattr("sumchain.experiments.gas.gas_report", lambda *a, **k: pytest.fail("measured before checking"))
+    out = make_out(tmp_path, monkeypatch)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["gas", "--no-run", "--out", out, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_gas_refuses_prediction_market_in_one_line(capsys, tmp_path):
+    assert main(["gas", "--no-run", "--set", "incentive=prediction_market", "--out", str(tmp_path / "g.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'incentive' = 'prediction_market' is not allowed" in err
+
+
+def _file(t):
+    (t / "notes.csv").write_text("a,b\n1,2\n")
+    return t / "notes.csv"

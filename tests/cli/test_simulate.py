@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -31,7 +32,8 @@ def run_folder(tmp_path_factory):
 def test_run_folder_has_everything(run_folder):
     out, result = run_folder
     folder = out / "run"
-    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "metrics.json", "plot.png", "timeseries.parquet"]
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "config.toml", "metrics.json", "plot.png", "timeseries.parquet"]
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["counts"]["adds"] > 0
     config = Config.from_toml(folder / "config.toml")
@@ -165,3 +167,90 @@ def test_a_run_cut_by_the_simulated_time_limit_says_so(tmp_path, monkeypatch, ca
     assert err == ["sumchain: the run ended early: reached the simulated-time limit of 20 years; shorten the "
                    "agents' waits or give fewer samples (max_train)"]
     assert (tmp_path / "run" / "metrics.json").exists()
+
+
+# -- nothing stored is destroyed -------------------------------------------------------------------
+
+TINY = ["--set", "num_words=100", "--set", "max_train=400", "--set", "max_test=100", "--quiet"]
+
+
+def _sweep_folder(t):
+    """A folder a sweep claimed, with a results table in it."""
+    from sumchain.files import claim_folder
+    folder = t / "sweep"
+    claim_folder(folder, "sweep").release()
+    pd.DataFrame({"config_hash": ["abc"], "status": ["ok"]}).to_parquet(folder / "results.parquet")
+    pd.DataFrame({"config_hash": ["abc"], "day": [0.0]}).to_parquet(folder / "timeseries.parquet")
+    return folder
+
+
+def _ledger(t):
+    from sumchain.ledger.store import SCHEMA
+    import sqlite3
+    path = t / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA)
+    db.close()
+    return path
+
+
+def _notes(t):
+    (t / "mine").mkdir()
+    (t / "mine" / "notes.txt").write_text("mine")
+    return t / "mine"
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda t: ["--out", ""], "--out is empty; give a folder"),
+    (lambda t: ["--ledger", ""], "--ledger is empty; give a file name"),
+    (lambda t: ["--out", str(_sweep_folder(t))], "holds a sweep's results (written by sumchain sweep), not a simulate"),
+    (lambda t: ["--out", str(_notes(t))], "already holds files sumchain did not write there (notes.txt)"),
+    (lambda t: ["--ledger", str(_file(t))], "exists and is not a sumchain ledger"),
+    (lambda t: ["--ledger", str(_sweep_folder(t) / "results.parquet")], "is not a sumchain ledger"),
+    (lambda t: ["--ledger", str(t / "r" / "metrics.json")], "is one of --out's own files"),
+    (lambda t: ["--ledger", str(t / "r")], "is one of --out's own files"),
+    (lambda t: ["--ledger", str(_ledger(t))], "already holds a ledger; add --force to replace it"),
+])
+def test_outputs_that_would_destroy_results_are_refused_before_any_work(make_args, message, capsys, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setattr("sumchain.sim.simulate", lambda *a, **k: pytest.fail("simulated before checking"))
+    args = make_args(tmp_path)
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "r")]
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["simulate", *TINY, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / "r").exists() and not (Path.cwd() / ".sumchain-output").exists()
+
+
+def test_a_run_replaces_the_files_of_the_run_before_and_an_old_ledger_only_with_force(tmp_path, capsys):
+    out, ledger = tmp_path / "run", tmp_path / "run.sqlite"
+    assert main(["simulate", *TINY, "--set", "engine=evm", "--out", str(out)]) == 0
+    assert "(config.toml, metrics.json, timeseries.parquet, plot.png, gas.csv)" in capsys.readouterr().out
+    assert (out / "gas.csv").exists()
+    assert main(["simulate", *TINY, "--out", str(out), "--ledger", str(ledger)]) == 0
+    assert "(config.toml, metrics.json, timeseries.parquet, plot.png) in" in capsys.readouterr().out
+    assert not (out / "gas.csv").exists(), "an evm run's gas.csv stayed beside a python run"
+    assert Config.from_toml(out / "config.toml").engine == "python"
+    assert main(["simulate", *TINY, "--seed", "3", "--out", str(out), "--ledger", str(ledger)]) == 2
+    assert "add --force" in capsys.readouterr().err
+    assert main(["simulate", *TINY, "--seed", "3", "--out", str(out), "--ledger", str(ledger), "--force"]) == 0
+    assert sumchain("verify", str(ledger)).returncode == 0
+
+
+def test_a_second_simulate_into_a_folder_in_use_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from sumchain.files import claim_folder; "
+                               f"lock = claim_folder({str(out)!r}, 'run'); print('held', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert main(["simulate", *TINY, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "is in use by another sumchain command" in err and err.count("\n") == 1
+        assert not (out / "metrics.json").exists()
+    finally:
+        holder.communicate("", timeout=60)
+    assert main(["simulate", *TINY, "--out", str(out)]) == 0       # free again once the holder is gone

@@ -92,3 +92,16 @@ def test_a_seed_that_every_scenario_would_override_is_refused(sumchain, tmp_path
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"sumchain: error: --set seed=3 is not used by {command}: every scenario runs seeds 0..N-1; "
                    f"give --seeds N"]
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--incentives", "points", "--only", "bad_share"], "section 'bad_share' has nothing to run under incentive points"),
+    (["--incentives", "prediction_market", "--only", "bad_share"], "section 'bad_share' has nothing to run"),
+    (["--incentives", "prediction_market", "--only", "adversaries"], "section 'adversaries' has nothing to run"),
+    (["--incentives", "prediction_market", "--only", "pairs,adversaries"], "section 'adversaries' has nothing"),
+])
+def test_a_section_left_empty_by_the_chosen_mechanisms_exits_2_with_one_line(sumchain, tmp_path, capsys, args, named):
+    assert sumchain("study", *args, *TINY, "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sumchain: error: {named}") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()

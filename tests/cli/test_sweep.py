@@ -133,13 +133,13 @@ def test_a_reader_never_sees_a_half_written_table(tmp_path):
     from sumchain.experiments.store import RESULTS
     from sumchain.files import write_atomically
     stop = threading.Event()
-    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / RESULTS)
+    pd.DataFrame({"config_hash": ["a"]}).to_parquet(tmp_path / RESULTS)
 
     def writer():
         i = 0
         while not stop.is_set():
             i += 1
-            frame = pd.DataFrame({"a": range(i % 300 + 1), "b": ["x" * (i % 40)] * (i % 300 + 1)})
+            frame = pd.DataFrame({"config_hash": [str(k) for k in range(i % 300 + 1)], "b": ["x" * (i % 40)] * (i % 300 + 1)})
             write_atomically(tmp_path / RESULTS, lambda temp: frame.to_parquet(temp, index=False))
     thread = threading.Thread(target=writer)
     thread.start()
@@ -169,3 +169,24 @@ def test_listed_seeds_are_the_seeds_run(sumchain, tmp_path):
     out = tmp_path / "out"
     assert sumchain("sweep", *SMALL, "--set", "seed=3,7", "--workers", "1", "--quiet", "--out", str(out)) == 0
     assert sorted(read_results(out)["seed"]) == [3, 7]
+
+
+def test_a_sweep_prints_what_ran_and_writes_rounded_csv(sumchain, tmp_path, capsys):
+    assert sumchain("sweep", *SMALL, "--set", "cost_weight=1,3", "--workers", "1", "--quiet",
+                    "--out", str(tmp_path)) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "2 runs: 2 ran now (0 failed), 0 already stored"
+    header = printed[2].split()
+    assert header[:3] == ["cost_weight", "runs", "failed"] and "acc." in header and "Good" in header
+    rows = [line.split() for line in printed[3:5]]
+    assert [row[:3] for row in rows] == [["1", "1", "0"], ["3", "1", "0"]]
+    assert all(len(cell.partition(".")[2]) <= 2 for row in rows for cell in row)      # rounded
+    assert printed[-1] == f"results in {tmp_path}/results.parquet (and .csv), time series in {tmp_path}/timeseries.parquet"
+    text = (tmp_path / "results.csv").read_text()
+    numbers = [cell for cell in text.replace("\n", ",").split(",") if cell.replace(".", "", 1).isdigit()]
+    assert numbers and max(len(n.replace(".", "").lstrip("0")) for n in numbers) <= 12
+    table = read_results(tmp_path)
+    csv = pd.read_csv(tmp_path / "results.csv")
+    assert csv["final_accuracy"].tolist() == pytest.approx(table["final_accuracy"].tolist(), rel=1e-11)
+    assert sumchain("sweep", *SMALL, "--workers", "1", "--quiet", "--out", str(tmp_path / "one")) == 0
+    assert capsys.readouterr().out.startswith("1 run: 1 ran now")

@@ -119,3 +119,68 @@ def test_many_transactions_share_a_timestamp_and_big_ones_fit_a_block(rpc_url):
     bytecode, _ = probe_artefact()
     assert backend.transact(alice, address, poke(1), gas=30_000_000).success
     assert len(bytecode) > 0
+
+
+GOOD_ANSWERS = {"eth_chainId": "0x7a69", "eth_accounts": [],
+                "eth_getBlockByNumber": {"timestamp": "0x0", "gasLimit": "0x1c9c380"}, "eth_getBalance": "0x10"}
+
+
+@pytest.fixture
+def fake_node():
+    """A tiny JSON-RPC server on 127.0.0.1 that answers from a table the test fills (`answers`);
+    the value `RAW` sends its bytes as the whole response body."""
+    answers: dict = {}
+
+    class Fake(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            answer = answers.get(body["method"], GOOD_ANSWERS.get(body["method"]))
+            data = answer.raw if isinstance(answer, Raw) else \
+                json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": answer}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", answers
+    server.shutdown()
+    server.server_close()
+
+
+class Raw:
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+
+@pytest.mark.parametrize("method, answer, words", [
+    ("eth_chainId", "0xzz", "eth_chainId with '0xzz', not a hex number"),
+    ("eth_chainId", None, "eth_chainId with None, not a hex number"),
+    ("eth_chainId", 31337, "eth_chainId with 31337, not a hex number"),
+    ("eth_getBlockByNumber", None, "eth_getBlockByNumber without 'timestamp'"),
+    ("eth_getBlockByNumber", {"timestamp": "0xzz", "gasLimit": "0x1"}, "(timestamp) with '0xzz'"),
+    ("eth_getBlockByNumber", {"timestamp": "0x0"}, "without 'gasLimit'"),
+    ("eth_accounts", Raw(b"null"), "answered eth_accounts with None, not a JSON-RPC response"),
+    ("eth_chainId", Raw(b'{"jsonrpc": "2.0", "id": 0}'), "not a JSON-RPC response"),
+])
+def test_a_node_answering_nonsense_is_one_line_naming_the_answer(fake_node, method, answer, words):
+    url, answers = fake_node
+    answers[method] = answer
+    with pytest.raises(NodeError) as error:
+        RpcBackend(url)
+    message = str(error.value)
+    assert words in message and url in message and "\n" not in message
+
+
+def test_a_balance_that_is_not_a_number_is_named(fake_node):
+    url, answers = fake_node
+    backend = RpcBackend(url)
+    answers["eth_getBalance"] = "0x"
+    with pytest.raises(NodeError, match="eth_getBalance with '0x', not a hex number"):
+        backend.balance("0x" + "11" * 20)

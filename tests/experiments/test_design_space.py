@@ -204,3 +204,21 @@ def test_once_a_balance_runs_out_somewhere_survival_decides_and_points_is_judged
     assert analysis.status(ADVERSARY) == "decided"
     points_only = {("flipper", "points"): ([None] * 3, [5.0, 5.2, 5.1]), ("sleeper", "points"): ([None] * 3, [5.1, 5.0, 5.2])}
     assert ds.analyse(*_adversaries(points_only)).answers[ADVERSARY].startswith("no adversary beats any mechanism")
+
+
+def test_a_share_interval_stays_within_0_and_1():
+    cells = {(("bad_share", 0.1), ("incentive", "stakeable")):
+             [{"gap": 1.0, "bad_share_submitted": s, "final_accuracy": a} for s, a in ((0.0, 1.0), (0.0, 0.99), (0.1, 1.0))]}
+    results, points = _runs("bad_share", cells)
+    row = ds.summary(ds.scenario_runs(results, points)).iloc[0]
+    assert row["bad_share_submitted.ci_low"] == 0.0 and 0 < row["bad_share_submitted.ci_high"] < 1
+    assert row["final_accuracy.ci_high"] == 1.0 and row["final_accuracy.ci_low"] < 1
+
+
+@pytest.mark.parametrize("difference, text", [
+    (ds.Difference(-0.01, math.nan, math.nan, 1), "+0.0 days (1 seed)"),
+    (ds.Difference(-0.04, -0.04, 0.0, 2), "+0.0 days [+0.0, +0.0] (2 seeds)"),
+    (ds.Difference(-1.26, -2.0, -0.5, 3), "-1.3 days [-2.0, -0.5] (3 seeds)"),
+])
+def test_a_difference_reads_as_a_person_would_write_it(difference, text):
+    assert difference.text(" days") == text

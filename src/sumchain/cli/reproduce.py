@@ -60,6 +60,7 @@ def only_from(text: str | None) -> list[str] | None:
 
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments.store import read_results
+    from sumchain.files import plural
     from sumchain.experiments.study import analyse, study_points
     from sumchain.report.study_report import write_study_report
 
@@ -67,15 +68,15 @@ def run(args: argparse.Namespace) -> int:
     base = base_from(args)
     points = study_points(base, seeds_from(args), only)
     started = time.perf_counter()
-    summary = execute([p.config for p in points], args)
+    summary = execute([p.config for p in points], args, "reproduce")
     elapsed = time.perf_counter() - started
     analysis = analyse(read_results(args.out), points)
-    meta = {"dataset": base.dataset, "seeds": str(args.seeds), "runs": f"{summary.total} distinct configs "
+    meta = {"dataset": base.dataset, "seeds": str(args.seeds), "runs": f"{plural(summary.total, 'distinct config')} "
             f"({summary.ran} run now, {summary.skipped} reused, {summary.failed} failed)",
             "overrides": ", ".join(args.assignments) or "none (Table I defaults)"}
     write_study_report(analysis, args.out, meta)
     for finding in analysis.findings:
         print(f"finding {finding.number}: {finding.verdict:12s} {finding.claim}")
-    print(f"{summary.ran} runs in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
+    print(f"{plural(summary.ran, 'run')} in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
           f"report: {args.out}/report.md and {args.out}/report.html")
     return 1 if summary.failed else 0

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from sumchain.cli.options import add_config_options, config_from
-from sumchain.errors import ConfigError
+from sumchain.errors import ConfigError, OutputError
 
 
 def add_parser(subparsers) -> None:
@@ -18,8 +18,12 @@ def add_parser(subparsers) -> None:
         description="Simulate honest and malicious contributors on a SUM contract (defaults: the study's Table I).")
     add_config_options(parser)
     parser.add_argument("--out", default="runs/latest", metavar="DIR",
-                        help="run folder for config.toml, metrics.json, timeseries.parquet, plot.png (default: runs/latest)")
+                        help="run folder for config.toml, metrics.json, timeseries.parquet, plot.png (default: "
+                             "runs/latest); a folder of another kind of output, or in use, is refused")
     parser.add_argument("--ledger", metavar="FILE", help="also persist the whole chain in this SQLite file")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the ledger an earlier run wrote at --ledger (without it, an existing ledger "
+                             "is refused; a file that is not a ledger is always refused)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
@@ -29,33 +33,58 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     from sumchain.data import load_dataset
     from sumchain.engines.replay import save_ledger
-    from sumchain.files import check_output_file, check_output_folder, strict_json
+    from sumchain.files import check_output_folder, claim_folder, strict_json
     from sumchain.report.run_folder import write_run_folder
     from sumchain.sim import simulate
 
-    check_output_folder(args.out, "--out")
-    if args.ledger:
+    out = check_output_folder(args.out, "--out", "run")
+    if args.ledger is not None:
         if config.incentive == "prediction_market":
             raise ConfigError("--ledger is not available with incentive=prediction_market (its ledger records test-set "
                               "portions by hash, so sumchain verify cannot replay it); leave --ledger out")
-        check_output_file(args.ledger, "--ledger")
+        check_ledger(args.ledger, out, args.force)
     started = time.perf_counter()
     dataset = load_dataset(config)
-    result = simulate(config, dataset=dataset, progress=not args.quiet and sys.stderr.isatty())
-    write_run_folder(result, args.out)
-    if args.ledger:
-        save_ledger(result.trainer, config, dataset, args.ledger)
+    with claim_folder(out, "run"):
+        result = simulate(config, dataset=dataset, progress=not args.quiet and sys.stderr.isatty())
+        written = write_run_folder(result, out)
+        if args.ledger is not None:
+            save_ledger(result.trainer, config, dataset, args.ledger)
     elapsed = time.perf_counter() - started
     if result.end_reason.startswith(("reached the simulated-time limit", "stalled")):
         print(f"sumchain: the run ended early: {result.end_reason}", file=sys.stderr)
     if args.json:
         print(strict_json(result.metrics))
     else:
-        print(summary(result.metrics, elapsed, Path(args.out), args.ledger, result.chain.gas_used()))
+        print(summary(result.metrics, elapsed, out, args.ledger, result.chain.gas_used(),
+                      [path.name for path in written.values()]))
     return 0
 
 
-def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: dict | None = None) -> str:
+def check_ledger(ledger: str, out: Path, force: bool) -> Path:
+    """Refuse a `--ledger` that would replace anything but a ledger (and that only with --force),
+    or that is one of the run folder's own files."""
+    from sumchain.files import LOCK, MARKER, check_output_file
+    from sumchain.ledger.store import is_ledger
+    from sumchain.report.run_folder import RUN_FILES
+
+    path = check_output_file(ledger, "--ledger")
+    target, folder = path.resolve(), out.resolve()
+    if target == folder or (target.parent == folder and target.name in (*RUN_FILES, MARKER, LOCK)):
+        raise OutputError(f"--ledger {path} is one of --out's own files; give a file name that is not "
+                          f"{', '.join(RUN_FILES)} in {out}")
+    if path.exists():
+        if not is_ledger(path):
+            raise OutputError(f"--ledger {path} exists and is not a sumchain ledger; sumchain replaces only its "
+                              f"own ledgers: give a new file name")
+        if not force:
+            raise OutputError(f"--ledger {path} already holds a ledger; add --force to replace it, or give "
+                              f"another file name")
+    return path
+
+
+def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: dict | None = None,
+            files: list[str] | None = None) -> str:
     m = metrics
     depleted = "never" if m["bad_depleted_day"] is None else f"day {m['bad_depleted_day']:.1f}"
     balances = ", ".join(f"{name} {balance:,.2f} ({_pct(m['balance_pct'][name])})" for name, balance in m["balances"].items())
@@ -68,13 +97,21 @@ def summary(metrics: dict, elapsed: float, out: Path, ledger: str | None, gas: d
         f"calls: {m['counts']['adds']} adds, {m['counts']['refunds']} refunds, {m['counts']['reports']} reports",
         *_population_lines(m),
         *_market_line(m.get("market")),
-        f"wrote {out}/ (config.toml, metrics.json, timeseries.parquet, plot.png) in {elapsed:.1f} s",
+        f"wrote {out}/ ({', '.join(_in_order(files))}) in {elapsed:.1f} s",
     ]
     if gas:
         lines.append(f"gas used: {sum(gas.values()):,} ({', '.join(f'{k} {v:,}' for k, v in gas_by_sender(gas).items())})")
     if ledger:
         lines.append(f"ledger: {ledger} (check it with: sumchain verify {ledger})")
     return "\n".join(lines)
+
+
+def _in_order(files: list[str] | None) -> list[str]:
+    """The run folder's files as the README lists them (gas.csv last, when the engine has gas)."""
+    from sumchain.report.run_folder import RUN_FILES
+
+    chosen = files if files is not None else RUN_FILES[:4]
+    return sorted(chosen, key=lambda name: RUN_FILES.index(name) if name in RUN_FILES else len(RUN_FILES))
 
 
 def _population_lines(m: dict) -> list[str]:

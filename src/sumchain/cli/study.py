@@ -60,6 +60,7 @@ def study_base(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from sumchain.experiments import design_space as ds
     from sumchain.experiments.store import read_results
+    from sumchain.files import plural
     from sumchain.report.design_report import write_design_report
 
     base = study_base(args)
@@ -67,15 +68,15 @@ def run(args: argparse.Namespace) -> int:
                           dense_values=base.csv_encoding == "standardised")
     points = ds.study_points(base, seeds_from(args), chosen)
     started = time.perf_counter()
-    summary = execute([p.config for p in points], args)
+    summary = execute([p.config for p in points], args, "study")
     elapsed = time.perf_counter() - started
     analysis = ds.analyse(read_results(args.out), points, base)
     meta = {"dataset": base.dataset, "seeds": str(args.seeds), "scenarios": str(len(chosen)),
-            "runs": f"{summary.total} distinct configs ({summary.ran} run now, {summary.skipped} reused, "
+            "runs": f"{plural(summary.total, 'distinct config')} ({summary.ran} run now, {summary.skipped} reused, "
                     f"{summary.failed} failed)", "overrides": ", ".join(args.assignments) or "none (Table I defaults)"}
     write_design_report(analysis, args.out, meta)
     for question, answer in analysis.answers.items():
         print(f"{question}\n  {answer}")
-    print(f"{summary.ran} runs in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
+    print(f"{plural(summary.ran, 'run')} in {elapsed:.1f} s ({summary.skipped} reused, {summary.failed} failed); "
           f"report: {args.out}/report.md")
     return 1 if summary.failed else 0

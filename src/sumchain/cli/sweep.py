@@ -110,25 +110,39 @@ def run(args: argparse.Namespace) -> int:
                           f"{len(seeds):,} seeds); at most {MAX_RUNS:,}: list fewer values or seeds")
     points = ofat(swept, base, seeds) if args.ofat and swept else grid(swept, base, seeds)
     summary = execute([p.config for p in points], args)
-    print(f"{summary.total} runs: {summary.ran} ran now ({summary.failed} failed), "
-          f"{summary.skipped} already stored; results in {args.out}/results.parquet (and .csv), "
-          f"time series in {args.out}/timeseries.parquet")
+    print(report(points, summary, args.out))
     return 1 if summary.failed else 0
 
 
-def execute(configs, args: argparse.Namespace):
-    """Run the configs into the store at `args.out`; on Ctrl-C or SIGTERM say what was kept, then re-raise."""
+def report(points, summary, out: str) -> str:
+    """What ran: the counts, a table of every swept point (mean over its seeds), and where the files are."""
+    from sumchain.experiments.stats import point_table
+    from sumchain.experiments.store import read_results
+    from sumchain.files import plural
+
+    table = point_table(points, read_results(out))
+    lines = [f"{plural(summary.total, 'run')}: {summary.ran} ran now ({summary.failed} failed), "
+             f"{summary.skipped} already stored"]
+    if len(table):
+        lines += ["", table.to_string(index=False, na_rep="", float_format=lambda v: f"{v:.2f}"), ""]
+    lines.append(f"results in {out}/results.parquet (and .csv), time series in {out}/timeseries.parquet")
+    return "\n".join(lines)
+
+
+def execute(configs, args: argparse.Namespace, kind: str = "sweep"):
+    """Run the configs into the store at `args.out` (a folder of output `kind`); on Ctrl-C or SIGTERM
+    say what was kept, then re-raise."""
     from sumchain.experiments.runner import run_all
     from sumchain.experiments.store import ResultStore
-    from sumchain.files import check_output_folder
+    from sumchain.files import check_output_folder, plural
 
-    check_output_folder(args.out, "--out")
+    check_output_folder(args.out, "--out", kind)
     executor = executor_from(args)
-    store = ResultStore(args.out)
+    store = ResultStore(args.out, kind)
     try:
         return run_all(configs, store, executor, progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         done = int((store.frame["status"] == "ok").sum()) if len(store.frame) else 0
-        print(f"interrupted: {done} finished runs are saved in {args.out}; rerun the same command to resume",
+        print(f"interrupted: {plural(done, 'finished run')} saved in {args.out}; rerun the same command to resume",
               file=sys.stderr)
         raise

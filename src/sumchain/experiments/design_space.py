@@ -36,6 +36,7 @@ from sumchain.config import DENSE_MODELS, INCENTIVES, MODELS, Config
 from sumchain.errors import ConfigError
 from sumchain.experiments import stats
 from sumchain.experiments.grid import Point
+from sumchain.files import fixed, plural
 
 PAIRS, ADVERSARIES, BAD_SHARE = "pairs", "adversaries", "bad_share"
 SECTIONS = (PAIRS, ADVERSARIES, BAD_SHARE)
@@ -75,6 +76,8 @@ METRICS = (("initial_accuracy", "initial acc. %", 100.0), ("final_accuracy", "fi
            (HONEST, "honest balance %", 1.0), (MALICIOUS, "malicious balance %", 1.0),
            (SUBMITTED, "bad share submitted %", 100.0))
 """Per scenario: the metric, its title in tables, and the factor to its unit."""
+SHARES = ("initial_accuracy", "final_accuracy", SUBMITTED)
+"""Metrics that are shares (0 to 1): their 95% intervals are clipped to [0, 1]."""
 FALLBACKS = {HONEST: "balance_pct.Good", MALICIOUS: "balance_pct.Bad"}
 """Runs stored before the population metrics existed give the Table I agents' balances instead."""
 
@@ -119,6 +122,11 @@ def scenarios(only: Sequence[str] | None = None, models: Sequence[str] | None = 
     if BAD_SHARE in sections:
         found += [Scenario(BAD_SHARE, (("bad_share", share), ("incentive", m)), {"bad_share": share, "incentive": m})
                   for m in mechanisms if m in BAD_SHARE_MECHANISMS for share in BAD_SHARES]
+    for section in (sections if only is not None else SECTIONS if not found else ()):
+        if not any(s.section == section for s in found):
+            runs_under = {ADVERSARIES: LOOP_MECHANISMS, BAD_SHARE: BAD_SHARE_MECHANISMS}.get(section, INCENTIVES)
+            raise ConfigError(f"section '{section}' has nothing to run under incentive {', '.join(mechanisms)}: it runs "
+                              f"under {', '.join(runs_under)}; choose one of those with --incentives, or another --only")
     return found
 
 
@@ -175,6 +183,8 @@ def summary(runs: pd.DataFrame) -> pd.DataFrame:
         for metric, _, _ in METRICS:
             if metric in ok.columns:
                 n, mean, _sd, low, high = stats.mean_ci(pd.to_numeric(ok[metric], errors="coerce").tolist())
+                if metric in SHARES:        # a t-interval can reach past what a share can be
+                    low, high = float(np.clip(low, 0.0, 1.0)), float(np.clip(high, 0.0, 1.0))
                 row.update({metric: mean, f"{metric}.ci_low": low, f"{metric}.ci_high": high})
         if stats.DEPLETED in ok.columns:
             row["never_exhausted"] = int(stats.never_exhausted(ok).sum())
@@ -200,8 +210,9 @@ class Difference:
     def text(self, unit: str = "", digits: int = 1) -> str:
         if math.isnan(self.mean):
             return "n/a"
-        interval = "" if math.isnan(self.low) else f" [{self.low:+.{digits}f}, {self.high:+.{digits}f}]"
-        return f"{self.mean:+.{digits}f}{unit}{interval} ({self.n} seeds)"
+        interval = "" if math.isnan(self.low) else \
+            f" [{fixed(self.low, digits, sign=True)}, {fixed(self.high, digits, sign=True)}]"
+        return f"{fixed(self.mean, digits, sign=True)}{unit}{interval} ({plural(self.n, 'seed')})"
 
 
 def paired(runs: pd.DataFrame, metric: str, a: Mapping[str, Any], b: Mapping[str, Any],
@@ -361,7 +372,7 @@ def answer_quality_pricing(runs: pd.DataFrame, table: pd.DataFrame, base: Config
                 faster.append(f"{kind} {UNDECIDED} (never exhausted in either arm)")
                 continue
             never = [_never_count(table, ADVERSARIES, adversary=kind, incentive=m) for m in ("quality_priced", "stakeable")]
-            note = f", never exhausted in {never[0]} and {never[1]} runs" if any(never) else ""
+            note = f", never exhausted in {never[0]} and {plural(never[1], 'run')}" if any(never) else ""
             faster.append(f"{kind} {d.text(' days')}{note}")
     if faster:
         parts.append("days to exhaust, quality-priced minus constant, per adversary: " + "; ".join(faster))

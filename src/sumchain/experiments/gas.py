@@ -28,7 +28,7 @@ import pandas as pd
 from sumchain.config import EVM_MODELS, Config
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines import initial_model
-from sumchain.engines.evm.deploy import deploy_contract
+from sumchain.engines.evm.deploy import EVM_MECHANISMS, deploy_contract
 from sumchain.engines.evm.model_state import initial_rows
 from sumchain.engines.evm.revm import RevmBackend
 from sumchain.contract.reasons import REFUND, REPORT
@@ -161,6 +161,9 @@ def gas_report(config: Config, dataset: Dataset | None = None, include_run: bool
     if config.model not in EVM_MODELS:
         raise ConfigError(f"config key 'model' = {config.model!r} is not allowed; gas is measured on the contract, "
                           f"which runs only model={', '.join(EVM_MODELS)}")
+    if config.incentive not in EVM_MECHANISMS:
+        raise ConfigError(f"config key 'incentive' = {config.incentive!r} is not allowed; gas is measured on the "
+                          f"contract, which runs only incentive={', '.join(EVM_MECHANISMS)}")
     dataset = dataset if dataset is not None else load_dataset(config)
     rows = deployment_rows(config, dataset) + call_rows(config, dataset)
     if include_run:

@@ -140,3 +140,38 @@ def levene(groups: list) -> tuple[float, float]:
         warnings.simplefilter("ignore")
         result = sstats.levene(*groups, center="median")
     return float(result.statistic), float(result.pvalue)
+
+
+HEADLINE = (("final_accuracy", "final acc. %", 100.0), ("gap", "gap (points)", 1.0),
+            (DEPLETED, "exhausted (day)", 1.0))
+"""What a sweep prints per point: the metric, its column title, and the factor to its unit."""
+
+
+def point_table(points, results: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """One row per swept point (its values, over every seed): how many runs, how many failed, and the
+    mean of the headline metrics and of each agent's final balance (% of start), rounded.
+
+    `points` are `sumchain.experiments.grid.Point`s; `results` the store's table. Days to exhaust are
+    the mean over the runs that exhausted the malicious balance; `never` counts the others."""
+    seeds: dict[tuple, list[str]] = {}
+    for point in points:
+        seeds.setdefault(point.values, []).append(point.config.digest())
+    balances = [c for c in results.columns if c.startswith("balance_pct.")]
+    factors = list(dict.fromkeys(name for values in seeds for name, _ in values))
+    rows = []
+    for values, hashes in seeds.items():
+        found = results[results["config_hash"].isin(set(hashes))] if len(results) else results
+        ok = ok_runs(found)
+        row = {**dict(values), "runs": len(set(hashes)), "failed": len(found) - len(ok)}
+        for metric, title, scale in HEADLINE:
+            if metric in ok.columns:
+                row[title] = pd.to_numeric(ok[metric], errors="coerce").mean() * scale
+        if DEPLETED in ok.columns and len(ok):
+            row["never"] = int(never_exhausted(ok).sum())
+        for column in balances:
+            row[f"{column.removeprefix('balance_pct.')} %"] = pd.to_numeric(ok[column], errors="coerce").mean()
+        rows.append(row)
+    table = pd.DataFrame(rows).round(digits)
+    for name in factors:        # as given (1 stays 1); one-factor-at-a-time points leave the others blank
+        table[name] = pd.Series([dict(values).get(name, "") for values in seeds], dtype=object)
+    return table[factors + [c for c in table.columns if c not in factors]]

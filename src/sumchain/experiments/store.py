@@ -11,9 +11,11 @@ Files in the folder:
 
 Rerunning a sweep skips every config whose hash already has status "ok" and whose time series is
 stored; failed runs, and runs whose series went missing, run again. Opening the store for writing
-checks every file in it (an unreadable table is a one-line error naming it) and takes the folder's
-lock (`.lock`, a POSIX record lock the kernel drops when the process dies): a second sweep into the
-same folder is refused with one line while the first runs, so no sweep overwrites another's rows.
+checks every file in it (an unreadable table, or one without `config_hash`, is a one-line error
+naming it) and claims the folder (`sumchain.files.claim_folder`): a folder of another kind of output
+is refused, the folder is marked as this kind, and its lock (`.lock`, a POSIX record lock the kernel
+drops when the process dies) refuses any other sumchain command while this one writes, so no
+command overwrites another's rows.
 
 Readers open each file once and read from that handle: a file replaced meanwhile (every write is
 an atomic rename) is then read whole, old or new, never as a mix of the two.
@@ -22,24 +24,23 @@ an atomic rename) is then read whole, old or new, never as a mix of the two.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
 from sumchain.config import Config
-from sumchain.errors import DataError, OutputError
-from sumchain.files import write_atomically
+from sumchain.errors import DataError
+from sumchain.files import FLOAT_DIGITS, FolderLock, claim_folder, write_atomically
 
 RESULTS = "results.parquet"
 RESULTS_CSV = "results.csv"
 TIMESERIES = "timeseries.parquet"
 PARTS = ".timeseries-parts"
-LOCK = ".lock"
 FIRST_COLUMNS = ("config_hash", "status", "error", "wall_s", "seed")
 OK, ERROR = "ok", "error"
+CSV_FLOATS = f"%.{FLOAT_DIGITS}g"
+"""results.csv rounds floats as JSON output does: 3.4560000000000035 is written 3.456."""
 
 
 def read_results(out: str | Path) -> pd.DataFrame:
@@ -50,15 +51,28 @@ def read_results(out: str | Path) -> pd.DataFrame:
     return read_table(path, "results table", "move it away to start the sweep afresh")
 
 
-def read_table(path: Path, what: str, remedy: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """One Parquet file of the store, read from a single open handle; a damaged one is a DataError."""
+def read_table(path: Path, what: str, remedy: str, columns: list[str] | None = None,
+               required: tuple[str, ...] = ("config_hash",)) -> pd.DataFrame:
+    """One Parquet file of the store, read from a single open handle; a damaged one, or one without
+    the store's key column (another command's table), is a DataError naming what is wrong."""
+    import pyarrow.parquet as pq
+
     try:
-        with open(path, "rb") as handle:
-            return pd.read_parquet(handle, columns=columns)
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise
-    except Exception as error:   # pyarrow raises several types for a damaged file
-        raise DataError(f"{what} '{path}' is not readable Parquet ({type(error).__name__}); {remedy}") from None
+    except OSError as error:        # a folder in its place, no permission, ...
+        raise DataError(f"{what} '{path}' cannot be read ({error.strerror or type(error).__name__}); {remedy}") from None
+    with handle:
+        try:
+            names = pq.ParquetFile(handle).schema_arrow.names
+            missing = [c for c in (*required, *(columns or ())) if c not in names]
+            if not missing:
+                handle.seek(0)
+                return pd.read_parquet(handle, columns=columns)
+        except Exception as error:   # pyarrow raises several types for a damaged file
+            raise DataError(f"{what} '{path}' is not readable Parquet ({type(error).__name__}); {remedy}") from None
+    raise DataError(f"{what} '{path}' has no '{missing[0]}' column, so no sumchain sweep wrote it; {remedy}")
 
 
 def _series_files(out: Path) -> list[tuple[Path, str, str]]:
@@ -73,36 +87,12 @@ def read_timeseries(out: str | Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["config_hash"])
 
 
-class FolderLock:
-    """An exclusive lock on a results folder, held by one process; the kernel drops it if that dies.
-
-    A POSIX record lock (`lockf`): worker processes forked by the holder do not inherit it.
-    """
-
-    def __init__(self, folder: Path):
-        path = folder / LOCK
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(self._fd)
-            raise OutputError(f"results folder {folder} is in use by another sweep (process {holder}); "
-                              f"wait for it to finish, or give another --out") from None
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)      # closing drops the lock
-            self._fd = None
-
-
 class ResultStore:
     """The results of one sweep folder: read on open, updated run by run, closed to fold series."""
 
-    def __init__(self, out: str | Path):
+    def __init__(self, out: str | Path, kind: str = "sweep"):
         self.out = Path(out)
+        self.kind = kind
         self._lock: FolderLock | None = None
         self._rows: dict[str, dict] = self._read_rows()
         self._without_series: set[str] = set()
@@ -119,8 +109,7 @@ class ResultStore:
         """
         if self._lock is not None:
             return self
-        self.out.mkdir(parents=True, exist_ok=True)
-        self._lock = FolderLock(self.out)
+        self._lock = claim_folder(self.out, self.kind)
         try:
             self._rows = self._read_rows()
             with_series: set[str] = set()
@@ -167,7 +156,7 @@ class ResultStore:
     def save(self) -> None:
         frame = self.frame
         write_atomically(self.out / RESULTS, lambda temp: frame.to_parquet(temp, index=False))
-        write_atomically(self.out / RESULTS_CSV, lambda temp: frame.to_csv(temp, index=False))
+        write_atomically(self.out / RESULTS_CSV, lambda temp: frame.to_csv(temp, index=False, float_format=CSV_FLOATS))
 
     def close(self) -> None:
         """Fold the per-run time series parts into `timeseries.parquet` (newest part winning); unlock."""

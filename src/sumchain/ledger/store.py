@@ -70,6 +70,22 @@ def _transaction_rows(blocks: list[Block]):
                    tx.status, tx.reason, json.dumps(tx.transfers), json.dumps(tx.events), tx.hash)
 
 
+LEDGER_TABLES = frozenset({"meta", "blocks", "transactions"})
+
+
+def is_ledger(path: str | Path) -> bool:
+    """Whether `path` is a SQLite file holding a ledger's tables (what `--ledger` may replace)."""
+    try:
+        db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+    return LEDGER_TABLES <= tables
+
+
 def load_chain(path: str | Path) -> tuple[dict[str, Any], list[Block]]:
     """Read back the metadata and the blocks exactly as stored (hashes are not recomputed here)."""
     path = Path(path)

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sumchain.experiments import design_space as ds  # noqa: E402
-from sumchain.files import atomic_path, write_text  # noqa: E402
+from sumchain.files import atomic_path, plural, write_text  # noqa: E402
 from sumchain.report.figures import save_figure  # noqa: E402
 from sumchain.report.study_report import markdown_table  # noqa: E402
 
@@ -84,7 +84,7 @@ def heatmaps_figure(rows: pd.DataFrame, index: str, columns: str, panels: tuple[
     fig, axes = plt.subplots(1, len(panels), figsize=(17, 4.5), constrained_layout=True)
     for ax, (metric, label, scale, cmap) in zip(axes, panels):
         _heatmap(ax, rows, index, columns, metric, label, scale, cmap)
-    fig.suptitle(f"{title}; mean of {int(rows['runs'].max())} seeds")
+    fig.suptitle(f"{title}; mean of {plural(int(rows['runs'].max()), 'seed')}")
     return save_figure(fig, path)
 
 
@@ -123,7 +123,7 @@ def bad_share_figure(rows: pd.DataFrame, path: Path) -> Path:
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(f"the good:bad ratio; mean and 95% band over {int(rows['runs'].max())} seeds")
+    fig.suptitle(f"the good:bad ratio; mean and 95% band over {plural(int(rows['runs'].max()), 'seed')}")
     return save_figure(fig, path)
 
 

@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sumchain.experiments import stats  # noqa: E402
 from sumchain.experiments.study import SweepAnalysis  # noqa: E402
-from sumchain.files import atomic_path  # noqa: E402
+from sumchain.files import atomic_path, plural  # noqa: E402
 
 NEVER_LABEL = "never"
 
@@ -57,7 +57,8 @@ def _seeds_text(analysis: SweepAnalysis) -> str:
     failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
     per_value = runs.groupby("value").size()
     seeds = f"{per_value.min()}" if per_value.min() == per_value.max() else f"{per_value.min()}-{per_value.max()}"
-    return f"{seeds} seeds per value, mean and 95% CI" + (f", {failed} failed runs left out" if failed else "")
+    seeds += " seed" if per_value.max() == 1 else " seeds"
+    return f"{seeds} per value, mean and 95% CI" + (f", {plural(failed, 'failed run')} left out" if failed else "")
 
 
 def _metric(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -100,7 +101,7 @@ def _depletion_panel(ax, analysis: SweepAnalysis) -> None:
     if never.any():
         counts = pd.Series(x[never]).value_counts()
         ax.scatter(counts.index, np.full(len(counts), top), marker="^", s=30, color="black",
-                   label=f"{NEVER_LABEL} exhausted ({int(never.sum())} runs)")
+                   label=f"{NEVER_LABEL} exhausted ({plural(int(never.sum()), 'run')})")
         for value, count in counts.items():
             ax.annotate(f"{count}", (value, top), textcoords="offset points", xytext=(0, 6),
                         ha="center", fontsize=7)
@@ -156,5 +157,6 @@ def phase_figure(summary: pd.DataFrame, runs: pd.DataFrame, path: str | Path) ->
         _legend(ax)
     per = summary["runs"]
     seeds = f"{per.min()}" if per.min() == per.max() else f"{per.min()}-{per.max()}"
-    fig.suptitle(f"phase of the malicious agent; {seeds} seeds per point, mean and 95% CI")
+    seeds += " seed" if per.max() == 1 else " seeds"
+    fig.suptitle(f"phase of the malicious agent; {seeds} per point, mean and 95% CI")
     return save_figure(fig, path)

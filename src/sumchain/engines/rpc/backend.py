@@ -68,10 +68,11 @@ class RpcBackend:
 
             self._accounts[name] = Account.from_key(key)
         self._signers = {account.address.lower(): account for account in self._accounts.values()}
-        self.chain_id = int(self._request("eth_chainId"), 16)
+        self.chain_id = self._number(self._request("eth_chainId"), "eth_chainId")
         self._impersonated: set[str] = set()
         accounts = self._raw("eth_accounts", [])
-        self._unlocked = {a.lower() for a in accounts.get("result") or ()}
+        listed = accounts.get("result")
+        self._unlocked = {a.lower() for a in listed if isinstance(a, str)} if isinstance(listed, list) else set()
         """The node's own unlocked accounts: they send without a key or impersonation."""
         self._now = self._latest_timestamp()
         self._time_set = False          # whether set_time was ever called (a simulation's clock)
@@ -79,7 +80,8 @@ class RpcBackend:
         self._base_fee_may_rise = True
         self._balances: dict[str, int] = {}
         latest = self._request("eth_getBlockByNumber", ["latest", False])
-        self._half_block_gas = int(latest["gasLimit"], 16) // 2
+        self._half_block_gas = self._number(self._field(latest, "gasLimit", "eth_getBlockByNumber"),
+                                            "eth_getBlockByNumber (gasLimit)") // 2
 
     def __repr__(self) -> str:
         return f"RpcBackend(url={self.url!r}, chain_id={self.chain_id}, gas_price={self.gas_price})"
@@ -115,7 +117,7 @@ class RpcBackend:
         address = address.lower()
         cached = self._balances.get(address)
         if cached is None:
-            cached = int(self._request("eth_getBalance", [address, "latest"]), 16)
+            cached = self._number(self._request("eth_getBalance", [address, "latest"]), "eth_getBalance")
             if self._time_set:       # a dev node driven by this backend alone: only our calls change it
                 self._balances[address] = cached
         return cached
@@ -184,8 +186,9 @@ class RpcBackend:
             self._impersonated.add(sender)
         if self.gas_price:
             estimated, balance = responses[-2:]
-            affordable = (int(balance["result"], 16) - int(value)) // self.gas_price if "result" in balance else gas
-            tx["gas"] = hex(max(1, self._gas_limit(gas, estimated, affordable)))
+            affordable = ((self._number(balance["result"], "eth_getBalance") - int(value)) // self.gas_price
+                          if "result" in balance else gas)
+            tx["gas"] = hex(max(1, self._gas_limit(gas, estimated, affordable, self.url)))
             responses = responses[:-2] + self._with_block_prepared(self._send_request(signer, tx))
         self._stamp_pending = False
         output = _bytes(responses[-2].get("result")) if to is not None else b""
@@ -196,19 +199,24 @@ class RpcBackend:
             if tx_hash is None:       # refused before mining: nothing happened on the chain
                 raise NodeError(f"the node at {self.url} refused the transaction: {_message(error)}")
             receipt = self._receipt(tx_hash)
-            self._base_fee_may_rise = int(receipt["gasUsed"], 16) > self._half_block_gas
-            return Outcome(False, _revert_data(error) or b"", (), int(receipt["gasUsed"], 16)), receipt
+            gas_used = self._receipt_number(receipt, "gasUsed")
+            self._base_fee_may_rise = gas_used > self._half_block_gas
+            return Outcome(False, _revert_data(error) or b"", (), gas_used), receipt
         receipt = self._receipt(response["result"])
-        gas_used = int(receipt["gasUsed"], 16)
+        gas_used = self._receipt_number(receipt, "gasUsed")
         self._base_fee_may_rise = gas_used > self._half_block_gas
-        if int(receipt["status"], 16) != 1:
+        if self._receipt_number(receipt, "status") != 1:
             # A live chain reports a failed transaction only in its receipt: replay it as a read
             # on the block before to recover the revert data.
-            replay = self._raw("eth_call", [tx, hex(int(receipt["blockNumber"], 16) - 1)])
+            replay = self._raw("eth_call", [tx, hex(self._receipt_number(receipt, "blockNumber") - 1)])
             revert = _revert_data(replay["error"]) if "error" in replay else None
             return Outcome(False, revert or b"", (), gas_used), receipt
-        logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
-                     for log in receipt["logs"])
+        try:
+            logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
+                         for log in self._field(receipt, "logs", "eth_getTransactionReceipt"))
+        except (KeyError, TypeError, AttributeError, ValueError):
+            raise NodeError(f"the node at {self.url} answered eth_getTransactionReceipt with malformed logs: "
+                            f"{_shown(receipt.get('logs'))}") from None
         return Outcome(True, output, logs, gas_used), receipt
 
     def _send_request(self, signer, tx: dict[str, Any]) -> tuple[str, list]:
@@ -217,17 +225,18 @@ class RpcBackend:
         return ("eth_sendTransaction", [tx])
 
     @staticmethod
-    def _gas_limit(requested: int, estimated: dict, affordable: int) -> int:
+    def _gas_limit(requested: int, estimated: dict, affordable: int, url: str = "") -> int:
         """The node's estimate plus the margin, within what the sender can pay; all it can pay (up to
         `requested`) when the transaction would revert and so cannot be estimated."""
         if "result" not in estimated:
             return min(requested, affordable)
-        needed = int(estimated["result"], 16)
+        needed = _hex_number(estimated["result"], url, "eth_estimateGas")
         with_margin = needed * GAS_MARGIN[0] // GAS_MARGIN[1]
         return min(requested, max(needed, min(with_margin, affordable)))
 
     def _sign(self, signer, tx: dict[str, Any]) -> bytes:
-        nonce = int(self._request("eth_getTransactionCount", [signer.address, "pending"]), 16)
+        nonce = self._number(self._request("eth_getTransactionCount", [signer.address, "pending"]),
+                             "eth_getTransactionCount")
         fields = {"nonce": nonce, "chainId": self.chain_id, "gas": int(tx["gas"], 16),
                   "gasPrice": self.gas_price, "value": int(tx["value"], 16), "data": tx["data"]}
         if "to" in tx:
@@ -275,7 +284,8 @@ class RpcBackend:
         return responses[len(prepare):]
 
     def _latest_timestamp(self) -> int:
-        return int(self._request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        latest = self._request("eth_getBlockByNumber", ["latest", False])
+        return self._number(self._field(latest, "timestamp", "eth_getBlockByNumber"), "eth_getBlockByNumber (timestamp)")
 
     def _dev_request(self, method: str, params: list, purpose: str) -> Any:
         return self._dev_result(self._raw(method, params), method, purpose)
@@ -293,10 +303,28 @@ class RpcBackend:
         response = self._raw(method, params or [])
         if "error" in response:
             raise NodeError(f"the node at {self.url} refused {method}: {_message(response['error'])}")
-        return response["result"]
+        return self._field(response, "result", method)
+
+    def _number(self, value: Any, what: str) -> int:
+        return _hex_number(value, self.url, what)
+
+    def _receipt_number(self, receipt: Any, key: str) -> int:
+        value = self._field(receipt, key, "eth_getTransactionReceipt")
+        return self._number(value, f"eth_getTransactionReceipt ({key})")
+
+    def _field(self, answer: Any, key: str, method: str) -> Any:
+        """`answer[key]`, or a NodeError naming what the node sent instead."""
+        if not isinstance(answer, dict) or key not in answer:
+            raise NodeError(f"the node at {self.url} answered {method} without '{key}': {_shown(answer)}; "
+                            f"is it an Ethereum JSON-RPC node?")
+        return answer[key]
 
     def _raw(self, method: str, params: list) -> dict:
-        return self._transport(lambda provider: provider.make_request(method, params))
+        response = self._transport(lambda provider: provider.make_request(method, params))
+        if not isinstance(response, dict) or ("result" not in response and not isinstance(response.get("error"), dict)):
+            raise NodeError(f"the server at {self.url} answered {method} with {_shown(response)}, not a JSON-RPC "
+                            f"response; is it an Ethereum JSON-RPC node?")
+        return response
 
     def _batch(self, requests_: list[tuple[str, list]]) -> list[dict]:
         """One request after another: a JSON-RPC batch would be quicker, but Hardhat answers a batch's
@@ -315,7 +343,28 @@ class RpcBackend:
 def _bytes(hex_text: str | None) -> bytes:
     if not hex_text:
         return b""
-    return bytes.fromhex(hex_text[2:] if hex_text.startswith("0x") else hex_text)
+    try:
+        return bytes.fromhex(hex_text[2:] if hex_text.startswith("0x") else hex_text)
+    except (ValueError, TypeError, AttributeError):
+        raise NodeError(f"a node answered {_shown(hex_text)} where hex data was expected; "
+                        f"is it an Ethereum JSON-RPC node?") from None
+
+
+def _hex_number(value: Any, url: str, what: str) -> int:
+    """A JSON-RPC quantity ("0x1a") as an int; anything else is a NodeError naming the answer."""
+    if isinstance(value, str) and value[:2] in ("0x", "0X") and len(value) > 2:
+        try:
+            return int(value, 16)
+        except ValueError:
+            pass
+    raise NodeError(f"the node at {url} answered {what} with {_shown(value)}, not a hex number; "
+                    f"is it an Ethereum JSON-RPC node?")
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A node's answer for a message: short, on one line."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _message(error: Any) -> str:
