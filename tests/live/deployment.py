@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sumchain.config import Config
 from sumchain.data import load_dataset
 from sumchain.engines import initial_model
@@ -26,9 +28,10 @@ from sumchain.live.manifest import Manifest, Transaction, write_manifest
 OWNER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 OWNER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 ALICE = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+BOB_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 BOB = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
 CAROL_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"
-CAROL = "0x90f79bf6eb2c4f870ea0ba5bdbdb3a7ae7e8a0ff"
+CAROL = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
 DAY = 86_400
 
 SMALL = {"num_words": 60, "max_train": 300, "max_test": 100}
@@ -81,3 +84,23 @@ def deploy_with_manifest(url: str, path: Path, monkeypatch, **overrides) -> Mani
         transactions=transactions)
     write_manifest(path, manifest)
     return manifest
+
+
+SIGNER_VARIABLES = ("SUMCHAIN_PRIVATE_KEY", "SUMCHAIN_KEYSTORE", "SUMCHAIN_KEYSTORE_PASSWORD")
+
+
+@pytest.fixture
+def deployment(rpc_url, tmp_path, monkeypatch) -> Path:
+    """A fresh node (taken back to its genesis, then ten days on) with a small trainer deployed and its
+    manifest written; no signer in the environment (the node's unlocked accounts send)."""
+    from tests.engines.backends import make_backend
+
+    make_backend("rpc", rpc_url)
+    advance(rpc_url, 10 * DAY)
+    for name in SIGNER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "deployment.json"
+    deploy_with_manifest(rpc_url, path, monkeypatch)
+    monkeypatch.delenv(KEYS_VARIABLE)
+    advance(rpc_url, 60)
+    return path

@@ -325,7 +325,11 @@ class LiveContract:
     def _read_parameters(self) -> Parameters:
         num_features, max_features, num_classes = self.read("model_shape")
         one = lambda name: self.read(name)[0]      # noqa: E731
-        return Parameters(self.family, MECHANISMS[one("MECHANISM")], num_features, max_features, num_classes,
+        mechanism = one("MECHANISM")
+        if mechanism >= len(MECHANISMS):          # the constructor refuses these: not a real deployment
+            raise ContractError(f"the contract at {self.address} has mechanism number {mechanism}, which no "
+                                f"deployment of a sumchain trainer can have")
+        return Parameters(self.family, MECHANISMS[mechanism], num_features, max_features, num_classes,
                           one("refund_wait_s"), one("any_address_claim_wait_s"), one("owner_claim_wait_s"),
                           one("cost_weight"), one("weight"), one("margin_scale"), one("owner"),
                           one("initialising"))
@@ -428,8 +432,8 @@ class LiveContract:
                 return contribution
         count = self.count()
         if contribution_id >= count:
-            raise ContractError(f"there is no contribution {contribution_id}: the contract holds {count} "
-                                f"(ids 0 to {count - 1})" if count else "the contract holds no contributions yet")
+            holds = f"the contract holds {count} (ids 0 to {count - 1})" if count else "the contract holds none yet"
+            raise ContractError(f"there is no contribution {contribution_id}: {holds}")
         raise ContractError(f"contribution {contribution_id} was not found in the events from block "
                             f"{self.first_block if from_block is None else from_block}: give an earlier --from-block")
 
