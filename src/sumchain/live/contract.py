@@ -91,7 +91,7 @@ class Contribution:
 
     id: int
     author: str
-    x: np.ndarray = field(repr=False)
+    x: np.ndarray = field(repr=False, compare=False)     # compared through `packed`
     packed: bytes = field(repr=False)
     y: int
     time: int
@@ -459,6 +459,10 @@ class LiveContract:
         (preview,) = self.preview(claimer, [contribution])
         if preview.action == action:
             return preview
+        if action == "refund" and claimer != contribution.author:
+            # the call would look for the claimer's own contribution and not find it; the rule is this one
+            return replace(preview, action="none", amount=0, code=R.NOT_AUTHOR, reason=R.REASONS[R.NOT_AUTHOR],
+                           possible_from=None, then=None, condition="")
         outcome = self.backend.call(self.address, self._claim_calldata(action, contribution), sender=claimer,
                                     block=READ_BLOCK)
         if outcome.success:         # the call would pass, though the preview's first choice is the other one
