@@ -34,7 +34,7 @@ from pathlib import Path
 from sumchain.cli import SUBCOMMANDS, main
 from sumchain.config import parse_assignment, parse_value
 from sumchain.engines.rpc import KEYS_VARIABLE
-from tests.live.deployment import OWNER_KEY, SIGNER_VARIABLES, advance, deploy_with_manifest
+from tests.live.deployment import OWNER_KEY, SIGNER_VARIABLES, advance, deploy_with_manifest, fresh_node
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Running on an Ethereum node"
@@ -92,10 +92,8 @@ def test_the_run_blocks_follow_the_convention():
 
 
 def test_the_section_runs_as_written(dev_node, tmp_path, monkeypatch):
-    from tests.engines.backends import make_backend
-
     url = dev_node.url
-    make_backend("rpc", url)                  # a fresh chain for the section's story
+    fresh_node(url)                           # a fresh chain for the section's story
     for name in SIGNER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(KEYS_VARIABLE, f"owner={OWNER_KEY},alice={ALICE_KEY}")

@@ -44,8 +44,23 @@ def rpc(node: RpcBackend, method: str, *params) -> object:
 
 def advance(url: str, seconds: int) -> None:
     """Time passes on the node (the test's doing, as the wall clock would on a live chain)."""
+    if seconds:
+        node = RpcBackend(url)
+        rpc(node, "evm_increaseTime", int(seconds))
+        rpc(node, "evm_mine")
+
+
+def fresh_node(url: str, start: int = 10 * DAY) -> None:
+    """The dev node back at its genesis, then a block at `start` (a chain whose clock is past 0).
+
+    The block's time is set, not increased: right after hardhat_reset, Hardhat stamps the next block
+    with the wall clock, and the blocks after an evm_increaseTime then fall back to the genesis's
+    clock, earlier than that block."""
+    from tests.engines.backends import make_backend
+
+    make_backend("rpc", url)
     node = RpcBackend(url)
-    rpc(node, "evm_increaseTime", int(seconds))
+    rpc(node, "evm_setNextBlockTimestamp", int(start))
     rpc(node, "evm_mine")
 
 
@@ -93,10 +108,7 @@ SIGNER_VARIABLES = ("SUMCHAIN_PRIVATE_KEY", "SUMCHAIN_KEYSTORE", "SUMCHAIN_KEYST
 def deployment(rpc_url, tmp_path, monkeypatch) -> Path:
     """A fresh node (taken back to its genesis, then ten days on) with a small trainer deployed and its
     manifest written; no signer in the environment (the node's unlocked accounts send)."""
-    from tests.engines.backends import make_backend
-
-    make_backend("rpc", rpc_url)
-    advance(rpc_url, 10 * DAY)
+    fresh_node(rpc_url)
     for name in SIGNER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "deployment.json"
