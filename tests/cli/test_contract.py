@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 
 from sumchain.cli import main
-from sumchain.contract.reasons import REASONS, TOO_EARLY_TO_REFUND
+from sumchain.contract.reasons import REASONS, TOO_EARLY_TO_REFUND, TOO_EARLY_TO_REPORT
 from sumchain.engines.rpc import RpcBackend
 from sumchain.live.contract import when
 from sumchain.live.manifest import read_manifest, write_manifest
@@ -100,6 +100,9 @@ def test_a_contributor_journey_through_the_command_line(deployment, rpc_url, cap
     with nothing_sent(rpc_url, ALICE):
         line = refused(capsys, "refund", "0", *d, "--from", ALICE)
     assert REASONS[TOO_EARLY_TO_REFUND] in line and refund_from in line
+    early = cli_json(capsys, "report", "1", *d, "--from", ALICE, "--dry-run")
+    assert (early["action"], early["reason"], early["then"]) == ("none", REASONS[TOO_EARLY_TO_REPORT], "report")
+    assert early["possible_from"] == bad["added_time"] + 9 * DAY       # alice has no verified contribution yet
 
     advance(rpc_url, DAY + 60)
     code, out, _ = cli(capsys, "refund", "0", *d, "--from", ALICE, "--dry-run")
@@ -111,6 +114,8 @@ def test_a_contributor_journey_through_the_command_line(deployment, rpc_url, cap
 
     refund = cli_json(capsys, "refund", "0", *d, "--from", ALICE, "--gas-price-gwei", GWEI)
     assert refund["amount"] == good["cost"]
+    code, out, _ = cli(capsys, "report", "1", *d, "--from", ALICE, "--dry-run")
+    assert out.splitlines()[-1] == f"report possible now: pays {_coins(bad['cost'])}"
     report = cli_json(capsys, "report", "1", *d, "--from", ALICE, "--gas-price-gwei", GWEI)
     assert report["amount"] == bad["cost"]          # alice holds every verified contribution: all of it
     fees = sum(fee(rpc_url, tx["tx_hash"]) for tx in (good, refund, report))
@@ -207,3 +212,22 @@ def test_signer_and_amount_refusals_send_nothing(deployment, rpc_url, capsys, mo
                                                              "0", "--from", ALICE)
         assert "there is no contribution 5" in refused(capsys, "refund", "5", *d, "--from", ALICE)
         assert "say which contract" in refused(capsys, "status")
+
+
+def test_a_keystore_signs(deployment, rpc_url, capsys, monkeypatch, tmp_path):
+    from eth_account import Account
+
+    keystore = tmp_path / "bob.json"
+    keystore.write_text(json.dumps(Account.encrypt(BOB_KEY, "open sesame", kdf="pbkdf2", iterations=2)))
+    monkeypatch.setenv("SUMCHAIN_KEYSTORE", str(keystore))
+    d = ("--deployment", str(deployment))
+    with nothing_sent(rpc_url, BOB):
+        assert "needs its password: set SUMCHAIN_KEYSTORE_PASSWORD" in refused(capsys, "status", *d)
+        monkeypatch.setenv("SUMCHAIN_KEYSTORE_PASSWORD", "wrong")
+        assert "wrong password" in refused(capsys, "add", *d, "--features", "1,2", "--label", "0")
+    monkeypatch.setenv("SUMCHAIN_KEYSTORE_PASSWORD", "open sesame")
+    assert cli_json(capsys, "status", *d)["you"]["address"] == BOB
+    added = cli_json(capsys, "add", *d, "--features", "1,2", "--label", "0")
+    assert added["from"] == BOB
+    sent = rpc(rpc_url, "eth_getTransactionByHash", added["tx_hash"])
+    assert sent["from"].lower() == BOB

@@ -84,3 +84,28 @@ def test_reads_and_previews_on_a_dev_node(deployment, rpc_url):
     advance(rpc_url, DAY)
     assert [c.action for c in contract.preview(ALICE, events)] == ["refund"] * 3
     assert contract.claim("refund", ALICE, first).amount == first.cost
+
+
+@pytest.mark.parametrize("model, incentive", [("perceptron", "points"), ("naive_bayes", "quality_priced"),
+                                              ("nearest_centroid", "stakeable")])
+def test_every_family_and_mechanism_is_recognised(rpc_url, tmp_path, monkeypatch, model, incentive):
+    from tests.live.deployment import deploy_with_manifest, fresh_node
+
+    fresh_node(rpc_url)
+    path = tmp_path / "deployment.json"
+    manifest = deploy_with_manifest(rpc_url, path, monkeypatch, model=model, incentive=incentive)
+    advance(rpc_url, 60)
+    by_manifest = open_contract(str(path))
+    by_address = open_contract(rpc_url=rpc_url, address=manifest.address)
+    for contract in (by_manifest, by_address):
+        p = contract.parameters
+        assert (contract.family, p.mechanism) == (model, incentive)
+        assert (p.num_features, p.max_features, p.num_classes) == (
+            manifest.parameters["num_features"], manifest.parameters["max_features"],
+            manifest.parameters["num_classes"])
+        assert (p.refund_wait_s, p.cost_weight, p.owner) == (
+            manifest.parameters["refund_wait_s"], manifest.parameters["cost_weight"], manifest.deployer)
+    x = by_manifest.features(by_manifest.encode("word3 word7 word12"))
+    assert by_address.predict(x) == by_manifest.predict(x)
+    expected = 0 if incentive == "points" else by_manifest.cost_to_add()
+    assert by_manifest.cost_to_add(x, by_manifest.predict(x)) == expected

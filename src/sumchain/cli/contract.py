@@ -117,17 +117,19 @@ def signer_of(contract, args: argparse.Namespace):
 
 def viewer_of(contract, args: argparse.Namespace) -> str | None:
     """Whose balance and claims a read shows: --from (no key needed to read), else the signer if any."""
+    import os
+
     from sumchain.live.contract import ContractError, is_address
-    from sumchain.live.signers import SignerError
+    from sumchain.live.signers import KEY_VARIABLE, KEYSTORE_VARIABLE
 
     if args.sender:
         if not is_address(args.sender):
             raise ContractError(f"--from must be a 0x-address of 40 hex digits, got {args.sender!r}")
         return args.sender.lower()
-    try:
-        return signer_of(contract, args).address
-    except SignerError:
-        return None
+    configured = any(os.environ.get(name, "").strip() for name in (KEY_VARIABLE, KEYSTORE_VARIABLE))
+    if not configured and not contract.backend.accounts():
+        return None                 # a public node and no key: nobody to show
+    return signer_of(contract, args).address       # a damaged key or keystore is said, not skipped
 
 
 def add_sample_options(parser: argparse.ArgumentParser) -> None:
