@@ -128,6 +128,10 @@ def test_a_contributor_journey_through_the_command_line(deployment, rpc_url, cap
     assert after["contributions"] == 2 and after["total_verified"] == 1 and after["you"]["verified"] == 1
     listed = cli_json(capsys, "contributions", *d, "--from", BOB, "--mine")["contributions"]
     assert [(c["id"], c["author"], c["label"], c["settled"]) for c in listed] == [(1, BOB, 1, True)]
+    assert [(p["kind"], p["claimer"], p["amount"], p["tx_hash"]) for p in listed[0]["payouts"]] == [
+        ("report", ALICE, bad["cost"], report["tx_hash"])]
+    code, out, _ = cli(capsys, "contributions", *d, "--from", ALICE)
+    assert f"refund {_coins(good['cost'])} paid to {ALICE}" in out.splitlines()[1]
 
 
 def _coins(amount: dict) -> str:

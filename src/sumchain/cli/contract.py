@@ -305,7 +305,7 @@ def contributions(contract, args: argparse.Namespace) -> Result:
     if you is None:
         raise ContractError("say whose view of the contributions to show: --from 0xADDRESS (no key is needed "
                             "to read)")
-    found = list(contract.contributions(args.from_block, args.to_block, args.page_size))
+    found, payouts = contract.history(args.from_block, args.to_block, args.page_size)
     if args.mine:
         found = [c for c in found if c.author == you]
     claims = contract.preview(you, found)
@@ -317,9 +317,14 @@ def contributions(contract, args: argparse.Namespace) -> Result:
     for claim in claims:
         c = claim.contribution
         mine = " (yours)" if c.author == you else ""
+        paid = "".join(f"; {p.kind} {coins(p.amount)} paid to {p.claimer}" for p in payouts.get(c.key, ()))
         lines.append(f"  {c.id}: {contract.class_name(c.y)} by {c.author}{mine}, added {when(c.time)}, deposit "
-                     f"{coins(c.cost)}; {claim_words(claim)}")
-    return Result(lines, {"viewer": you, "contributions": [claim_data(claim) for claim in claims]})
+                     f"{coins(c.cost)}{paid}; {claim_words(claim)}")
+    return Result(lines, {"viewer": you, "contributions": [
+        {**claim_data(claim), "payouts": [{"kind": p.kind, "claimer": p.claimer, "amount": money(p.amount),
+                                           "block": p.block, "tx_hash": p.tx_hash}
+                                          for p in payouts.get(claim.contribution.key, ())]}
+        for claim in claims]})
 
 
 def _claim_arguments(parser: argparse.ArgumentParser) -> None:

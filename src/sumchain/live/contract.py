@@ -103,6 +103,17 @@ class Contribution:
 
 
 @dataclass(frozen=True)
+class Payout:
+    """A refund or report paid from a contribution, as its Refund or Report event tells it."""
+
+    kind: str                     # "refund" or "report"
+    claimer: str
+    amount: int
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
 class Claim:
     """What a refund or report of one contribution by `claimer` would do now, and when that changes."""
 
@@ -415,6 +426,20 @@ class LiveContract:
                       page_blocks: int = LOG_PAGE_BLOCKS) -> Iterator[Contribution]:
         for _, fields, log in self.logs(("DataAdded",), from_block, to_block, page_blocks):
             yield self._contribution(fields, log)
+
+    def history(self, from_block: int | None = None, to_block: int | None = None,
+                page_blocks: int = LOG_PAGE_BLOCKS) -> tuple[list[Contribution], dict[bytes, list[Payout]]]:
+        """The contributions and, by contribution key, the refunds and reports paid from them, in one
+        pass over the events (a claim's event names its contribution by key)."""
+        contributions, payouts = [], {}
+        for name, fields, log in self.logs(("DataAdded", "Refund", "Report"), from_block, to_block, page_blocks):
+            if name == "DataAdded":
+                contributions.append(self._contribution(fields, log))
+            else:
+                payouts.setdefault(bytes(fields["key"]), []).append(Payout(
+                    name.lower(), fields["claimer"], int(fields["amount"]), int(log["blockNumber"], 16),
+                    log["transactionHash"]))
+        return contributions, payouts
 
     def _contribution(self, fields: dict[str, Any], log: dict) -> Contribution:
         return Contribution(int(fields["id"]), fields["sender"], self.unpack(fields["x"]), bytes(fields["x"]),
