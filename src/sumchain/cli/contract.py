@@ -357,10 +357,19 @@ def _claim(action: str) -> Callable[[Any, argparse.Namespace], Result]:
     return claim
 
 
-# A pull-payment `withdraw` (the contract's withdraw() and withdrawable(address)) fits here as one entry,
-# once the shipped ABI has them: a function that reads withdrawable(signer), says it with --dry-run, and
-# else sends contract.send(signer, "withdraw", 0) and returns Result(sent_words(...), sent_data(...)); then
-# Command("withdraw", "take out what the contract holds for you", _no_arguments, withdraw, sends=True).
+# Pull payments: once the shipped ABI has withdraw() and withdrawable(address) (event Withdrawal(account,
+# amount)), `withdraw` is one entry in COMMANDS, Command("withdraw", "take what your verified contributions
+# earned from paid predictions", _no_arguments, withdraw, sends=True), and this function:
+#
+#     def withdraw(contract, args):
+#         signer = signer_of(contract, args)
+#         (due,) = contract.read("withdrawable", signer.address)
+#         words = f"withdraw possible now: pays {coins(due)}" if due else "nothing to withdraw"
+#         if args.dry_run:
+#             return Result([words], {"from": signer.address, "withdrawable": money(due), "dry_run": True})
+#         sent = contract.send(signer, "withdraw", 0)   # refused in one line when nothing is due; amount: MOVED
+#         return Result([f"withdraw: {coins(sent.amount)} paid to {signer.address}", *sent_words(sent, "sent")],
+#                       {"from": signer.address, **sent_data(sent)})
 COMMANDS: tuple[Command, ...] = (
     Command("status", "the contract's parameters, the cost to add now, counts, your balance and score",
             _no_arguments, status),

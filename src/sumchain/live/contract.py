@@ -56,6 +56,11 @@ GAS_MARGIN = (6, 5)
 """A transaction's gas limit over the node's estimate: state may change between estimate and mining."""
 
 
+MOVED = {"add_data": ("DataAdded", "cost"), "refund": ("Refund", "amount"), "report": ("Report", "amount"),
+         "withdraw": ("Withdrawal", "amount")}
+"""The event and field that say what a sent call moved (the cost taken, or the amount paid)."""
+
+
 class ContractError(SumchainError):
     """The deployment cannot be opened or used as asked (wrong chain, no or foreign code, a bad
     argument, a deposit below the cost); one line, and nothing was sent."""
@@ -559,8 +564,7 @@ class LiveContract:
             event = self._events.get(log.topics[0]) if log.topics and log.address == self.address else None
             if event is not None:
                 events[event.name] = event.decode(log.topics, log.data)
-        moved = {"add_data": ("DataAdded", "cost"), "refund": ("Refund", "amount"), "report": ("Report", "amount")}
-        name, key = moved.get(function, (None, None))
+        name, key = MOVED.get(function, (None, None))
         event = events.get(name, {}) if name else {}
         amount = int(event.get(key, 0)) if key else 0
         return Sent(function, tx_hash, int(receipt["blockNumber"], 16), outcome.gas_used, price, value, amount,
