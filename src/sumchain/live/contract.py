@@ -50,7 +50,7 @@ READ_BLOCK = "pending"
 block's time may be the very second of the last add, when no data can be added yet."""
 
 TX_GAS_CAP = 2**24
-"""EIP-7825: a node from the Osaka hardfork on refuses a transaction with a higher gas limit."""
+"""EIP-7825: a node from the Osaka hardfork on refuses a transaction, or a read, with a higher gas limit."""
 
 GAS_MARGIN = (6, 5)
 """A transaction's gas limit over the node's estimate: state may change between estimate and mining."""
@@ -333,7 +333,8 @@ class LiveContract:
 
     # -- free reads --------------------------------------------------------------------------
     def read(self, function: str, *args: Any) -> tuple:
-        outcome = self.backend.call(self.address, self._functions[function].calldata(*args), block=READ_BLOCK)
+        outcome = self.backend.call(self.address, self._functions[function].calldata(*args), block=READ_BLOCK,
+                                    gas=TX_GAS_CAP)
         if not outcome.success:
             raise Refused(abi.revert_reason(outcome.output))
         return self._functions[function].result(outcome.output)
@@ -494,7 +495,7 @@ class LiveContract:
             return replace(preview, action="none", amount=0, code=R.NOT_AUTHOR, reason=R.REASONS[R.NOT_AUTHOR],
                            possible_from=None, then=None, condition="")
         outcome = self.backend.call(self.address, self._claim_calldata(action, contribution), sender=claimer,
-                                    block=READ_BLOCK)
+                                    block=READ_BLOCK, gas=TX_GAS_CAP)
         if outcome.success:         # the call would pass, though the preview's first choice is the other one
             return replace(preview, action=action, amount=int.from_bytes(outcome.output[:32], "big"), code=R.OK,
                            reason="", possible_from=None, then=None, condition="")
@@ -549,7 +550,8 @@ class LiveContract:
         sent); a revert once mined is `Refused` too, with the transaction's hash and gas."""
         self.use(signer)
         data = self._functions[function].calldata(*args)
-        check = self.backend.call(self.address, data, sender=signer.address, value=value, block=READ_BLOCK)
+        check = self.backend.call(self.address, data, sender=signer.address, value=value, block=READ_BLOCK,
+                                  gas=TX_GAS_CAP)
         if not check.success:
             raise Refused(abi.revert_reason(check.output))
         outcome, receipt = self.backend.send(signer.address, self.address, data, value, self._gas_limit(signer,

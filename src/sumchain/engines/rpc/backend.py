@@ -122,12 +122,13 @@ class RpcBackend:
         return self._request(method, params)
 
     def call(self, to: str, data: bytes, sender: str | None = None, value: int = 0,
-             block: str | None = None) -> Outcome:
+             block: str | None = None, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
         """A free read at the current time: on a dev node the pending block carries `now`. With a
         sender and a value, what a transaction would do (a payable call's check before sending it);
-        `block` ("pending", "latest") reads at that block instead."""
+        `block` ("pending", "latest") reads at that block instead; `gas` within a node's cap (nodes
+        from the Osaka hardfork on refuse a read with more than 2**24)."""
         request = {"from": sender or address_for_name("reader"), "to": to, "data": "0x" + data.hex(),
-                   "gas": hex(BLOCK_GAS_LIMIT), "gasPrice": "0x0"}
+                   "gas": hex(gas), "gasPrice": "0x0"}
         if value:
             request["value"] = hex(int(value))
         (response,) = self._with_block_prepared(("eth_call", [request, block or self._read_block]))
