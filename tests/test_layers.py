@@ -16,6 +16,7 @@ LAYERS = [
     {"sim"},
     {"experiments"},
     {"report"},
+    {"live"},
     {"cli"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

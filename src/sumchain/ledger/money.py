@@ -47,3 +47,41 @@ def whole_units(amount: Any, what: str) -> int:
     if isinstance(amount, float) and math.isfinite(amount) and amount.is_integer():
         return int(amount)
     raise Rejected(f"{what} must be a whole number of base units, got {amount!r}")
+
+
+COIN_DECIMALS = 18
+
+
+def parse_coins(text: str, what: str = "an amount") -> int:
+    """Exact decimal coins typed by a person ("1.5", "0.000000000000000001") as base units.
+
+    Why Decimal and a refusal past 18 decimals: a float would turn 0.1 into a neighbour of it, and
+    rounding a finer amount would send a different sum than the one typed.
+    """
+    from decimal import InvalidOperation, localcontext
+
+    cleaned = str(text).strip().replace("_", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise Rejected(f"{what} must be a decimal number of coins such as 1.5, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise Rejected(f"{what} must be a non-negative decimal number of coins, got {text!r}")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > COIN_DECIMALS:
+        raise Rejected(f"{what} has more than {COIN_DECIMALS} decimals (1 coin is 10**18 units), got {text!r}")
+    with localcontext() as exact:           # the default 28 digits would round large amounts
+        exact.prec = 100
+        units = int(value * UNITS_PER_COIN)
+    if units >= 2**256:
+        raise Rejected(f"{what} is more than a chain can hold (2**256 units), got {text!r}")
+    return units
+
+
+def format_coins(units: int) -> str:
+    """Base units as exact decimal coins, without trailing zeros: 1500000000000000000 -> "1.5"."""
+    units = int(units)
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), UNITS_PER_COIN)
+    digits = f"{fraction:0{COIN_DECIMALS}d}".rstrip("0")
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"

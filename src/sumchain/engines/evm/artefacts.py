@@ -33,6 +33,9 @@ class Artefact:
     name: str
     abi: tuple[dict, ...]
     bytecode: bytes
+    runtime: bytes = b""
+    """The runtime code as compiled; deployed code is this followed by the immutables' values
+    (Vyper appends them, e.g. MECHANISM), so a deployment is recognised by this prefix."""
 
 
 def source_hash() -> str:
@@ -65,7 +68,8 @@ def load(name: str = "trainer_perceptron") -> Artefact:
         raise SumchainError("the compiled contracts do not match their Vyper sources; "
                             "rebuild them with: python -m sumchain.engines.evm.artefacts")
     entry = stored["contracts"][name]
-    return Artefact(name, tuple(entry["abi"]), bytes.fromhex(entry["bytecode"].removeprefix("0x")))
+    return Artefact(name, tuple(entry["abi"]), bytes.fromhex(entry["bytecode"].removeprefix("0x")),
+                    bytes.fromhex(entry.get("runtime", "").removeprefix("0x")))
 
 
 def compile_all(families: tuple[str, ...] = EVM_MODELS) -> dict:
@@ -97,6 +101,7 @@ def compile_all(families: tuple[str, ...] = EVM_MODELS) -> dict:
         out = compile_from_file_input(file_input, input_bundle=bundle,
                                       output_formats=["abi", "bytecode", "bytecode_runtime"])
         contracts[trainer_name(family)] = {"abi": out["abi"], "bytecode": out["bytecode"],
+                                           "runtime": out["bytecode_runtime"],
                                            "runtime_bytes": len(out["bytecode_runtime"].removeprefix("0x")) // 2}
     return {"vyper": VYPER_VERSION, "source_hash": source_hash(), "contracts": contracts}
 

@@ -99,11 +99,41 @@ class RpcBackend:
     def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
         return self._send(sender, to, data, value, gas)[0]
 
-    def call(self, to: str, data: bytes, sender: str | None = None) -> Outcome:
-        """A free read at the current time: on a dev node the pending block carries `now`."""
+    def send(self, sender: str, to: str, data: bytes, value: int = 0,
+             gas: int = BLOCK_GAS_LIMIT) -> tuple[Outcome, dict | None]:
+        """`transact`, with the node's receipt (hash, block, gas used, effective gas price) for a person
+        who wants to see what was sent; None when the node refused the transaction before mining it."""
+        return self._send(sender, to, data, value, gas)
+
+    def add_key(self, key: str) -> str:
+        """Sign transactions from this key's address from now on (a key chosen after connecting, e.g.
+        by `sumchain.live.signers`); its address, lower case."""
+        from eth_account import Account
+
+        account = Account.from_key(key)
+        self._signers[account.address.lower()] = account
+        return account.address.lower()
+
+    def accounts(self) -> list[str]:
+        """The node's unlocked accounts in the node's order (`eth_accounts`; empty on a public node)."""
+        response = self._raw("eth_accounts", [])
+        return [a.lower() for a in response.get("result") or ()]
+
+    def request(self, method: str, params: list | None = None) -> Any:
+        """Any other JSON-RPC request (code, logs, block numbers), its result; a refusal is a `NodeError`."""
+        return self._request(method, params)
+
+    def call(self, to: str, data: bytes, sender: str | None = None, value: int = 0,
+             block: str | None = None, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+        """A free read at the current time: on a dev node the pending block carries `now`. With a
+        sender and a value, what a transaction would do (a payable call's check before sending it);
+        `block` ("pending", "latest") reads at that block instead; `gas` within a node's cap (nodes
+        from the Osaka hardfork on refuse a read with more than 2**24)."""
         request = {"from": sender or address_for_name("reader"), "to": to, "data": "0x" + data.hex(),
-                   "gas": hex(BLOCK_GAS_LIMIT), "gasPrice": "0x0"}
-        (response,) = self._with_block_prepared(("eth_call", [request, self._read_block]))
+                   "gas": hex(gas), "gasPrice": "0x0"}
+        if value:
+            request["value"] = hex(int(value))
+        (response,) = self._with_block_prepared(("eth_call", [request, block or self._read_block]))
         if "error" in response:
             revert = _revert_data(response["error"])
             if revert is None:
