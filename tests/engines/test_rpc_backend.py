@@ -12,6 +12,7 @@ import pytest
 
 from sumchain.config import Config
 from sumchain.engines.evm import abi
+from sumchain.engines.evm.backend import TX_GAS_CAP, GasCapError
 from sumchain.engines.rpc import KEYS_VARIABLE, RpcBackend, keys_from_environment
 from sumchain.engines.rpc.backend import NodeError
 from sumchain.engines.rpc.devnode import HARDHAT_VERSION, cache_dir, free_port, install
@@ -109,7 +110,7 @@ def test_the_dev_node_is_installed_once_and_reused(dev_node):
     assert backend.chain_id == 31337
 
 
-def test_many_transactions_share_a_timestamp_and_big_ones_fit_a_block(rpc_url):
+def test_many_transactions_share_a_timestamp_and_the_largest_allowed_one_is_taken(rpc_url):
     backend = make_backend("rpc", rpc_url)
     address = deploy_probe(backend)
     alice = backend.address_of("alice")
@@ -117,5 +118,7 @@ def test_many_transactions_share_a_timestamp_and_big_ones_fit_a_block(rpc_url):
     stamps = {abi.decode(("uint256",), backend.transact(alice, address, poke(n)).output)[0] for n in range(20)}
     assert stamps == {5}
     bytecode, _ = probe_artefact()
-    assert backend.transact(alice, address, poke(1), gas=30_000_000).success
+    assert backend.transact(alice, address, poke(1), gas=TX_GAS_CAP).success
+    with pytest.raises(GasCapError, match="2\\*\\*24"):
+        backend.transact(alice, address, poke(1), gas=TX_GAS_CAP + 1)
     assert len(bytecode) > 0

@@ -22,7 +22,7 @@ import re
 
 from pyrevm import EVM, BlockEnv, Env
 
-from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, Log, Outcome, address_for_name
+from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, TX_GAS_CAP, Log, Outcome, address_for_name, check_gas
 
 _REVERT = re.compile(r"Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"Halt \{ reason: (\w+).*gas_used: (\d+)")
@@ -36,7 +36,7 @@ class RevmBackend:
         self._now = int(start_time)
         self._evm = EVM(env=Env(block=BlockEnv(number=1, timestamp=self._now, gas_limit=BLOCK_GAS_LIMIT,
                                                basefee=0)),
-                        gas_limit=BLOCK_GAS_LIMIT)
+                        gas_limit=TX_GAS_CAP)
 
     def address_of(self, name: str) -> str:
         return address_for_name(name)
@@ -44,7 +44,7 @@ class RevmBackend:
     # -- transactions ------------------------------------------------------------------------
     def deploy(self, sender: str, initcode: bytes, value: int = 0) -> tuple[str, Outcome]:
         try:
-            address = self._evm.deploy(sender, initcode, value or None, BLOCK_GAS_LIMIT)
+            address = self._evm.deploy(sender, initcode, value or None, TX_GAS_CAP)
         except RuntimeError as error:
             outcome = self._failure(error)
             self._charge(sender, outcome.gas_used)
@@ -53,7 +53,8 @@ class RevmBackend:
         self._charge(sender, outcome.gas_used)
         return address.lower(), outcome
 
-    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = TX_GAS_CAP) -> Outcome:
+        gas = check_gas(gas)
         try:
             output = self._evm.message_call(sender, to, data, value or None, gas)
         except RuntimeError as error:
@@ -69,7 +70,7 @@ class RevmBackend:
         # transaction would pay warm instead of cold access (EIP-2929). Roll it back.
         checkpoint = self._evm.snapshot()
         try:
-            output = self._evm.message_call(caller, to, data, None, BLOCK_GAS_LIMIT, None, True)
+            output = self._evm.message_call(caller, to, data, None, TX_GAS_CAP, None, True)
         except RuntimeError as error:
             return self._failure(error)
         finally:
