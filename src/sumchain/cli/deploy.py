@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from sumchain.cli.options import add_config_options, config_from
-from sumchain.errors import ConfigError
 
 
 def add_parser(subparsers) -> None:
@@ -43,10 +42,7 @@ def _gas(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     given = bool(args.config or args.assignments or args.seed is not None)
-    config = config_from(args) if given else None
-    if config is not None and config.engine == "rpc" and config.rpc_url and config.rpc_url != args.rpc:
-        raise ConfigError(f"rpc_url={config.rpc_url} in the config differs from --rpc {args.rpc}; "
-                          f"deploy takes the node from --rpc")
+    config = config_from(args) if given else None      # resuming without them: the manifest's config
     from sumchain.live.deploy import deploy_live
 
     def progress(manifest, transaction) -> None:

@@ -67,7 +67,8 @@ class Deployment:
 
 @dataclass
 class _Plan:
-    """What this run deploys: the config, its model and state chunks, and the manifest to follow."""
+    """What this run deploys: the config, the manifest it continues (None for a new deployment) and
+    the gas limit of its state transactions."""
 
     config: Config
     manifest: Manifest | None

@@ -1,6 +1,9 @@
 """The in-process backend: pyrevm (revm's Python binding). Every pyrevm call lives in this module,
 so an API change of the pinned pyrevm touches this file only.
 
+A transaction (or read) asks for at most 2**24 gas, a current chain's per-transaction cap
+(EIP-7825), and a larger request is refused in one line (`check_gas`), as such a node refuses it.
+
 pyrevm's `message_call` commits a successful call, raises `RuntimeError` carrying the revert data for
 a reverted one, and charges no gas; so gas is charged here (gas_used * gas_price, burned) whatever
 the outcome, as a chain would.

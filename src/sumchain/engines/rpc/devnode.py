@@ -212,20 +212,25 @@ def start_dev_node(port: int | None = None, directory: Path | None = None,
                                    cwd=directory, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    env=env, start_new_session=True, preexec_fn=_end_with_parent)
     handle = DevNode(url, process, folder, simulation)
-    deadline = started + timeout_s
+    try:
+        _wait_until_it_answers(handle, started + timeout_s, timeout_s)
+    except BaseException:          # refused, timed out, or Ctrl-C / SIGTERM while waiting: leave nothing
+        handle.stop()
+        raise
+    handle.started_in_s = time.monotonic() - started
+    return handle
+
+
+def _wait_until_it_answers(handle: DevNode, deadline: float, timeout_s: float) -> None:
     while True:
-        if process.poll() is not None:
-            last = handle.last_log_line()
-            handle.stop()
-            raise DevNodeError(f"the Hardhat node exited with code {process.returncode} before answering at "
-                               f"{url}: {last}")
-        if _answers(url):
-            handle.started_in_s = time.monotonic() - started
-            return handle
+        if handle.process.poll() is not None:      # checked first: another server may answer at the port
+            raise DevNodeError(f"the Hardhat node exited with code {handle.process.returncode} before answering "
+                               f"at {handle.url}: {handle.last_log_line()}")
+        if _answers(handle.url):
+            return
         if time.monotonic() > deadline:
-            last = handle.last_log_line()
-            handle.stop()
-            raise DevNodeError(f"the Hardhat node did not answer at {url} within {timeout_s:.0f} s: {last}")
+            raise DevNodeError(f"the Hardhat node did not answer at {handle.url} within {timeout_s:.0f} s: "
+                               f"{handle.last_log_line()}")
         time.sleep(0.2)
 
 
