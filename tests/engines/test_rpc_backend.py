@@ -122,3 +122,12 @@ def test_many_transactions_share_a_timestamp_and_the_largest_allowed_one_is_take
     with pytest.raises(GasCapError, match="2\\*\\*24"):
         backend.transact(alice, address, poke(1), gas=TX_GAS_CAP + 1)
     assert len(bytecode) > 0
+
+
+def test_the_dev_node_starts_at_time_0_and_refuses_more_than_2_24_gas_itself(rpc_url):
+    backend = RpcBackend(rpc_url)
+    assert backend.genesis_time() == 0                  # a simulation's node
+    transaction = {"from": backend.unlocked_accounts[0], "to": "0x" + "00" * 19 + "01"}
+    refused = backend._raw("eth_sendTransaction", [dict(transaction, gas=hex(TX_GAS_CAP + 1))])
+    assert "exceeds transaction gas cap of 16777216" in refused["error"]["message"]     # the node's own check
+    assert "result" in backend._raw("eth_sendTransaction", [dict(transaction, gas=hex(TX_GAS_CAP))])

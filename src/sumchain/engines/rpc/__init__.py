@@ -7,8 +7,9 @@
 A simulation needs a dev node whose genesis is at time 0 (`start_dev_node()`, `sumchain node
 --simulation`): its clock starts at 0 like every engine's, so `deploy_rpc` takes such a node whose
 clock is past 0 back to its genesis (`hardhat_reset`). A node whose genesis is later (a wall-clock
-node, a live chain) is refused before anything is reset. Private keys never go in the config (it is written to run folders and ledgers):
-a live chain's keys come from the environment variable `SUMCHAIN_RPC_KEYS` ("name=0xkey,name=0xkey").
+node, a live chain) is refused before anything is reset. Private keys never go in the config (it is
+written to run folders and ledgers): a live chain's keys come from the environment variable
+`SUMCHAIN_RPC_KEYS` ("name=0xkey,name=0xkey").
 `deploy_rpc(config, model, simulation=False)` deploys on a node without touching its clock or state.
 """
 
@@ -79,4 +80,5 @@ def deploy_rpc(config: Config, model: Model, simulation: bool = True) -> EvmTrai
     return deploy_contract(config, model, backend, simulation=simulation)[0]
 
 
-__all__ = ["KEYS_VARIABLE", "SIMULATION_NODE_COMMAND", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain", "keys_from_environment"]
+__all__ = ["KEYS_VARIABLE", "SIMULATION_NODE_COMMAND", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain",
+           "keys_from_environment"]

@@ -210,7 +210,7 @@ def start_dev_node(port: int | None = None, directory: Path | None = None,
         process = subprocess.Popen([node, str(_cli(directory)), "--config", str(config), "node",
                                     "--hostname", HOST, "--port", str(port)],
                                    cwd=directory, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=env, start_new_session=True, preexec_fn=_end_with_parent)
+                                   env=env, start_new_session=True, preexec_fn=_parent_death_signal())
     handle = DevNode(url, process, folder, simulation)
     try:
         _wait_until_it_answers(handle, started + timeout_s, timeout_s)
@@ -234,16 +234,19 @@ def _wait_until_it_answers(handle: DevNode, deadline: float, timeout_s: float) -
         time.sleep(0.2)
 
 
-def _end_with_parent() -> None:
-    """In the child, before exec: Linux ends the node when the Python process that started it dies
-    (even by SIGKILL), so no node outlives its owner; elsewhere a no-op."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+def _parent_death_signal():
+    """A function for the child to call before exec, so that Linux ends the node when the thread that
+    started it dies (even by SIGKILL): no node outlives its owner. Resolved here, in the parent, so
+    the child only calls it; None elsewhere than Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
 
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
-        except OSError:
-            pass
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGTERM)          # PR_SET_PDEATHSIG
 
 
 def rpc(url: str, method: str, params: list | None = None, timeout_s: float = 5.0):
