@@ -27,8 +27,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--from", dest="sender", metavar="ADDRESS",
                         help="the sending account's 0x-address (an unlocked account of the node, or the key's address)")
     parser.add_argument("--max-tx-gas", type=_gas, metavar="GAS",
-                        help="the most gas one transaction may ask for (default and maximum 2**24 = 16777216, "
-                             "a current chain's cap)")
+                        help="the most gas one state-writing transaction may ask for (default and maximum "
+                             "2**24 = 16777216, a current chain's cap)")
     parser.add_argument("--quiet", action="store_true", help="no line per transaction on stderr")
     parser.set_defaults(handler=run)
 
