@@ -13,6 +13,7 @@ LAYERS = [
     {"ledger"},
     {"contract"},
     {"engines"},
+    {"live"},
     {"sim"},
     {"experiments"},
     {"report"},

@@ -12,6 +12,7 @@ import pytest
 
 from sumchain.config import Config
 from sumchain.engines.evm import abi
+from sumchain.engines.evm.backend import TX_GAS_CAP, GasCapError
 from sumchain.engines.rpc import KEYS_VARIABLE, RpcBackend, keys_from_environment
 from sumchain.engines.rpc.backend import NodeError
 from sumchain.engines.rpc.devnode import HARDHAT_VERSION, cache_dir, free_port, install
@@ -109,7 +110,7 @@ def test_the_dev_node_is_installed_once_and_reused(dev_node):
     assert backend.chain_id == 31337
 
 
-def test_many_transactions_share_a_timestamp_and_big_ones_fit_a_block(rpc_url):
+def test_many_transactions_share_a_timestamp_and_the_largest_allowed_one_is_taken(rpc_url):
     backend = make_backend("rpc", rpc_url)
     address = deploy_probe(backend)
     alice = backend.address_of("alice")
@@ -117,7 +118,9 @@ def test_many_transactions_share_a_timestamp_and_big_ones_fit_a_block(rpc_url):
     stamps = {abi.decode(("uint256",), backend.transact(alice, address, poke(n)).output)[0] for n in range(20)}
     assert stamps == {5}
     bytecode, _ = probe_artefact()
-    assert backend.transact(alice, address, poke(1), gas=30_000_000).success
+    assert backend.transact(alice, address, poke(1), gas=TX_GAS_CAP).success
+    with pytest.raises(GasCapError, match="2\\*\\*24"):
+        backend.transact(alice, address, poke(1), gas=TX_GAS_CAP + 1)
     assert len(bytecode) > 0
 
 
@@ -184,3 +187,12 @@ def test_a_balance_that_is_not_a_number_is_named(fake_node):
     answers["eth_getBalance"] = "0x"
     with pytest.raises(NodeError, match="eth_getBalance with '0x', not a hex number"):
         backend.balance("0x" + "11" * 20)
+
+
+def test_the_dev_node_starts_at_time_0_and_refuses_more_than_2_24_gas_itself(rpc_url):
+    backend = RpcBackend(rpc_url)
+    assert backend.genesis_time() == 0                  # a simulation's node
+    transaction = {"from": backend.unlocked_accounts[0], "to": "0x" + "00" * 19 + "01"}
+    refused = backend._raw("eth_sendTransaction", [dict(transaction, gas=hex(TX_GAS_CAP + 1))])
+    assert "exceeds transaction gas cap of 16777216" in refused["error"]["message"]     # the node's own check
+    assert "result" in backend._raw("eth_sendTransaction", [dict(transaction, gas=hex(TX_GAS_CAP))])

@@ -18,8 +18,8 @@ DAY = 86_400
 
 
 def run_calls(backend_name: str, rpc_url: str | None):
-    """A few calls at 20 gwei, one of them sending all but 0.01 coin of the sender's balance (a 30M-gas
-    limit would need 0.6 coin up front on top of the value sent): the outcomes; each balance is checked."""
+    """A few calls at 20 gwei, one of them sending all but 0.01 coin of the sender's balance (a 2**24-gas
+    limit would need 0.34 coin up front on top of the value sent): the outcomes; each balance is checked."""
     dataset = make_dataset(n_train=200, n_test=10, width=60, seed=6)
     config = Config(num_words=60, train_size=0.1, gas_price_gwei=20)
     price = gas_price_wei(config)

@@ -29,7 +29,7 @@ from sumchain.contract import reasons as R
 from sumchain.contract.trainer import Trainer
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact, trainer_artefact, trainer_name
-from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, keccak256
+from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, TX_GAS_CAP, keccak256
 from sumchain.engines.rpc.backend import RpcBackend
 from sumchain.errors import Rejected, SumchainError
 from sumchain.live.encoder import encode_text
@@ -48,9 +48,6 @@ PREVIEW_BOUND = 1024
 READ_BLOCK = "pending"
 """Reads run on the pending block: its time is the one a transaction sent now gets, whereas the latest
 block's time may be the very second of the last add, when no data can be added yet."""
-
-TX_GAS_CAP = 2**24
-"""EIP-7825: a node from the Osaka hardfork on refuses a transaction, or a read, with a higher gas limit."""
 
 GAS_MARGIN = (6, 5)
 """A transaction's gas limit over the node's estimate: state may change between estimate and mining."""

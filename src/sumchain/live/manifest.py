@@ -12,7 +12,8 @@ Fields (`FORMAT` names the layout):
   (keccak256 of the runtime code, 0x-hex), `mechanism` and `parameters` (the contract's constructor
   values as deployed, integers), `config` (the run config the initial model was trained from) and
   `config_digest`, `encoder` (`sumchain.live.encoder`), `class_names`;
-- progress: `state_chunks` (how many state-writing transactions the deployment needs),
+- progress: `state_chunks` (how many state-writing transactions the deployment needs, each asking
+  for at most `max_tx_gas`, which a resumed deployment keeps so that its chunks are the same),
   `finished` (whether the contract is open for contributions), `transactions` (every
   transaction: what it did, its hash and its gas, in order).
 """
@@ -58,6 +59,7 @@ class Manifest:
     encoder: dict[str, Any]
     class_names: list[str]
     state_chunks: int = 0
+    max_tx_gas: int = 2**24
     finished: bool = False
     transactions: list[Transaction] = field(default_factory=list)
     format: str = FORMAT
@@ -80,7 +82,7 @@ class Manifest:
             raise ManifestError(f"{source} is not a sumchain deployment manifest: format is "
                                 f"{data.get('format')!r}, expected {FORMAT!r}")
         names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data) - {"state_chunks", "finished", "transactions"})
+        missing = sorted(names - set(data) - {"state_chunks", "max_tx_gas", "finished", "transactions"})
         if missing:
             raise ManifestError(f"{source} lacks the field(s) {', '.join(missing)}")
         try:

@@ -13,7 +13,8 @@ from sumchain.config import EVM_MODELS
 from sumchain.engines import initial_model
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.deploy import deploy_contract
-from sumchain.engines.evm.model_state import initial_rows, row_widths
+from sumchain.engines.evm.backend import TX_GAS_CAP
+from sumchain.engines.evm.model_state import initial_rows, row_widths, state_chunks, write_chunk
 from sumchain.engines.evm.revm import RevmBackend
 from sumchain.ledger.money import to_units
 from sumchain.models.naive_bayes import NaiveBayes
@@ -38,13 +39,45 @@ def test_the_deployed_state_reads_back_as_the_model_and_follows_every_add(family
     assert trainer.model.family == family
 
 
-def test_naive_bayes_counts_deploy_in_chunks_within_the_block_gas_limit():
+def test_naive_bayes_counts_deploy_in_chunks_within_a_transaction_s_gas_cap():
     rng = np.random.default_rng(2)
     counts = rng.integers(1, 50, (2, 1200))
     model = NaiveBayes(1200, 2, 1000, counts, np.array([300, 280]))
     trainer, gas = deploy_contract(Config(num_words=1200, model="naive_bayes"), model, RevmBackend())
-    assert len(gas.state) == 7 and max(gas.state) < 30_000_000      # 2 x (500 + 500 + 200 counts), the samples
+    per_chunk = write_chunk(model)
+    assert 250 < per_chunk < 1200
+    assert len(gas.state) == 2 * -(-1200 // per_chunk) + 1                  # each class's counts, the samples
+    assert max(gas.state) <= TX_GAS_CAP and max(gas.state) > TX_GAS_CAP * 0.8   # full chunks, under the cap
     assert trainer.read_model().state() == model.state()
+
+
+@pytest.mark.parametrize("max_tx_gas", [2_000_000, 5_000_000])
+def test_a_smaller_transaction_limit_gives_more_smaller_chunks_and_the_same_state(max_tx_gas):
+    rng = np.random.default_rng(3)
+    model = NaiveBayes(300, 2, 1000, rng.integers(0, 9, (2, 300)), np.array([30, 28]))
+    trainer, gas = deploy_contract(Config(num_words=300, model="naive_bayes"), model, RevmBackend(),
+                                   max_tx_gas=max_tx_gas)
+    chunks = state_chunks(model, max_tx_gas)
+    assert len(gas.state) == len(chunks) > 2 and max(gas.state) <= max_tx_gas
+    assert [c.what for c in chunks][:2] == [f"set_state row 0 entries 0-{len(chunks[0].indices) - 1}",
+                                            f"set_state row 0 entries {len(chunks[0].indices)}-"
+                                            f"{len(chunks[0].indices) + len(chunks[1].indices) - 1}"]
+    assert trainer.read_model().state() == model.state()
+
+
+def test_a_transaction_limit_too_small_for_one_entry_is_refused_in_one_line():
+    with pytest.raises(sumchain.SumchainError, match="too small for one naive_bayes state entry"):
+        write_chunk(NaiveBayes(10, 2, 1000), max_tx_gas=100_000)
+
+
+def test_the_evm_backend_refuses_a_transaction_over_the_cap_as_a_current_chain_does(tiny_dataset):
+    from sumchain.engines.evm.backend import GasCapError
+
+    trainer = sumchain.deploy(Config(num_words=tiny_dataset.num_features, engine="evm"), tiny_dataset)
+    backend = trainer.chain.backend
+    with pytest.raises(GasCapError, match="between 1 and 2\\*\\*24 = 16,777,216"):
+        backend.transact(backend.address_of("alice"), trainer.address, b"", gas=TX_GAS_CAP + 1)
+    assert backend.transact(backend.address_of("alice"), trainer.address, b"", gas=TX_GAS_CAP).gas_used > 0
 
 
 def test_dense_samples_travel_as_packed_signed_values():

@@ -6,8 +6,11 @@ record) is written once over this small protocol. Two backends implement it: pyr
 
 Time: the simulator's clock sets the timestamp before each transaction; many transactions may share
 one timestamp. Gas price 0 by default, so balances equal the Python engine's. Senders are arbitrary
-addresses; the deployer (the contract's owner) is `address_of("owner")`. The block gas limit is at
-least 30,000,000.
+addresses; the deployer (the contract's owner) is `address_of("owner")`.
+
+Gas: a transaction asks for at most `TX_GAS_CAP` = 2**24 gas, the per-transaction cap a current
+Ethereum chain enforces (EIP-7825, the Fusaka upgrade), and a backend refuses a larger request in
+one line as such a node does, so what runs on `engine=evm` also runs on a current chain.
 """
 
 from __future__ import annotations
@@ -17,7 +20,25 @@ from typing import Protocol
 
 from Crypto.Hash import keccak
 
-BLOCK_GAS_LIMIT = 30_000_000
+from sumchain.errors import SumchainError
+
+TX_GAS_CAP = 2**24
+"""EIP-7825: the most gas one transaction (or a read, on such a node) may ask for: 16,777,216."""
+BLOCK_GAS_LIMIT = 60_000_000
+"""The block gas limit of the in-process chain and the dev node, as on Ethereum mainnet."""
+
+
+class GasCapError(SumchainError):
+    """A transaction asked for more gas than a current chain allows one transaction."""
+
+
+def check_gas(gas: int) -> int:
+    """`gas` if a current chain would take it as one transaction's limit; else a one-line refusal."""
+    gas = int(gas)
+    if not 0 < gas <= TX_GAS_CAP:
+        raise GasCapError(f"a transaction's gas limit must be between 1 and 2**24 = {TX_GAS_CAP:,} "
+                          f"(EIP-7825), got {gas:,}")
+    return gas
 
 
 def keccak256(data: bytes) -> bytes:
@@ -42,6 +63,8 @@ class Outcome:
     output: bytes                 # return data, or the revert data (Error(string) ABI-encoded for a reason)
     logs: tuple[Log, ...]         # empty when not successful
     gas_used: int
+    tx_hash: str = ""             # 0x-hex, on a node; empty in process (pyrevm has no transaction hashes)
+    block: int = 0                # the block it was mined in, on a node
 
 
 class EvmBackend(Protocol):
@@ -56,7 +79,7 @@ class EvmBackend(Protocol):
     def deploy(self, sender: str, initcode: bytes, value: int = 0) -> tuple[str, Outcome]:
         """Create a contract from `sender` (an address); return the new contract's address."""
 
-    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = TX_GAS_CAP) -> Outcome:
         """One transaction at the current time; state changes only on success, except that gas is
         paid either way (gas_used * gas_price)."""
 

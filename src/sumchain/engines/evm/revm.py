@@ -1,6 +1,9 @@
 """The in-process backend: pyrevm (revm's Python binding). Every pyrevm call lives in this module,
 so an API change of the pinned pyrevm touches this file only.
 
+A transaction (or read) asks for at most 2**24 gas, a current chain's per-transaction cap
+(EIP-7825), and a larger request is refused in one line (`check_gas`), as such a node refuses it.
+
 pyrevm's `message_call` commits a successful call, raises `RuntimeError` carrying the revert data for
 a reverted one, and charges no gas; so gas is charged here (gas_used * gas_price, burned) whatever
 the outcome, as a chain would.
@@ -22,7 +25,7 @@ import re
 
 from pyrevm import EVM, BlockEnv, Env
 
-from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, Log, Outcome, address_for_name
+from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, TX_GAS_CAP, Log, Outcome, address_for_name, check_gas
 
 _REVERT = re.compile(r"Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"Halt \{ reason: (\w+).*gas_used: (\d+)")
@@ -36,7 +39,7 @@ class RevmBackend:
         self._now = int(start_time)
         self._evm = EVM(env=Env(block=BlockEnv(number=1, timestamp=self._now, gas_limit=BLOCK_GAS_LIMIT,
                                                basefee=0)),
-                        gas_limit=BLOCK_GAS_LIMIT)
+                        gas_limit=TX_GAS_CAP)
 
     def address_of(self, name: str) -> str:
         return address_for_name(name)
@@ -44,7 +47,7 @@ class RevmBackend:
     # -- transactions ------------------------------------------------------------------------
     def deploy(self, sender: str, initcode: bytes, value: int = 0) -> tuple[str, Outcome]:
         try:
-            address = self._evm.deploy(sender, initcode, value or None, BLOCK_GAS_LIMIT)
+            address = self._evm.deploy(sender, initcode, value or None, TX_GAS_CAP)
         except RuntimeError as error:
             outcome = self._failure(error)
             self._charge(sender, outcome.gas_used)
@@ -53,7 +56,8 @@ class RevmBackend:
         self._charge(sender, outcome.gas_used)
         return address.lower(), outcome
 
-    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = TX_GAS_CAP) -> Outcome:
+        gas = check_gas(gas)
         try:
             output = self._evm.message_call(sender, to, data, value or None, gas)
         except RuntimeError as error:
@@ -69,7 +73,7 @@ class RevmBackend:
         # transaction would pay warm instead of cold access (EIP-2929). Roll it back.
         checkpoint = self._evm.snapshot()
         try:
-            output = self._evm.message_call(caller, to, data, None, BLOCK_GAS_LIMIT, None, True)
+            output = self._evm.message_call(caller, to, data, None, TX_GAS_CAP, None, True)
         except RuntimeError as error:
             return self._failure(error)
         finally:

@@ -1,12 +1,15 @@
 """The `rpc` engine: the EVM engine's contracts and trainer, on an Ethereum node through web3.py.
 
 - `backend.py`: `RpcBackend`, the EVM backend protocol over JSON-RPC (dev node or live chain).
-- `devnode.py`: `start_dev_node()`, a local Hardhat node installed from npm (used by the tests).
+- `devnode.py`: `start_dev_node()`, a local Hardhat node installed from npm (used by the tests and
+  `sumchain node`).
 
-A simulation needs a dev node: its clock starts at time 0 like every engine's, so `deploy_rpc` takes a
-node whose clock is past 0 back to its genesis (`hardhat_reset`; the node from `start_dev_node` has its
-genesis at time 0). Private keys never go in the config (it is written to run folders and ledgers):
-a live chain's keys come from the environment variable `SUMCHAIN_RPC_KEYS` ("name=0xkey,name=0xkey").
+A simulation needs a dev node whose genesis is at time 0 (`start_dev_node()`, `sumchain node
+--simulation`): its clock starts at 0 like every engine's, so `deploy_rpc` takes such a node whose
+clock is past 0 back to its genesis (`hardhat_reset`). A node whose genesis is later (a wall-clock
+node, a live chain) is refused before anything is reset. Private keys never go in the config (it is
+written to run folders and ledgers): a live chain's keys come from the environment variable
+`SUMCHAIN_RPC_KEYS` ("name=0xkey,name=0xkey").
 `deploy_rpc(config, model, simulation=False)` deploys on a node without touching its clock or state.
 """
 
@@ -37,17 +40,25 @@ def keys_from_environment() -> dict[str, str]:
     return keys
 
 
+SIMULATION_NODE_COMMAND = "sumchain node --simulation"
+
+
 def fresh_dev_chain(backend: RpcBackend) -> RpcBackend:
     """Take a dev node back to its genesis when its clock is past 0, where a simulation starts.
 
-    The clock is then held at 0: without a set time, a Hardhat node stamps blocks with the wall clock.
+    A node whose genesis is past 0 is refused first, so a wall-clock node's contracts are never
+    reset away. The clock is then held at 0: without a set time, Hardhat stamps blocks with the wall clock.
     """
+    genesis = backend.genesis_time()
+    if genesis > 1:             # Hardhat may stamp a time-0 genesis 0 or 1
+        raise NodeError(f"the node at {backend.url} keeps the wall clock (genesis at time {genesis}), but a "
+                        f"simulation's clock starts at 0: start a simulation node with "
+                        f"'{SIMULATION_NODE_COMMAND}' and give its URL as rpc_url")
     if backend.now > 0:
         backend.reset()
     if backend.now > 0:
         raise NodeError(f"the node at {backend.url} starts at time {backend.now}, but a simulation's clock "
-                        f"starts at 0: use a dev node whose genesis is at time 0 "
-                        f"(sumchain.engines.rpc.devnode.start_dev_node())")
+                        f"starts at 0: start a simulation node with '{SIMULATION_NODE_COMMAND}'")
     backend.set_time(0)         # held until the simulation moves it, as on pyrevm
     return backend
 
@@ -69,4 +80,5 @@ def deploy_rpc(config: Config, model: Model, simulation: bool = True) -> EvmTrai
     return deploy_contract(config, model, backend, simulation=simulation)[0]
 
 
-__all__ = ["KEYS_VARIABLE", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain", "keys_from_environment"]
+__all__ = ["KEYS_VARIABLE", "SIMULATION_NODE_COMMAND", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain",
+           "keys_from_environment"]

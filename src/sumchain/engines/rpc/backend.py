@@ -17,7 +17,8 @@ Gas limit: at a gas price above 0 a node refuses a sender who cannot pay gas lim
 (pyrevm charges only the gas used), so each transaction's limit is the node's `eth_estimateGas` plus
 20% (never more than the sender can pay, never less than the estimate); a transaction that would
 revert cannot be estimated and is sent with the most gas the sender can pay, of which it is charged
-only what it used, as on pyrevm. At gas price 0 the limit is the caller's (30M by default).
+only what it used, as on pyrevm. At gas price 0 the limit is the caller's (2**24 by default). No
+transaction or read asks for more than 2**24 gas (EIP-7825's cap, `TX_GAS_CAP`), whatever the node.
 
 Raw JSON-RPC requests (`provider.make_request`) rather than web3's contract layer: the EVM trainer
 already encodes calls and decodes results, and a revert's data sits in the node's error object,
@@ -32,7 +33,7 @@ from typing import Any, Mapping
 import requests
 from web3 import Web3
 
-from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, Log, Outcome, address_for_name
+from sumchain.engines.evm.backend import TX_GAS_CAP, Log, Outcome, address_for_name, check_gas
 from sumchain.errors import SumchainError
 
 UNSUPPORTED_CODES = (-32601, -32004)
@@ -72,8 +73,9 @@ class RpcBackend:
         self._impersonated: set[str] = set()
         accounts = self._raw("eth_accounts", [])
         listed = accounts.get("result")
-        self._unlocked = {a.lower() for a in listed if isinstance(a, str)} if isinstance(listed, list) else set()
-        """The node's own unlocked accounts: they send without a key or impersonation."""
+        self.unlocked_accounts = [a.lower() for a in listed if isinstance(a, str)] if isinstance(listed, list) else []
+        """The node's own unlocked accounts, in the node's order: they send without a key or impersonation."""
+        self._unlocked = set(self.unlocked_accounts)
         self._now = self._latest_timestamp()
         self._time_set = False          # whether set_time was ever called (a simulation's clock)
         self._stamp_pending = False     # whether the node already holds _now for its next block
@@ -92,15 +94,15 @@ class RpcBackend:
 
     # -- transactions ------------------------------------------------------------------------
     def deploy(self, sender: str, initcode: bytes, value: int = 0) -> tuple[str, Outcome]:
-        outcome, receipt = self._send(sender, None, initcode, value, BLOCK_GAS_LIMIT)
+        outcome, receipt = self._send(sender, None, initcode, value, TX_GAS_CAP)
         address = (receipt or {}).get("contractAddress") or ""
         return (address.lower() if outcome.success else ""), outcome
 
-    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0, gas: int = TX_GAS_CAP) -> Outcome:
         return self._send(sender, to, data, value, gas)[0]
 
     def send(self, sender: str, to: str, data: bytes, value: int = 0,
-             gas: int = BLOCK_GAS_LIMIT) -> tuple[Outcome, dict | None]:
+             gas: int = TX_GAS_CAP) -> tuple[Outcome, dict | None]:
         """`transact`, with the node's receipt (hash, block, gas used, effective gas price) for a person
         who wants to see what was sent; None when the node refused the transaction before mining it."""
         return self._send(sender, to, data, value, gas)
@@ -116,15 +118,14 @@ class RpcBackend:
 
     def accounts(self) -> list[str]:
         """The node's unlocked accounts in the node's order (`eth_accounts`; empty on a public node)."""
-        response = self._raw("eth_accounts", [])
-        return [a.lower() for a in response.get("result") or ()]
+        return list(self.unlocked_accounts)
 
     def request(self, method: str, params: list | None = None) -> Any:
         """Any other JSON-RPC request (code, logs, block numbers), its result; a refusal is a `NodeError`."""
         return self._request(method, params)
 
     def call(self, to: str, data: bytes, sender: str | None = None, value: int = 0,
-             block: str | None = None, gas: int = BLOCK_GAS_LIMIT) -> Outcome:
+             block: str | None = None, gas: int = TX_GAS_CAP) -> Outcome:
         """A free read at the current time: on a dev node the pending block carries `now`. With a
         sender and a value, what a transaction would do (a payable call's check before sending it);
         `block` ("pending", "latest") reads at that block instead; `gas` within a node's cap (nodes
@@ -140,6 +141,18 @@ class RpcBackend:
                 raise NodeError(f"the node at {self.url} refused a read: {_message(response['error'])}")
             return Outcome(False, revert, (), 0)
         return Outcome(True, _bytes(response["result"]), (), 0)
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` on the latest block (empty for an account without code)."""
+        return _bytes(self._request("eth_getCode", [address, "latest"]))
+
+    def genesis_time(self) -> int:
+        """The timestamp of block 0: 0 on a simulation's dev node, the start time on a wall-clock one."""
+        return int(self._request("eth_getBlockByNumber", ["0x0", False])["timestamp"], 16)
+
+    def node_gas_price(self) -> int:
+        """The node's suggested gas price in wei (`eth_gasPrice`)."""
+        return int(self._request("eth_gasPrice"), 16)
 
     # -- money and time ----------------------------------------------------------------------
     def balance(self, address: str) -> int:
@@ -187,6 +200,7 @@ class RpcBackend:
     # -- the wire ----------------------------------------------------------------------------
     def _send(self, sender: str, to: str | None, data: bytes, value: int, gas: int) -> tuple[Outcome, dict | None]:
         sender = sender.lower()
+        gas = check_gas(gas)
         tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(int(value)),
                               "gas": hex(int(gas)), "gasPrice": hex(self.gas_price)}
         if to is not None:
@@ -231,7 +245,7 @@ class RpcBackend:
             receipt = self._receipt(tx_hash)
             gas_used = self._receipt_number(receipt, "gasUsed")
             self._base_fee_may_rise = gas_used > self._half_block_gas
-            return Outcome(False, _revert_data(error) or b"", (), gas_used), receipt
+            return Outcome(False, _revert_data(error) or b"", (), gas_used, *_where(receipt)), receipt
         receipt = self._receipt(response["result"])
         gas_used = self._receipt_number(receipt, "gasUsed")
         self._base_fee_may_rise = gas_used > self._half_block_gas
@@ -240,14 +254,14 @@ class RpcBackend:
             # on the block before to recover the revert data.
             replay = self._raw("eth_call", [tx, hex(self._receipt_number(receipt, "blockNumber") - 1)])
             revert = _revert_data(replay["error"]) if "error" in replay else None
-            return Outcome(False, revert or b"", (), gas_used), receipt
+            return Outcome(False, revert or b"", (), gas_used, *_where(receipt)), receipt
         try:
             logs = tuple(Log(log["address"].lower(), tuple(_bytes(t) for t in log["topics"]), _bytes(log["data"]))
                          for log in self._field(receipt, "logs", "eth_getTransactionReceipt"))
         except (KeyError, TypeError, AttributeError, ValueError):
             raise NodeError(f"the node at {self.url} answered eth_getTransactionReceipt with malformed logs: "
                             f"{_shown(receipt.get('logs'))}") from None
-        return Outcome(True, output, logs, gas_used), receipt
+        return Outcome(True, output, logs, gas_used, *_where(receipt)), receipt
 
     def _send_request(self, signer, tx: dict[str, Any]) -> tuple[str, list]:
         if signer is not None:
@@ -368,6 +382,11 @@ class RpcBackend:
             raise NodeError(f"cannot reach the Ethereum node at {self.url}: {type(error).__name__}") from None
         except ValueError as error:       # not JSON: something else answers at that URL
             raise NodeError(f"the server at {self.url} is not an Ethereum JSON-RPC node: {error}") from None
+
+
+def _where(receipt: dict) -> tuple[str, int]:
+    """(transaction hash, block number) of a receipt."""
+    return receipt["transactionHash"].lower(), int(receipt["blockNumber"], 16)
 
 
 def _bytes(hex_text: str | None) -> bytes:

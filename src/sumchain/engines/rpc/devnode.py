@@ -1,15 +1,22 @@
-"""A local Ethereum dev node for simulations and tests: Hardhat's node, from npm at a pinned 2.x version.
+"""A local Ethereum dev node for simulations, tests and `sumchain node`: Hardhat's node, from npm at a
+pinned 2.x version.
 
 `start_dev_node()` installs Hardhat once into a cache directory (npm, the first time only: about a
-minute; later starts work offline), writes the node's config, starts it on a free 127.0.0.1 port,
-waits for it to answer (bounded) and returns a handle with its `url`; `stop()` (or leaving the `with`
-block) ends it. Hardhat 2.x runs on Node.js 18-22; Hardhat 3 needs a newer Node than many machines have.
+minute; later starts work offline), writes the node's config into a folder of its own, starts it on
+127.0.0.1, waits for it to answer (bounded) and returns a handle with its `url`; `stop()` (or leaving
+the `with` block) ends it and removes its folder (config and log). Hardhat 2.x runs on Node.js
+18-22; Hardhat 3 needs a newer Node than many machines have.
 
-The node's chain: hardfork cancun (the EVM version Vyper 0.4 compiles for; later hardforks cap a
-transaction's gas at 2**24, below what the weights initialisation needs), genesis at time 0 so a
-simulation's clock (which starts at 0 on every engine) can run on it, several blocks per timestamp,
-zero base fee and gas price, a 60M block gas limit (a 30M transaction never raises the base fee),
-one block per transaction, and no network access (no forking).
+The node's chain: hardfork osaka, the newest Hardhat 2.29 offers (Vyper 0.4.3 compiles for prague,
+whose code runs unchanged on osaka), so a transaction or read asking for more than 2**24 gas is
+refused (EIP-7825) as on Ethereum mainnet; a 60M block gas limit; one block per transaction; zero
+base fee and gas price; several blocks per timestamp; no network access (no forking). Its clock is
+either a simulation's (`simulation=True`, the default: genesis at time 0, where every engine's clock
+starts, and the simulator sets each block's time) or the wall clock (`simulation=False`: genesis
+now, as a live chain; what `sumchain node` starts unless given `--simulation`).
+
+Why a folder per node: several nodes may start at once from one install (pytest workers, a user's
+`sumchain node`), so nothing in the shared install folder is written after installation.
 """
 
 from __future__ import annotations
@@ -18,30 +25,37 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sumchain.errors import SumchainError
 
 HARDHAT_VERSION = "2.29.1"
+HARDFORK = "osaka"
 CHAIN_ID = 31337
 NODE_GAS_LIMIT = 60_000_000
 INSTALL_TIMEOUT_S = 600.0
 START_TIMEOUT_S = 90.0
+HOST = "127.0.0.1"
 
-HARDHAT_CONFIG = f"""// Written by sumchain.engines.rpc.devnode; rewritten on every start.
+
+def hardhat_config(simulation: bool = True) -> str:
+    """The Hardhat config of one node: a simulation's clock (genesis at time 0) or the wall clock."""
+    initial_date = '\n      initialDate: "1970-01-01T00:00:00Z",' if simulation else ""
+    return f"""// Written by sumchain.engines.rpc.devnode for one node; removed when it stops.
 module.exports = {{
   networks: {{
     hardhat: {{
       chainId: {CHAIN_ID},
-      hardfork: "cancun",
-      initialDate: "1970-01-01T00:00:00Z",
+      hardfork: "{HARDFORK}",{initial_date}
       allowBlocksWithSameTimestamp: true,
       initialBaseFeePerGas: 0,
       gasPrice: 0,
@@ -125,19 +139,35 @@ def install(directory: Path | None = None) -> Path:
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+def check_port_free(port: int) -> None:
+    """Refuse a port something already listens on: the node would fail, or another node would answer."""
+    if not 0 < port < 65536:
+        raise DevNodeError(f"port must be between 1 and 65535, got {port}")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            raise DevNodeError(f"port {port} on {HOST} is already in use (another node?); "
+                               f"choose another with --port") from None
 
 
 @dataclass
 class DevNode:
-    """A running Hardhat node; `stop()` ends it (also on leaving a `with` block)."""
+    """A running Hardhat node; `stop()` ends it and removes its folder (also on leaving a `with` block)."""
 
     url: str
     process: subprocess.Popen
-    log_path: Path
-    started_in_s: float
-    _log: object = field(default=None, repr=False)
+    folder: Path
+    simulation: bool = True
+    started_in_s: float = 0.0
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "node.log"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -147,9 +177,10 @@ class DevNode:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def last_log_line(self) -> str:
+        return _last_line(self.log_path)
 
     def __enter__(self) -> "DevNode":
         return self
@@ -159,43 +190,80 @@ class DevNode:
 
 
 def start_dev_node(port: int | None = None, directory: Path | None = None,
-                   timeout_s: float = START_TIMEOUT_S) -> DevNode:
-    """Install Hardhat if needed, start its node on 127.0.0.1 and wait until it answers JSON-RPC."""
-    directory = install(directory)
+                   timeout_s: float = START_TIMEOUT_S, simulation: bool = True) -> DevNode:
+    """Install Hardhat if needed, start its node on 127.0.0.1 and wait until it answers JSON-RPC.
+
+    `simulation=True` (what the tests and `engine=rpc` need): genesis at time 0; else the wall clock."""
     node = _tool("node")
-    _write_config(directory)
+    if port is not None:
+        check_port_free(port)
+    directory = install(directory)
     port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile("w+", prefix="sumchain-hardhat-", suffix=".log", delete=False)
+    url = f"http://{HOST}:{port}"
+    folder = Path(tempfile.mkdtemp(prefix="sumchain-node-"))
+    config = folder / "hardhat.config.js"
+    config.write_text(hardhat_config(simulation))
     env = dict(os.environ, HARDHAT_DISABLE_TELEMETRY_PROMPT="true", HARDHAT_DISABLE_UPDATE_CHECK="true",
                NO_COLOR="1")
     started = time.monotonic()
-    process = subprocess.Popen([node, str(_cli(directory)), "node", "--hostname", "127.0.0.1", "--port", str(port)],
-                               cwd=directory, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               env=env, start_new_session=True)
-    handle = DevNode(url, process, Path(log.name), 0.0, log)
-    deadline = started + timeout_s
+    with open(folder / "node.log", "w") as log:
+        process = subprocess.Popen([node, str(_cli(directory)), "--config", str(config), "node",
+                                    "--hostname", HOST, "--port", str(port)],
+                                   cwd=directory, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env=env, start_new_session=True, preexec_fn=_parent_death_signal())
+    handle = DevNode(url, process, folder, simulation)
+    try:
+        _wait_until_it_answers(handle, started + timeout_s, timeout_s)
+    except BaseException:          # refused, timed out, or Ctrl-C / SIGTERM while waiting: leave nothing
+        handle.stop()
+        raise
+    handle.started_in_s = time.monotonic() - started
+    return handle
+
+
+def _wait_until_it_answers(handle: DevNode, deadline: float, timeout_s: float) -> None:
     while True:
-        if process.poll() is not None:
-            handle.stop()
-            raise DevNodeError(f"the Hardhat node exited with code {process.returncode} before answering at "
-                               f"{url}: {_last_line(Path(log.name))}")
-        if _answers(url):
-            handle.started_in_s = time.monotonic() - started
-            return handle
+        if handle.process.poll() is not None:      # checked first: another server may answer at the port
+            raise DevNodeError(f"the Hardhat node exited with code {handle.process.returncode} before answering "
+                               f"at {handle.url}: {handle.last_log_line()}")
+        if _answers(handle.url):
+            return
         if time.monotonic() > deadline:
-            handle.stop()
-            raise DevNodeError(f"the Hardhat node did not answer at {url} within {timeout_s:.0f} s "
-                               f"(log: {log.name})")
+            raise DevNodeError(f"the Hardhat node did not answer at {handle.url} within {timeout_s:.0f} s: "
+                               f"{handle.last_log_line()}")
         time.sleep(0.2)
 
 
-def _write_config(directory: Path) -> None:
-    path = directory / "hardhat.config.js"
-    if not path.exists() or path.read_text() != HARDHAT_CONFIG:
-        temporary = path.with_name(f".hardhat.config.{os.getpid()}.js")
-        temporary.write_text(HARDHAT_CONFIG)
-        os.replace(temporary, path)
+def _parent_death_signal():
+    """A function for the child to call before exec, so that Linux ends the node when the thread that
+    started it dies (even by SIGKILL): no node outlives its owner. Resolved here, in the parent, so
+    the child only calls it; None elsewhere than Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGTERM)          # PR_SET_PDEATHSIG
+
+
+def rpc(url: str, method: str, params: list | None = None, timeout_s: float = 5.0):
+    """One JSON-RPC request without web3 (`sumchain node` prints its accounts before web3 would load)."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise DevNodeError(f"the node at {url} refused {method}: {answer['error'].get('message')}")
+    return answer["result"]
+
+
+def funded_accounts(url: str) -> list[tuple[str, int]]:
+    """The node's unlocked accounts and their balances in wei."""
+    return [(address.lower(), int(rpc(url, "eth_getBalance", [address, "latest"]), 16))
+            for address in rpc(url, "eth_accounts")]
 
 
 def _answers(url: str) -> bool:
