@@ -166,6 +166,8 @@ def test_an_address_without_a_manifest(deployment, rpc_url, capsys):
     ({"address": "0x" + "12" * 20}, "there is no contract at 0x1212"),
     ({"code_hash": "0x" + "00" * 32}, "does not have the manifest's code_hash"),
     ({"artefact": "trainer_naive_bayes"}, "is trainer_perceptron, but the manifest says trainer_naive_bayes"),
+    ({"finished": False}, "is not finished"),
+    ({"address": ""}, "is not finished"),
 ])
 def test_a_manifest_that_does_not_fit_the_chain_is_refused(deployment, rpc_url, capsys, change, words):
     manifest = read_manifest(deployment)

@@ -6,10 +6,6 @@ The convention, for whoever edits that section (README code blocks):
   python blocks in one shared namespace;
 - `advance=N` (```` ```sh run advance=60 ````): the node's clock moves N seconds (evm_increaseTime +
   evm_mine) before the block runs: the "a minute later" or "a day later" of the text;
-- `after=COMMAND[,COMMAND]`: the block needs `sumchain COMMAND`; it runs once COMMAND is one of
-  `sumchain.cli.SUBCOMMANDS`. Until then the test does what the block would have done another way:
-  for `deploy`, the same deployment through `deploy_rpc(..., simulation=False)` and the manifest
-  writer of `tests/live/deployment.py`, with the block's `--set` values and `--out` file;
 - a block without `run` is not run: a long-running command (`sumchain node`: the test's own dev node
   stands in for it), a placeholder URL or key, an output sample, a simulation of minutes.
 How blocks see the node: the section's URL `http://127.0.0.1:8545` is replaced by the test node's;
@@ -23,7 +19,6 @@ node's unlocked accounts send the command-line transactions.
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
 import subprocess
@@ -31,10 +26,9 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sumchain.cli import SUBCOMMANDS, main
-from sumchain.config import parse_assignment, parse_value
+from sumchain.cli import main
 from sumchain.engines.rpc import KEYS_VARIABLE
-from tests.live.deployment import OWNER_KEY, SIGNER_VARIABLES, advance, deploy_with_manifest, fresh_node
+from tests.live.deployment import OWNER_KEY, SIGNER_VARIABLES, advance, fresh_node
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Running on an Ethereum node"
@@ -42,7 +36,7 @@ NODE_URL = "http://127.0.0.1:8545"
 ALICE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 LANGUAGES = ("sh", "python")
-ATTRIBUTES = ("advance", "after")
+ATTRIBUTES = ("advance",)
 
 
 @dataclass
@@ -53,13 +47,6 @@ class Block:
     run: bool
     attributes: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def needs(self) -> list[str]:
-        return [name for name in self.attributes.get("after", "").split(",") if name]
-
-    @property
-    def runnable_now(self) -> bool:
-        return all(name in SUBCOMMANDS for name in self.needs)
 
 
 def section_blocks() -> list[Block]:
@@ -81,11 +68,9 @@ def test_the_run_blocks_follow_the_convention():
     for block in blocks:
         assert set(block.attributes) <= set(ATTRIBUTES), block
         assert int(block.attributes.get("advance", 0)) >= 0
-        for name in block.needs:
-            assert name == "deploy" or name in SUBCOMMANDS, f"block {block.number} waits for {name}: " \
-                                                           f"the test knows no stand-in for it"
     # The contributor commands, their dry run and the Python API are all run.
     code = "\n".join(b.code for b in blocks)
+    assert "sumchain deploy" in code
     for command in ("status", "predict", "add", "contributions", "refund", "report"):
         assert f"sumchain contract {command}" in code
     assert "--dry-run" in code and "deploy_rpc(" in code and "trainer.refund(" in code
@@ -103,9 +88,7 @@ def test_the_section_runs_as_written(dev_node, tmp_path, monkeypatch):
     for block in (b for b in section_blocks() if b.run):
         advance(url, int(block.attributes.get("advance", 0)))
         code = block.code.replace(NODE_URL, url)
-        if not block.runnable_now:
-            _stand_in(block, url, tmp_path, monkeypatch)
-        elif block.language == "sh":
+        if block.language == "sh":
             _run_shell(block, code, tmp_path)
         else:
             exec(compile(code, f"README block {block.number}", "exec"), namespace)
@@ -129,20 +112,3 @@ def _run_shell(block: Block, code: str, folder: Path) -> None:
 def commands(code: str) -> list[str]:
     """The block's command lines, a line ending in a backslash joined with the next."""
     return [line for line in code.replace("\\\n", " ").splitlines() if line.strip()]
-
-
-def _stand_in(block: Block, url: str, folder: Path, monkeypatch) -> None:
-    """What a block whose command sumchain does not have yet would have done."""
-    assert block.needs == ["deploy"], f"README block {block.number}: no stand-in for {block.needs}"
-    words = shlex.split(" ".join(commands(block.code)), comments=True)
-    overrides = {"max_train": None, "max_test": None}        # the block's own config, not the tests' small one
-    out = "deployment.json"
-    for option, value in zip(words, words[1:]):
-        if option == "--set":
-            key, text = parse_assignment(value)
-            overrides[key] = parse_value(text)
-        elif option == "--out":
-            out = value
-    keys = os.environ[KEYS_VARIABLE]
-    deploy_with_manifest(url, folder / out, monkeypatch, **overrides)
-    monkeypatch.setenv(KEYS_VARIABLE, keys)

@@ -214,6 +214,10 @@ def open_contract(deployment: str | None = None, rpc_url: str | None = None, add
     """Open a deployment from its manifest (`deployment`; `rpc_url` overrides its URL) or from an address
     on the node at `rpc_url`, after the checks in the module's docstring. Nothing is sent."""
     manifest = read_manifest(deployment) if deployment else None
+    if manifest is not None and not (manifest.address and manifest.finished):
+        raise ContractError(f"the deployment in {deployment} is not finished (no address yet, or the model's "
+                            f"state is not all written): finish it with sumchain deploy --resume --manifest "
+                            f"{deployment}")
     if manifest is None and not (rpc_url and address):
         raise ContractError("say which contract: --deployment FILE (the manifest sumchain deploy wrote), "
                             "or --rpc URL with --at 0xADDRESS")
