@@ -66,11 +66,16 @@ def test_out_of_range_message_names_the_allowed_range(tiny_dataset):
         trainer.add_data("alice", [0, 10_000], 1, 10)
 
 
-def test_same_time_twice_is_rejected(tiny_dataset, engine, mechanism):
+def test_adds_in_the_same_second_cost_a_one_second_gap(tiny_dataset, engine, mechanism):
+    # One account adding in every block cannot refuse anyone else's add: a zero gap is priced as 1 s.
     trainer = deployed(tiny_dataset, engine, mechanism)
-    add(trainer, "alice", POSITIVE, 1)
-    with pytest.raises(Rejected, match="not enough time has passed since the last data"):
-        trainer.add_data("bob", NEGATIVE, 0, 100)
+    first = add(trainer, "alice", POSITIVE, 1)
+    expected = 0 if mechanism == "points" else 60 * 10**18
+    assert trainer.cost_to_add() == expected
+    second = trainer.add_data("bob", NEGATIVE, 0, to_units(100))
+    third = trainer.add_data("alice", NEGATIVE, 0, to_units(100))
+    assert first.added_time == second.added_time == third.added_time
+    assert second.cost == third.cost == expected
 
 
 def test_unsorted_duplicate_indices_are_the_same_contribution(tiny_dataset, engine, mechanism):
