@@ -77,9 +77,6 @@ def test_toml_round_trip(tmp_path):
      "take; use incentive stakeable or quality_priced"),
     ({"agents.Good.kind": "caller", "agents.Bad": None}, "'agents' = ['Good'] is not allowed; needs at least one "
      "agent that adds data"),
-    ({"agents.Pay.kind": "caller", "engine": "evm", "agents.Good.count": 1024},
-     "with a caller, engine=evm shares fees among at most 1024 contributors (the contract's bound); this "
-     "population has 1025"),
     ({"agents.Go#od.count": 2}, "'agents.Go#od' = 'Go#od' is not allowed; a table's name must be non-empty without"),
     ({"bad_share": 0}, "'bad_share' = 0.0 is not allowed; must be empty or strictly between 0 and 1"),
     ({"bad_share": 1.0}, "'bad_share' = 1.0 is not allowed"),
@@ -174,3 +171,9 @@ def test_population_keys_round_trip_and_a_kind_key_belongs_to_its_kind(tmp_path)
 def test_new_keys_at_their_defaults_leave_the_run_identity_unchanged(overrides):
     changed = "sleeper" in overrides.values() or 2 in overrides.values()
     assert (Config.from_overrides(overrides).digest() != "7db3272e78b2e548") == changed
+
+
+def test_a_caller_on_evm_takes_any_number_of_contributors():
+    # Paid predictions are pulled (one accumulator), so no bound on who shares them.
+    config = Config.from_overrides({"engine": "evm", "agents.Pay.kind": "caller", "agents.Good.count": 5000})
+    assert sum(a.count for a in config.agents if a.kind != "caller") == 5001
