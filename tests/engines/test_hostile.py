@@ -210,3 +210,197 @@ def test_a_reverting_contributor_contract_blocks_nothing_and_a_wallet_is_paid():
     assert not hostile.add(x, label, value=to_units(1))                    # its change cannot be paid: its own add fails
     assert hostile.add(x, label, value=trainer.cost_to_add(x, label))      # exact value: no change to pay
     assert bob.cost == 1
+
+
+# -- the state machine -----------------------------------------------------------------------------
+
+class Contract:
+    """The state machine's view of one deployment: its trainer, its contributions, and its contract actors."""
+
+    def __init__(self, engine: str):
+        self.engine = engine
+        self.trainer = deployed(engine)
+        self.minted = self.trainer.chain.minted
+        self.contributions: list[tuple[np.ndarray, int, int, str]] = []     # x, y, added time, author
+        self.proxies: dict[str, Proxy] = {}
+
+    def owed(self) -> int:
+        """What the trainer owes: every claimable deposit and every account's withdrawable earnings."""
+        t = self.trainer
+        deposits = sum(t.contribution(x, y, time, author).claimable for x, y, time, author in self.contributions)
+        accounts = {author for *_, author in self.contributions}
+        return deposits + sum(t.withdrawable(a) for a in accounts)
+
+    def held(self) -> int:
+        chain = self.trainer.chain
+        if self.engine == "python":
+            return chain.balance_of(self.trainer.address)
+        return chain.backend.balance(self.trainer.address)
+
+    def total_money(self) -> int:
+        chain = self.trainer.chain
+        if self.engine == "python":
+            return sum(chain.balances().values())
+        addresses = {chain.address_of(n) for n in chain.balances()} | {self.trainer.address}
+        addresses |= {p.address for p in self.proxies.values()}
+        return sum(chain.backend.balance(a) for a in addresses)
+
+
+def outcome(action):
+    """A call's result, or its refusal's reason: what two engines must agree on."""
+    try:
+        return ("ok", action())
+    except Rejected as refusal:
+        return ("refused", refusal.reason)
+
+
+class HostileActors(RuleBasedStateMachine):
+    """Honest contributors, a caller, sybils and same-block adders on both engines, compared call by
+    call; `ContractActors` adds contract contributors on the EVM alone."""
+
+    ENGINES = ("python", "evm")
+
+    @initialize()
+    def deploy_all(self):
+        self.contracts = [Contract(engine) for engine in self.ENGINES]
+        self.minted = {c.engine: c.trainer.chain.minted for c in self.contracts}
+
+    def each(self, action):
+        """Run `action(contract)` on every engine; the outcomes must agree."""
+        outcomes = [outcome(lambda c=c: action(c)) for c in self.contracts]
+        assert all(o == outcomes[0] for o in outcomes), outcomes
+        return outcomes[0]
+
+    def add(self, name: str, k: int, flip: bool, value: int):
+        def act(c: Contract):
+            t = c.trainer
+            x = sample(k)
+            y = int(t.predict(x)) ^ int(flip)
+            receipt = t.add_data(name, x, y, value)
+            c.contributions.append((x, y, receipt.added_time, name))
+            return receipt.cost, receipt.added_time
+        return self.each(act)
+
+    @rule(name=st.sampled_from(HONEST + SYBILS), k=st.integers(0, 5), flip=st.booleans(),
+          wait=st.sampled_from([0, 1, 600, DAY + 1]))
+    def contributor_adds(self, name, k, flip, wait):
+        self.each(lambda c: c.trainer.chain.advance(wait))
+        self.add(name, k, flip, to_units(1))
+
+    @rule(names=st.lists(st.sampled_from(HONEST + SYBILS), min_size=2, max_size=4, unique=True),
+          k=st.integers(0, 5))
+    def same_block_adders(self, names, k):
+        """Several accounts add in one block: none is refused because another added first."""
+        for name in names:
+            status, result = self.add(name, k, False, to_units(1))
+            # refused only when the account itself already added this very sample in this second
+            assert status == "ok" or result == "this exact contribution was already added at this time", result
+
+    @rule(name=st.sampled_from(HONEST + SYBILS))
+    def claims_the_rules_allow_succeed(self, name):
+        """Every claim `claim_preview` allows the account is made, and none fails because of another."""
+        def act(c: Contract):
+            t = c.trainer
+            if not c.contributions:
+                return []
+            ids = list(range(len(c.contributions)))
+            preview = t.claim_preview(name, ids, [t.predict(x) for x, *_ in c.contributions])
+            paid = []
+            for i in np.flatnonzero(preview.action):
+                x, y, time, author = c.contributions[i]
+                if preview.action[i] == REFUND:
+                    paid.append(t.refund(name, x, y, time))
+                elif preview.action[i] == REPORT:
+                    paid.append(t.report(name, x, y, time, author))
+            return paid
+        status, result = self.each(act)
+        assert status == "ok", result
+
+    @rule(fee=st.integers(1, 10**6))
+    def caller_pays_for_a_prediction(self, fee):
+        def act(c: Contract):
+            t = c.trainer
+            verified = any(t.verified(a) for *_, a in c.contributions)
+            before = t.chain.balance_of(CALLER)
+            try:
+                t.predict(sample(0), sender=CALLER, value=fee)
+            except Rejected:
+                assert not verified, "a paid prediction failed although a verified contribution exists"
+                raise
+            return before - t.chain.balance_of(CALLER)
+        self.each(act)
+
+    @rule(name=st.sampled_from(HONEST + SYBILS))
+    def contributor_withdraws(self, name):
+        def act(c: Contract):
+            owed = c.trainer.withdrawable(name)
+            if owed == 0:
+                return 0
+            assert c.trainer.withdraw(name) == owed
+            return owed
+        status, result = self.each(act)
+        assert status == "ok", result
+
+    @rule(seconds=st.sampled_from([1, 3600, DAY, 9 * DAY]))
+    def time_passes(self, seconds):
+        self.each(lambda c: c.trainer.chain.advance(seconds))
+
+    @invariant()
+    def money_is_conserved_and_the_contract_holds_what_it_owes(self):
+        for c in getattr(self, "contracts", []):
+            assert c.held() == c.owed()
+            assert c.total_money() == c.trainer.chain.minted
+
+
+class ContractActors(HostileActors):
+    """The same, on the EVM alone, with a smart-contract wallet and a contributor contract that
+    switches its receive to reverting whenever it likes."""
+
+    ENGINES = ("evm",)
+
+    @initialize()
+    def deploy_all(self):
+        super().deploy_all()
+        contract = self.contracts[0]
+        for name, reverting in (("wallet", False), ("hostile", False)):
+            contract.proxies[name] = Proxy(contract.trainer, f"{name}_owner", reverting)
+
+    @rule(name=st.sampled_from(["wallet", "hostile"]), k=st.integers(0, 5), exact=st.booleans())
+    def contract_adds(self, name, k, exact):
+        c = self.contracts[0]
+        proxy, t = c.proxies[name], c.trainer
+        x = sample(k)
+        y = int(t.predict(x))
+        value = t.cost_to_add(x, y) if exact else to_units(1)
+        if proxy.add(x, y, value):
+            c.contributions.append((x, y, t.chain.now, proxy.address))
+
+    @rule(name=st.sampled_from(["wallet", "hostile"]))
+    def contract_claims(self, name):
+        c = self.contracts[0]
+        proxy, t = c.proxies[name], c.trainer
+        for x, y, time, author in c.contributions:
+            if author == proxy.address:
+                proxy.refund(x, y, time)                  # it may fail: its own call only
+        proxy.call("withdraw")
+
+    @rule(reverting=st.booleans())
+    def hostile_switches_its_receive(self, reverting):
+        self.contracts[0].proxies["hostile"].set_reverting(reverting)
+
+    @rule()
+    def wallet_is_always_paid(self):
+        c = self.contracts[0]
+        wallet, t = c.proxies["wallet"], c.trainer
+        owed = t.withdrawable(wallet.address)
+        received = wallet.received
+        if owed:
+            assert wallet.call("withdraw") and wallet.received == received + owed
+
+
+SMALL = settings(max_examples=12, stateful_step_count=25, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+TestHostileActors = HostileActors.TestCase
+TestHostileActors.settings = SMALL
+TestContractActors = ContractActors.TestCase
+TestContractActors.settings = SMALL
