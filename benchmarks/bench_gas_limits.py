@@ -111,14 +111,28 @@ def points(family: str, quick: bool) -> list[tuple[int, int]]:
     return [(w, k) for w in widths for k in (QUICK_PRESENT if quick else PRESENT) if 2 * k <= w]
 
 
-def envelope(rows: list[tuple[int, int, int]]) -> tuple[int, int, int]:
-    """(base, per_feature, per_present) of a plane through the measurements, raised to cover them all."""
-    A = np.array([[1, w, k] for w, k, _ in rows], dtype=float)
-    gas = np.array([g for _, _, g in rows], dtype=float)
-    coef, *_ = np.linalg.lstsq(A, gas, rcond=None)
-    base, per_feature, per_present = (max(0.0, c) for c in coef)
-    per_feature, per_present = math.ceil(per_feature), math.ceil(per_present)
-    base = max(math.ceil(base), max(int(g - per_feature * w - per_present * k) for w, k, g in rows))
+def slope(points: list[tuple[int, int]]) -> int:
+    """The least-squares slope of the most gas at each x against x, rounded up (0 when it falls)."""
+    most: dict[int, int] = {}
+    for x, g in points:
+        most[x] = max(g, most.get(x, 0))
+    if len(most) < 2:
+        return 0
+    return max(0, math.ceil(np.polyfit(list(most), list(most.values()), 1)[0]))
+
+
+def envelope(rows: list[tuple[int, int, str, int]], dense: bool) -> tuple[int, int, int]:
+    """(base, per_feature, per_present) covering every bounded call measured: per_feature from the adds'
+    growth with the width (a dense family: every call's, every feature being present), per_present from
+    the other calls' growth with the present features, base raised until every measurement is covered
+    (so the sum of the two slopes bounds the larger of the two costs)."""
+    if dense:
+        per_feature = slope([(w, g) for w, _, _, g in rows])
+        per_present = 0
+    else:
+        per_feature = slope([(w, g) for w, k, name, g in rows if name.startswith("add")])
+        per_present = slope([(k, g) for w, k, name, g in rows if not name.startswith("add")])
+    base = max(g - per_feature * w - per_present * k for w, k, _, g in rows)
     return base, per_feature, per_present
 
 
@@ -143,18 +157,16 @@ def main() -> None:
     try:
         print(f"{'family':24} {'features':>8} {'present':>7}  {'call':22} {'gas':>12}")
         for family in args.families:
-            worst: list[tuple[int, int, int]] = []
+            bounded: list[tuple[int, int, str, int]] = []
             for width, present in points(family, args.quick):
                 out = measure(family, width, present, fresh(), args.classes)
                 for name, gas in out.items():
                     shown = f"{gas:12,}" if isinstance(gas, int) else f"{gas:>12}"
                     print(f"{family:24} {width:8,} {present:7,}  {name:22} {shown}", flush=True)
-                bounded = [g for name, g in out.items()
-                           if not name.startswith("add") or present == 1 or family in DENSE]
-                if bounded and all(isinstance(g, int) for g in bounded):
-                    worst.append((width, present, max(bounded)))
-            if len(worst) >= 3:
-                base, per_feature, per_present = envelope(worst)
+                bounded += [(width, present, name, g) for name, g in out.items() if isinstance(g, int) and g > 0
+                            and (not name.startswith("add") or present == 1 or family in DENSE)]
+            if len({(w, k) for w, k, *_ in bounded}) >= 2:
+                base, per_feature, per_present = envelope(bounded, dense=family in DENSE)
                 print(f"-> {family}: worst call <= {base:,} + {per_feature:,} * num_features + {per_present:,} * "
                       f"present; config: {EVM_GAS_MODEL[family]} (cap {TX_GAS_CAP:,})\n", flush=True)
     finally:

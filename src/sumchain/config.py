@@ -45,16 +45,23 @@ EVM_GAS_BUDGET = TX_GAS_CAP * 3 // 4
 """What the config lets one contract call need at most: a quarter of the cap is headroom (other
 nodes' gas schedules, a model whose state has grown)."""
 EVM_GAS_MODEL = {
-    "perceptron": (0, 0, 0),
-    "dense_perceptron": (0, 0, 0),
-    "naive_bayes": (0, 0, 0),
-    "nearest_centroid": (0, 0, 0),
-    "dense_nearest_centroid": (0, 0, 0),
+    "perceptron": (224_200, 1, 2_814),
+    "dense_perceptron": (169_341, 23_664, 0),
+    "naive_bayes": (261_504, 1, 5_221),
+    "nearest_centroid": (228_375, 2_780, 5_221),
+    "dense_nearest_centroid": (211_828, 24_053, 0),
 }
-"""Per family with contract code, (base, per_feature, per_present): the most gas any one call of its
-contract uses (add, refund, report, free or paid predict, withdraw; binary labels) is at most
-base + per_feature * num_words + per_present * max_features. Measured on a Hardhat node by
-benchmarks/bench_gas_limits.py --node, which prints the envelope to compare with these numbers."""
+"""Per family with contract code, (base, per_feature, per_present): the gas of its contract's calls
+that others depend on is at most base + per_feature * num_words + per_present * p, p the present
+features a sample may have (min(max_features, num_words); a dense sample has every feature, so
+per_present is 0 and per_feature covers both). Bounded: refund, report, paid predict and withdraw
+of a sample of p features, and an add's cost that grows with the model's width (the nearest centroid
+moves every coordinate; a dense add reads and writes every feature). Not bounded: the part of an add
+that grows with its own sample's present features (the perceptron writes a weight per feature, up
+to 23,000 gas each; naive Bayes a count and its log, up to 51,000); over the cap such an add fails
+on its own and takes nothing. Binary labels; each further class adds a score per feature to
+predictions. Measured on a Hardhat node (cancun) by `python benchmarks/bench_gas_limits.py --node`,
+which prints these envelopes."""
 
 
 IMPLIED_KIND = "implied by honest"
@@ -576,6 +583,7 @@ def _validate(config: Config) -> None:
     _check(1 <= c.max_features <= 1024, "max_features",
            "must be a whole number from 1 to 1024 (the contract's compiled bound)", c.max_features)
     _check(c.cost_weight >= 0, "cost_weight", "must be a whole number >= 0", c.cost_weight)
+    _validate_evm_gas(c)
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
     _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",
            f"must be >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
@@ -599,6 +607,35 @@ def _validate(config: Config) -> None:
         _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)
         _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
     _validate_population(c)
+
+
+def _validate_evm_gas(c: Config) -> None:
+    """On a chain, every call others depend on must fit one transaction's gas cap (EIP-7825), with
+    headroom: the model's width and the sample bound are limited per family (EVM_GAS_MODEL)."""
+    if c.engine == "python" or c.model not in EVM_GAS_MODEL:
+        return
+    need = evm_gas_need(c.model, c.num_words, c.max_features)
+    _check(need <= EVM_GAS_BUDGET, "num_words",
+           f"with engine={c.engine} and model={c.model}, a call would need up to {need:,} gas, above the "
+           f"{EVM_GAS_BUDGET:,} a config may plan for of a transaction's cap of {TX_GAS_CAP:,} (EIP-7825); "
+           f"at most {_widest_evm_model(c.model, c.max_features):,} features fit"
+           + (f" with max_features={c.max_features} (a lower max_features lets more fit)"
+              if EVM_GAS_MODEL[c.model][2] else " (a dense sample has every feature)"), c.num_words)
+
+
+def evm_gas_need(model: str, num_words: int, max_features: int) -> int:
+    """The most gas a call others depend on needs, per EVM_GAS_MODEL."""
+    base, per_feature, per_present = EVM_GAS_MODEL[model]
+    return base + per_feature * num_words + per_present * min(max_features, num_words)
+
+
+def _widest_evm_model(model: str, max_features: int) -> int:
+    """The largest num_words whose calls fit EVM_GAS_BUDGET (the need grows with the width)."""
+    low, high = 0, MAX_NUM_WORDS
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if evm_gas_need(model, middle, max_features) <= EVM_GAS_BUDGET else (low, middle - 1)
+    return low
 
 
 def _validate_population(c: Config) -> None:
