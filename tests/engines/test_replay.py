@@ -11,6 +11,7 @@ from sumchain import Config, DataError, Rejected, simulate
 from sumchain.engines import deploy
 from sumchain.engines.replay import save_ledger, verify_blocks, verify_file
 from sumchain.ledger import load_chain, to_units
+from tests.conftest import make_dataset
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +174,17 @@ def test_a_run_with_another_model_replays_and_a_changed_model_is_found(model, ti
     assert verify_blocks(config, blocks, meta, tiny_dataset).intact
     other = config.replace(model="nearest_centroid" if model != "nearest_centroid" else "naive_bayes")
     assert not verify_blocks(other, blocks, meta, tiny_dataset).intact
+
+
+@pytest.mark.parametrize("engine", ["python", "evm"])
+def test_a_run_with_a_caller_replays_its_paid_predictions_and_withdrawals(engine, tmp_path):
+    small = make_dataset(n_train=250, n_test=50, width=60, seed=3)
+    config = Config(num_words=small.num_features, engine=engine,
+                    agents={"Good": {}, "Pay": {"kind": "caller", "fee": 0.5, "mean_update_wait_s": 7200}})
+    run = simulate(config, dataset=small)
+    functions = {tx.function for tx in run.chain.transactions()}
+    assert {"predict", "withdraw"} <= functions
+    path = save_ledger(run.trainer, config, small, tmp_path / "run.sqlite")
+    meta, blocks = load_chain(path)
+    verdict = verify_blocks(config, blocks, meta, small)
+    assert verdict.intact, verdict.describe()
