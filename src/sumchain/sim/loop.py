@@ -7,8 +7,8 @@ left after the any-address wait). Which claim would succeed is never decided her
 free read (`Trainer.claim_preview`) says, per pending contribution, what call would be accepted
 and otherwise the contract's reason; only accepted calls are sent, the others are counted as
 declined by that reason. An agent whose balance is 0 after its add takes no further turns, and no
-agent adds in the second of the last add (`DECLINED_SAME_SECOND`), as in the study's simulation. The simulator talks to the contract only through the trainer's public
-functions and free reads.
+agent adds in the second of the last add (`DECLINED_SAME_SECOND`), as in the study's simulation.
+The simulator talks to the contract only through the trainer's public functions and free reads.
 
 Populations (`sim.agents` for the kinds): a table of `count` agents acts as that many agents; the
 result columns per table (`balance.<table>`, `balance_pct.<table>`, `cost_per_add.<table>`) add up
@@ -132,8 +132,7 @@ class Simulation:
         if self.outstanding.count >= self.pool_size:
             self.end_reason = "all data submitted and nothing left to claim"
             return True
-        if not any(self.chain.balance_of(a.name) >= 1 or (self.paid_calls and self.trainer.withdrawable(a.name))
-                   for a in self.contributors):
+        if not any(self.chain.balance_of(a.name) >= 1 for a in self.contributors):
             self.end_reason = "no agent can act: no money left and nothing to claim"
             return True
         if self.chain.now - self.last_add_time > STALL_LIMIT_S:
