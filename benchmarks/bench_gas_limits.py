@@ -5,16 +5,17 @@ Usage: python benchmarks/bench_gas_limits.py [--node] [--quick] [--classes 2]
 Prints one row per (family, num_features, present features, call) with the gas used, then per family
 the linear envelope gas <= base + per_feature * num_features + per_present * present that covers
 measured call the config bounds, to compare with `sumchain.config.EVM_GAS_MODEL` (the config check):
-every claim, prediction and withdrawal, and an add of a one-feature sample (a dense sample: of every
-feature). An add's cost per present feature is the sender's own (the perceptron writes a weight per
-feature, naive Bayes a count and its log) and is printed, not bounded: over the cap it fails alone.
+every claim, prediction and withdrawal, and an add of a one-feature sample (dense: one non-zero
+value), whose cost grows with the model's width (a nearest centroid moves every coordinate, a dense
+model reads every value). An add's cost per present feature is the sender's own (a weight, count or
+coordinate written per feature) and is printed, not bounded: over the cap it fails alone.
 
 Each point is a fresh deployment whose initial state has non-zero entries only at the first features
 (so no call pays for the initial state): carol adds first (one-off writes), alice adds a sample of
 `present` features with the label the model gives, bob one on other features with the other label;
 after the refund wait alice refunds (when the claim view says she may), reports bob's, a free predict
-is read, carol pays for a prediction and alice withdraws her share. Dense families take a value for
-every feature, so for them `present` is `num_features`.
+is read, carol pays for a prediction and alice withdraws her share. For the dense families `present`
+is the number of non-zero values (every call reads every feature's value).
 
 pyrevm (the default) charges storage that an earlier transaction touched as warm, so its refund,
 report and predict figures are lower bounds; `--node` measures on a Hardhat dev node (started here,
@@ -46,12 +47,19 @@ QUICK_SPARSE, QUICK_DENSE, QUICK_PRESENT = (1_000, 8_000), (128, 1024), (1, 1024
 
 
 def initial_model(family: str, width: int, classes: int):
-    """A model of `family` fitted on `classes` one-feature rows at the last features (its state is
-    non-zero only there, so the deployment writes little and no measured sample starts from it)."""
+    """A model of `family` fitted on `classes` one-feature rows at the last features, so that each
+    weight or count an add writes is written from 0 (a storage word's dearest write). A nearest
+    centroid's class 0 is fitted on a row of every feature instead: its centroid is non-zero
+    everywhere, as a trained model's is, so an add to it rewrites every coordinate."""
     rows = np.arange(classes)
-    X = sp.csr_matrix((np.ones(classes), (rows, width - 1 - rows)), shape=(classes, width))
+    X = sp.lil_matrix((classes, width))
+    for c in rows:
+        X[c, width - 1 - c] = 1
+    if family in ("nearest_centroid", "dense_nearest_centroid"):
+        X[0, :] = 1
     config = Config(model=family, num_words=width)
-    return MODELS[family].fit(X, rows, num_classes=classes, seed=0, step=1000, params=config.model_parameters())
+    return MODELS[family].fit(sp.csr_matrix(X), rows, num_classes=classes, seed=0, step=1000,
+                              params=config.model_parameters())
 
 
 def measure(family: str, width: int, present: int, backend, classes: int = 2) -> dict[str, int | str]:
@@ -106,7 +114,7 @@ def measure(family: str, width: int, present: int, backend, classes: int = 2) ->
 
 def points(family: str, quick: bool) -> list[tuple[int, int]]:
     if family in DENSE:
-        return [(w, w) for w in (QUICK_DENSE if quick else DENSE_WIDTHS)]
+        return [(w, k) for w in (QUICK_DENSE if quick else DENSE_WIDTHS) for k in (1, w)]
     widths = QUICK_SPARSE if quick else SPARSE_WIDTHS + (() if family == "nearest_centroid" else WIDE)
     return [(w, k) for w in widths for k in (QUICK_PRESENT if quick else PRESENT) if 2 * k <= w]
 
@@ -163,8 +171,9 @@ def main() -> None:
                 for name, gas in out.items():
                     shown = f"{gas:12,}" if isinstance(gas, int) else f"{gas:>12}"
                     print(f"{family:24} {width:8,} {present:7,}  {name:22} {shown}", flush=True)
-                bounded += [(width, present, name, g) for name, g in out.items() if isinstance(g, int) and g > 0
-                            and (not name.startswith("add") or present == 1 or family in DENSE)]
+                kept = {name: g for name, g in out.items() if not name.startswith("add") or present == 1}
+                if all(isinstance(g, int) for g in kept.values()):      # a point past the cap is no envelope's
+                    bounded += [(width, present, name, g) for name, g in kept.items() if g > 0]
             if len({(w, k) for w, k, *_ in bounded}) >= 2:
                 base, per_feature, per_present = envelope(bounded, dense=family in DENSE)
                 print(f"-> {family}: worst call <= {base:,} + {per_feature:,} * num_features + {per_present:,} * "

@@ -180,10 +180,9 @@ def test_a_caller_on_evm_takes_any_number_of_contributors():
 
 
 @pytest.mark.parametrize("overrides, widest", [
-    ({"model": "nearest_centroid", "num_words": 10_000}, "at most 2,520 features fit with max_features=1024"),
-    ({"model": "nearest_centroid", "num_words": 4_000, "max_features": 256}, "at most 3,963 features fit"),
-    ({"model": "dense_perceptron", "num_words": 600}, "at most 524 features fit (a dense sample has every feature)"),
-    ({"model": "dense_nearest_centroid", "num_words": 515}, "at most 514 features fit"),
+    ({"model": "nearest_centroid", "num_words": 10_000}, "at most 1,207 features fit with max_features=1024"),
+    ({"model": "nearest_centroid", "num_words": 1_208}, "at most 1,207 features fit with max_features=1024"),
+    ({"model": "nearest_centroid", "num_words": 4_000, "max_features": 256}, "at most 1,896 features fit"),
 ])
 def test_a_model_whose_calls_outgrow_a_transactions_gas_cap_is_refused_on_a_chain(overrides, widest):
     for engine in ("evm", "rpc"):
@@ -195,7 +194,9 @@ def test_a_model_whose_calls_outgrow_a_transactions_gas_cap_is_refused_on_a_chai
 def test_the_gas_bound_admits_what_fits():
     from sumchain.config import EVM_GAS_BUDGET, evm_gas_need
 
-    Config.from_overrides({"engine": "evm", "model": "nearest_centroid", "num_words": 2_520})
-    Config.from_overrides({"engine": "evm", "model": "dense_perceptron", "num_words": 524})
+    Config.from_overrides({"engine": "evm", "model": "nearest_centroid", "num_words": 1_207})
+    Config.from_overrides({"engine": "evm", "model": "nearest_centroid", "num_words": 2_124, "max_features": 1})
+    Config.from_overrides({"engine": "evm", "model": "dense_nearest_centroid", "num_words": 1_024})
     Config.from_overrides({"engine": "evm", "model": "perceptron", "num_words": 1_000_000})
-    assert evm_gas_need("nearest_centroid", 2_521, 1024) > EVM_GAS_BUDGET >= evm_gas_need("nearest_centroid", 2_520, 1024)
+    assert evm_gas_need("nearest_centroid", 1_208, 1024) > EVM_GAS_BUDGET >= evm_gas_need("nearest_centroid", 1_207, 1024)
+

@@ -46,20 +46,20 @@ EVM_GAS_BUDGET = TX_GAS_CAP * 3 // 4
 nodes' gas schedules, a model whose state has grown)."""
 EVM_GAS_MODEL = {
     "perceptron": (224_200, 1, 2_814),
-    "dense_perceptron": (169_341, 23_664, 0),
+    "dense_perceptron": (192_105, 3_090, 0),
     "naive_bayes": (261_504, 1, 5_221),
-    "nearest_centroid": (228_375, 2_780, 5_221),
-    "dense_nearest_centroid": (211_828, 24_053, 0),
+    "nearest_centroid": (203_128, 5_824, 5_221),
+    "dense_nearest_centroid": (227_654, 6_544, 0),
 }
 """Per family with contract code, (base, per_feature, per_present): the gas of its contract's calls
 that others depend on is at most base + per_feature * num_words + per_present * p, p the present
-features a sample may have (min(max_features, num_words); a dense sample has every feature, so
-per_present is 0 and per_feature covers both). Bounded: refund, report, paid predict and withdraw
+features a sample may have (min(max_features, num_words); a dense call reads every feature's value,
+so per_feature covers it and per_present is 0). Bounded: refund, report, paid predict and withdraw
 of a sample of p features, and an add's cost that grows with the model's width (the nearest centroid
-moves every coordinate; a dense add reads and writes every feature). Not bounded: the part of an add
-that grows with its own sample's present features (the perceptron writes a weight per feature, up
-to 23,000 gas each; naive Bayes a count and its log, up to 51,000); over the cap such an add fails
-on its own and takes nothing. Binary labels; each further class adds a score per feature to
+moves every coordinate of a trained centroid; a dense add reads every value). Not bounded: the part
+of an add that grows with its own sample's present (non-zero) features (a weight, count or coordinate
+written per feature: up to 23,000 gas each for the perceptron, 51,000 for naive Bayes's count and
+log); over the cap such an add fails on its own and takes nothing. Binary labels; each further class adds a score per feature to
 predictions. Measured on a Hardhat node (cancun) by `python benchmarks/bench_gas_limits.py --node`,
 which prints these envelopes."""
 
@@ -611,7 +611,8 @@ def _validate(config: Config) -> None:
 
 def _validate_evm_gas(c: Config) -> None:
     """On a chain, every call others depend on must fit one transaction's gas cap (EIP-7825), with
-    headroom: the model's width and the sample bound are limited per family (EVM_GAS_MODEL)."""
+    headroom: the model's width (num_words, on every dataset) and the sample bound are limited per
+    family (EVM_GAS_MODEL)."""
     if c.engine == "python" or c.model not in EVM_GAS_MODEL:
         return
     need = evm_gas_need(c.model, c.num_words, c.max_features)
@@ -620,7 +621,7 @@ def _validate_evm_gas(c: Config) -> None:
            f"{EVM_GAS_BUDGET:,} a config may plan for of a transaction's cap of {TX_GAS_CAP:,} (EIP-7825); "
            f"at most {_widest_evm_model(c.model, c.max_features):,} features fit"
            + (f" with max_features={c.max_features} (a lower max_features lets more fit)"
-              if EVM_GAS_MODEL[c.model][2] else " (a dense sample has every feature)"), c.num_words)
+              if EVM_GAS_MODEL[c.model][2] else " (a dense call reads every feature's value)"), c.num_words)
 
 
 def evm_gas_need(model: str, num_words: int, max_features: int) -> int:
