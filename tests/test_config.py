@@ -107,9 +107,6 @@ def test_toml_round_trip(tmp_path):
      "take; use incentive stakeable or quality_priced"),
     ({"agents.Good.kind": "caller", "agents.Bad": None}, "'agents' = ['Good'] is not allowed; needs at least one "
      "agent that adds data"),
-    ({"agents.Pay.kind": "caller", "engine": "evm", "agents.Good.count": 1024},
-     "with a caller, engine=evm shares fees among at most 1024 contributors (the contract's bound); this "
-     "population has 1025"),
     ({"agents.Go#od.count": 2}, "'agents.Go#od' = 'Go#od' is not allowed; a table's name must be non-empty without"),
     ({"bad_share": 0}, "'bad_share' = 0.0 is not allowed; must be empty or strictly between 0 and 1"),
     ({"bad_share": 1.0}, "'bad_share' = 1.0 is not allowed"),
@@ -262,17 +259,46 @@ def test_values_no_engine_can_hold_are_refused_in_one_line(overrides, message):
 
 
 def test_bounds_are_the_engines_own_constants():
-    from sumchain.config import (FIXED_POINT_UNITS, MAX_CALL_GAS, MAX_DENSE_VALUE_UNITS, MAX_LOG_INPUT,
+    from sumchain.config import (FIXED_POINT_UNITS, TX_GAS_CAP, MAX_DENSE_VALUE_UNITS, MAX_LOG_INPUT,
                                  WEI_PER_COIN)
-    from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT
+    from sumchain.engines.evm.backend import TX_GAS_CAP as ENGINE_TX_GAS_CAP
     from sumchain.ledger.money import UNITS_PER_COIN
     from sumchain.models import SCALE
     from sumchain.models import fixedpoint, naive_bayes, protocol
 
-    assert (WEI_PER_COIN, MAX_CALL_GAS) == (UNITS_PER_COIN, BLOCK_GAS_LIMIT)
+    assert (WEI_PER_COIN, TX_GAS_CAP) == (UNITS_PER_COIN, ENGINE_TX_GAS_CAP)
     assert FIXED_POINT_UNITS == SCALE == naive_bayes.SMOOTHING_SCALE
     assert (MAX_DENSE_VALUE_UNITS, MAX_LOG_INPUT) == (protocol.MAX_DENSE_UNITS, fixedpoint.MAX_LOG_INPUT)
 
 
 def test_a_csv_may_use_the_default_text_column_as_its_label():
     assert Config.from_overrides({"dataset": "csv", "label_column": "review"}).label_column == "review"
+
+
+def test_a_caller_on_evm_takes_any_number_of_contributors():
+    # Paid predictions are pulled (one accumulator), so no bound on who shares them.
+    config = Config.from_overrides({"engine": "evm", "agents.Pay.kind": "caller", "agents.Good.count": 5000})
+    assert sum(a.count for a in config.agents if a.kind != "caller") == 5001
+
+
+@pytest.mark.parametrize("overrides, widest", [
+    ({"model": "nearest_centroid", "num_words": 10_000}, "at most 1,207 features fit with max_features=1024"),
+    ({"model": "nearest_centroid", "num_words": 1_208}, "at most 1,207 features fit with max_features=1024"),
+    ({"model": "nearest_centroid", "num_words": 4_000, "max_features": 256}, "at most 1,896 features fit"),
+])
+def test_a_model_whose_calls_outgrow_a_transactions_gas_cap_is_refused_on_a_chain(overrides, widest):
+    for engine in ("evm", "rpc"):
+        with pytest.raises(ConfigError, match=re.escape(widest)):
+            Config.from_overrides({**overrides, "engine": engine, "rpc_url": "http://127.0.0.1:8545"})
+    Config.from_overrides(overrides)                                     # the python engine has no gas cap
+
+
+def test_the_gas_bound_admits_what_fits():
+    from sumchain.config import EVM_GAS_BUDGET, evm_gas_need
+
+    Config.from_overrides({"engine": "evm", "model": "nearest_centroid", "num_words": 1_207})
+    Config.from_overrides({"engine": "evm", "model": "nearest_centroid", "num_words": 2_124, "max_features": 1})
+    Config.from_overrides({"engine": "evm", "model": "dense_nearest_centroid", "num_words": 1_024})
+    Config.from_overrides({"engine": "evm", "model": "perceptron", "num_words": 1_000_000})
+    assert evm_gas_need("nearest_centroid", 1_208, 1024) > EVM_GAS_BUDGET >= evm_gas_need("nearest_centroid", 1_207, 1024)
+

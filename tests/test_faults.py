@@ -264,7 +264,7 @@ def _numeric_bounds() -> dict[str, tuple[list, dict]]:
     """Per numeric key: values at and beyond its bounds (from the config's own constants), and the
     other keys its values need (a mechanism, a model, a kind). Valid values that only make a run long
     (a 1-second wait, 10,000 agents) are left out: they are work, not faults."""
-    from sumchain.config import DAY_S, MAX_CALL_GAS, MAX_INT64, MAX_MONEY_COINS, MAX_MONEY_UNITS, MAX_WAIT_S, WEI_PER_COIN
+    from sumchain.config import DAY_S, TX_GAS_CAP, MAX_INT64, MAX_MONEY_COINS, MAX_MONEY_UNITS, MAX_WAIT_S, WEI_PER_COIN
     words = TINY_RUN["num_words"]
     wait = [MAX_WAIT_S, MAX_WAIT_S + 1, 10**12, -1, 2**64]
     money = [MAX_MONEY_COINS / 2, MAX_MONEY_COINS * 1.01, 1e60, float("inf"), float("nan"), -1.0]
@@ -280,7 +280,7 @@ def _numeric_bounds() -> dict[str, tuple[list, dict]]:
         "logistic_regression.eta0": ([1e-6, MAX_INT64 // (words + 1) / 1e6, 1e300, *nasty],
                                      {"model": "logistic_regression"}),
         "logistic_regression.t0": ([1, MAX_INT64, MAX_INT64 + 1, 0], {"model": "logistic_regression"}),
-        "gas_price_gwei": ([MAX_MONEY_UNITS // MAX_CALL_GAS / 1e9, MAX_MONEY_UNITS // MAX_CALL_GAS / 1e9 * 1.01,
+        "gas_price_gwei": ([MAX_MONEY_UNITS // TX_GAS_CAP / 1e9, MAX_MONEY_UNITS // TX_GAS_CAP / 1e9 * 1.01,
                             1e300, *nasty], {}),
         "cost_weight": ([cost_limit, cost_limit + 1, 10**21, -1], {}),
         "quality_priced.weight": ([cost_limit - 1, cost_limit, 10**56, -1], qp),

@@ -39,6 +39,30 @@ MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "
 EVM_MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid")
 """Families with contract code (SUM had contract code for each): the only ones `engine=evm` and
 `engine=rpc` can deploy. logistic_regression is python only (SUM had none)."""
+TX_GAS_CAP = 2**24
+"""EIP-7825: the most gas one transaction may use (16,777,216), as `engines.evm.backend.TX_GAS_CAP`
+(this layer imports nothing above it; a test checks that the two agree)."""
+EVM_GAS_BUDGET = TX_GAS_CAP * 3 // 4
+"""What the config lets one contract call need at most: a quarter of the cap is headroom (other
+nodes' gas schedules, a model whose state has grown)."""
+EVM_GAS_MODEL = {
+    "perceptron": (224_200, 1, 2_814),
+    "dense_perceptron": (192_105, 3_090, 0),
+    "naive_bayes": (261_504, 1, 5_221),
+    "nearest_centroid": (203_128, 5_824, 5_221),
+    "dense_nearest_centroid": (227_654, 6_544, 0),
+}
+"""Per family with contract code, (base, per_feature, per_present): the gas of its contract's calls
+that others depend on is at most base + per_feature * num_words + per_present * p, p the present
+features a sample may have (min(max_features, num_words); a dense call reads every feature's value,
+so per_feature covers it and per_present is 0). Bounded: refund, report, paid predict and withdraw
+of a sample of p features, and an add's cost that grows with the model's width (the nearest centroid
+moves every coordinate of a trained centroid; a dense add reads every value). Not bounded: the part
+of an add that grows with its own sample's present (non-zero) features (a weight, count or coordinate
+written per feature: up to 23,000 gas each for the perceptron, 51,000 for naive Bayes's count and
+log); over the cap such an add fails on its own and takes nothing. Binary labels; each further class adds a score per feature to
+predictions. Measured on a Hardhat node (cancun) by `python benchmarks/bench_gas_limits.py --node`,
+which prints these envelopes."""
 
 
 IMPLIED_KIND = "implied by honest"
@@ -61,8 +85,6 @@ KIND_KEYS = {"unsure_flipper": ("unsure_fraction",), "timing": ("lead_s",), "sle
 PAID_PREDICTION_INCENTIVES = ("stakeable", "quality_priced")
 """Mechanisms whose trainer shares a paid prediction's value among verified contributors (callers)."""
 MAX_AGENT_COUNT = 10_000
-MAX_SHARERS_EVM = 1024
-"""The Vyper contract pays a prediction's shares to at most this many contributors (`MAX_SHARERS`)."""
 
 WEI_PER_COIN = 10**18
 """Base units (wei) per coin, as `sumchain.ledger.money.UNITS_PER_COIN` (this layer imports nothing above it)."""
@@ -71,8 +93,6 @@ MAX_MONEY_UNITS = 2**128 - 1
 so with every start balance together within this no balance, deposit or cost can pass it on any engine."""
 MAX_MONEY_COINS = MAX_MONEY_UNITS / WEI_PER_COIN
 """`MAX_MONEY_UNITS` in coins (about 3.4e20)."""
-MAX_CALL_GAS = 30_000_000
-"""The gas a call may use at most (the block gas limit, `engines.evm.backend.BLOCK_GAS_LIMIT`)."""
 MAX_INT64 = 2**63 - 1
 """Model weights and scores are int64 on the Python side of every engine (int256 on the contract)."""
 FIXED_POINT_UNITS = 1000
@@ -582,9 +602,9 @@ def _validate(config: Config) -> None:
            f"text)", c.text_column)
     _validate_model_tables(c)
     _validate_learning_rate(c)
-    gas_price_limit = MAX_MONEY_UNITS // MAX_CALL_GAS / 1e9
+    gas_price_limit = MAX_MONEY_UNITS // TX_GAS_CAP / 1e9
     _check(0 <= c.gas_price_gwei <= gas_price_limit, "gas_price_gwei",
-           f"must be from 0 to {gas_price_limit:.4g} gwei (a call's {MAX_CALL_GAS:,} gas at that price is "
+           f"must be from 0 to {gas_price_limit:.4g} gwei (a call's {TX_GAS_CAP:,} gas at that price is "
            f"2**128 wei, the most money a run holds)", c.gas_price_gwei)
     _check(1 <= c.max_features <= 1024, "max_features",
            "must be a whole number from 1 to 1024 (the contract's compiled bound)", c.max_features)
@@ -595,6 +615,7 @@ def _validate(config: Config) -> None:
     for key in ("refund_wait_s", "any_address_claim_wait_s", "owner_claim_wait_s", "accuracy_interval_s",
                 "first_accuracy_s"):
         _check_wait(key, getattr(c, key))
+    _validate_evm_gas(c)
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
     _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",
            f"must be >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
@@ -689,6 +710,36 @@ def _validate_money(c: Config) -> None:
            total)
 
 
+def _validate_evm_gas(c: Config) -> None:
+    """On a chain, every call others depend on must fit one transaction's gas cap (EIP-7825), with
+    headroom: the model's width (num_words, on every dataset) and the sample bound are limited per
+    family (EVM_GAS_MODEL)."""
+    if c.engine == "python" or c.model not in EVM_GAS_MODEL:
+        return
+    need = evm_gas_need(c.model, c.num_words, c.max_features)
+    _check(need <= EVM_GAS_BUDGET, "num_words",
+           f"with engine={c.engine} and model={c.model}, a call would need up to {need:,} gas, above the "
+           f"{EVM_GAS_BUDGET:,} a config may plan for of a transaction's cap of {TX_GAS_CAP:,} (EIP-7825); "
+           f"at most {_widest_evm_model(c.model, c.max_features):,} features fit"
+           + (f" with max_features={c.max_features} (a lower max_features lets more fit)"
+              if EVM_GAS_MODEL[c.model][2] else " (a dense call reads every feature's value)"), c.num_words)
+
+
+def evm_gas_need(model: str, num_words: int, max_features: int) -> int:
+    """The most gas a call others depend on needs, per EVM_GAS_MODEL."""
+    base, per_feature, per_present = EVM_GAS_MODEL[model]
+    return base + per_feature * num_words + per_present * min(max_features, num_words)
+
+
+def _widest_evm_model(model: str, max_features: int) -> int:
+    """The largest num_words whose calls fit EVM_GAS_BUDGET (the need grows with the width)."""
+    low, high = 0, MAX_NUM_WORDS
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if evm_gas_need(model, middle, max_features) <= EVM_GAS_BUDGET else (low, middle - 1)
+    return low
+
+
 def _validate_population(c: Config) -> None:
     """The agent tables' kinds, counts and kind keys, and what they ask of the rest of the config."""
     for a in c.agents:
@@ -711,10 +762,6 @@ def _validate_population(c: Config) -> None:
     contributors = sum(a.count for a in c.agents if a.kind != "caller")
     _check(contributors >= 1, "agents", "needs at least one agent that adds data (a kind other than caller)",
            [a.name for a in c.agents])
-    if c.engine != "python" and any(a.kind == "caller" for a in c.agents):
-        _check(contributors <= MAX_SHARERS_EVM, "agents",
-               f"with a caller, engine={c.engine} shares fees among at most {MAX_SHARERS_EVM} contributors "
-               f"(the contract's bound); this population has {contributors}", [a.name for a in c.agents])
     if c.bad_share is not None:
         _check(math.isfinite(c.bad_share) and 0 < c.bad_share < 1, "bad_share",
                "must be empty or strictly between 0 and 1 (the share of submitted data from malicious agents)",

@@ -44,8 +44,9 @@ def test_the_base_is_the_stakeable_cost():
     priced, stakeable = mechanism_for(config, "owner"), Stakeable.from_config(config, "owner")
     for now in (1, 60, 600, 86_400):
         assert priced.cost_to_add(now) == stakeable.cost_to_add(now) == max(1, 3 * COIN * 60 // math.isqrt(now))
-    with pytest.raises(Rejected, match="not enough time"):
-        priced.cost_to_add(0)
+    assert priced.cost_to_add(0) == stakeable.cost_to_add(0) == 3 * COIN * 60      # a zero gap costs a 1 s gap
+    with pytest.raises(Rejected, match="below 2\\*\\*64 seconds"):
+        priced.cost_to_add(2**64)
 
 
 def test_each_mechanism_reads_only_its_own_keys():

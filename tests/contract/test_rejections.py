@@ -34,9 +34,19 @@ def _wrong_data(trainer, sender="bob"):
     return receipt
 
 
-def too_soon_to_add(t):
+def same_contribution_twice(t):
     add(t, "alice", POSITIVE, 1)
-    return lambda: t.add_data("bob", NEGATIVE, 0, to_units(100))
+    return lambda: t.add_data("alice", POSITIVE, 1, to_units(100))     # same x, y, sender and second
+
+
+def time_beyond_64_bits(t):
+    t.chain.advance_to(2**64)
+    return lambda: t.add_data("alice", POSITIVE, 1, to_units(100))
+
+
+def withdraw_with_nothing_owed(t):
+    _verified(t, "alice")
+    return lambda: t.withdraw("alice")
 
 
 def underpaid(t):
@@ -155,7 +165,9 @@ def wrong_width(t):
 
 
 COMMON = [
-    (too_soon_to_add, "not enough time has passed since the last data was added"),
+    (same_contribution_twice, "this exact contribution was already added at this time"),
+    (time_beyond_64_bits, "the chain's time must be below 2**64 seconds"),
+    (withdraw_with_nothing_owed, "nothing to withdraw: this address has no earnings from paid predictions"),
     (negative_value, "the value sent cannot be negative"),
     (value_above_balance, f"insufficient balance: sent {10_001 * 10**18} but the balance is {10_000 * 10**18}"),
     (index_out_of_range, "feature index 200 is out of range; allowed 0..199"),
@@ -201,7 +213,6 @@ def test_each_refusal_names_its_reason_and_changes_nothing(tiny_dataset, engine,
 
 
 def test_the_same_contribution_twice_is_refused_by_the_data_handler():
-    # The time rule refuses a second add at the same second first; the handler still guards its keys.
     handler = DataHandler()
     key = handler.check_new(POSITIVE, 1, 600, "alice")
     handler.add(key, "alice", 1, 600, 5)

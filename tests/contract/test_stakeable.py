@@ -21,15 +21,22 @@ def test_cost_formula(dt, cost_weight, expected):
     assert mechanism.cost_to_add(dt) == expected == max(1, math.floor(cost_weight * 60 / math.isqrt(dt)))
 
 
-def test_no_time_no_add():
-    mechanism = Stakeable(start_time=100)
-    with pytest.raises(Rejected):
-        mechanism.cost_to_add(100)
+def test_a_zero_gap_costs_a_one_second_gap_and_no_add_before_the_start():
+    mechanism = Stakeable(start_time=100, cost_weight=5)
+    assert mechanism.cost_to_add(100) == mechanism.cost_to_add(101) == 5 * 60
+    with pytest.raises(Rejected, match="not enough time has passed since the last data was added"):
+        mechanism.cost_to_add(99)
+    with pytest.raises(Rejected, match="below 2\\*\\*64 seconds"):
+        mechanism.cost_to_add(2**64)
+    assert mechanism.cost_to_add(2**64 - 1) >= 1
 
 
 def test_claim_waits_must_leave_a_week():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="any_address_claim_wait_s"):
         Stakeable(refund_wait_s=DAY, any_address_claim_wait_s=7 * DAY)
+    with pytest.raises(ValueError, match="owner_claim_wait_s"):
+        Stakeable(refund_wait_s=DAY, any_address_claim_wait_s=9 * DAY, owner_claim_wait_s=0)
+    assert Stakeable(refund_wait_s=DAY, any_address_claim_wait_s=9 * DAY, owner_claim_wait_s=8 * DAY)
 
 
 def test_only_the_cost_is_taken(tiny_dataset, engine):
@@ -111,6 +118,15 @@ def test_paid_prediction_shares_value_by_verified_count(tiny_dataset, engine):
     before = trainer.chain.balances()
     assert trainer.predict(POSITIVE, sender="carol", value=10) == 1
     after = trainer.chain.balances()
-    assert after["alice"] - before["alice"] == 10 * 2 // 3
-    assert after["bob"] - before["bob"] == 10 * 1 // 3
-    assert before["carol"] - after["carol"] == 6 + 3      # the remainder stays with the sender
+    # Pulled: each verified contribution is credited 10 // 3 = 3; nothing is sent to a contributor.
+    assert (after["alice"], after["bob"]) == (before["alice"], before["bob"])
+    assert (trainer.withdrawable("alice"), trainer.withdrawable("bob")) == (2 * 3, 1 * 3)
+    assert before["carol"] - after["carol"] == 9          # the remainder (10 - 3 * 3) stays with the sender
+    assert trainer.withdraw("alice") == 6 and trainer.withdrawable("alice") == 0
+    assert trainer.chain.balance_of("alice") == before["alice"] + 6
+    receipt = add(trainer, "bob", POSITIVE, 1, wait=3600)           # bob's earnings survive a new verified one
+    trainer.chain.advance(DAY + 1)
+    trainer.refund("bob", POSITIVE, 1, receipt.added_time)
+    trainer.predict(POSITIVE, sender="carol", value=8)                 # 8 // 4 = 2 per verified contribution
+    assert (trainer.withdrawable("alice"), trainer.withdrawable("bob")) == (2 * 2, 3 + 2 * 2)
+    assert trainer.withdraw("bob") == 7

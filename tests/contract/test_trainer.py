@@ -7,6 +7,7 @@ import pytest
 from tests.contract.helpers import DAY, NEGATIVE, POSITIVE, add, deployed
 
 from sumchain import Config, Rejected
+from sumchain.errors import SumchainError
 from sumchain.engines import deploy
 from tests.models.test_conformance import three_classes
 from sumchain.ledger.money import to_units
@@ -66,11 +67,16 @@ def test_out_of_range_message_names_the_allowed_range(tiny_dataset):
         trainer.add_data("alice", [0, 10_000], 1, 10)
 
 
-def test_same_time_twice_is_rejected(tiny_dataset, engine, mechanism):
+def test_adds_in_the_same_second_cost_a_one_second_gap(tiny_dataset, engine, mechanism):
+    # One account adding in every block cannot refuse anyone else's add: a zero gap is priced as 1 s.
     trainer = deployed(tiny_dataset, engine, mechanism)
-    add(trainer, "alice", POSITIVE, 1)
-    with pytest.raises(Rejected, match="not enough time has passed since the last data"):
-        trainer.add_data("bob", NEGATIVE, 0, 100)
+    first = add(trainer, "alice", POSITIVE, 1)
+    expected = 0 if mechanism == "points" else 60 * 10**18
+    assert trainer.cost_to_add() == expected
+    second = trainer.add_data("bob", NEGATIVE, 0, to_units(100))
+    third = trainer.add_data("alice", NEGATIVE, 0, to_units(100))
+    assert first.added_time == second.added_time == third.added_time
+    assert second.cost == third.cost == expected
 
 
 def test_unsorted_duplicate_indices_are_the_same_contribution(tiny_dataset, engine, mechanism):
@@ -197,3 +203,28 @@ def test_a_dense_model_takes_every_feature_value_in_fixed_point(tiny_dataset):
                          (x * 40, "beyond the allowed")):
         with pytest.raises(Rejected, match=message):
             add(trainer, "bob", bad, 1)
+
+
+def _unchecked(config: Config, **values) -> Config:
+    """A config with values its validation refuses: what the contract itself must refuse."""
+    for key, value in values.items():
+        object.__setattr__(config, key, value)
+    return config
+
+
+def test_the_contract_refuses_an_owner_wait_that_config_refuses(tiny_dataset, engine):
+    config = _unchecked(Config(num_words=tiny_dataset.num_features, engine=engine), owner_claim_wait_s=0)
+    with pytest.raises((ValueError, SumchainError), match="owner_claim_wait_s must be >= refund_wait_s \\+ 7 days"):
+        deploy(config, tiny_dataset)
+
+
+def test_a_deposit_of_2_to_the_128_wei_is_refused_on_every_engine(tiny_dataset, engine):
+    config = _unchecked(Config(num_words=tiny_dataset.num_features, engine=engine), cost_weight=10**20)
+    trainer = deploy(config, tiny_dataset)
+    trainer.chain.fund("alice", 10**40)
+    trainer.chain.advance(1)
+    assert trainer.cost_to_add() == 10**38 * 60 >= 2**128
+    before = snapshot(trainer)
+    with pytest.raises(Rejected, match="a deposit must be below 2\\*\\*128 wei"):
+        trainer.add_data("alice", POSITIVE, 1, 10**40)
+    assert snapshot(trainer) == before

@@ -131,12 +131,17 @@ def make_machine(incentive: str, model_name: str = "perceptron"):
         def paid_predict(self, who, sample, value):
             self.both("predict", lambda t: t.predict(samples[sample], sender=who, value=value))
 
+        @rule(who=st.sampled_from(PEOPLE))
+        def withdraw(self, who):
+            self.both("withdraw", lambda t: t.withdraw(who))
+
         @invariant()
         def same_state(self):
             python, evm = self.engines
             for name in PEOPLE:
                 assert python.chain.balance_of(name) == evm.chain.balance_of(name)
                 assert python.verified(name) == evm.verified(name)
+                assert python.withdrawable(name) == evm.withdrawable(name)
                 assert python.reported(name) == evm.reported(name)
             assert python.model.state() == evm.model.state() == evm.read_model().state()
             held = sum(evm.chain.balance_of(name) for name in PEOPLE) + evm.chain.balance_of(evm.address)

@@ -12,6 +12,7 @@ from sumchain.engines import deploy
 from sumchain.engines.replay import save_ledger, verify_blocks, verify_file
 from sumchain.ledger import GENESIS_HASH, load_chain, to_units
 from sumchain.ledger.genesis import genesis_hash
+from tests.conftest import make_dataset
 
 
 @pytest.fixture(scope="module")
@@ -283,3 +284,17 @@ def test_a_ledger_written_before_the_genesis_is_refused_in_one_line(ledgers, tmp
                                         r"before ledgers did\)") as refusal:
         verify_file(copy)
     assert "\n" not in str(refusal.value)
+
+
+@pytest.mark.parametrize("engine", ["python", "evm"])
+def test_a_run_with_a_caller_replays_its_paid_predictions_and_withdrawals(engine, tmp_path):
+    small = make_dataset(n_train=250, n_test=50, width=60, seed=3)
+    config = Config(num_words=small.num_features, engine=engine,
+                    agents={"Good": {}, "Pay": {"kind": "caller", "fee": 0.5, "mean_update_wait_s": 7200}})
+    run = simulate(config, dataset=small)
+    functions = {tx.function for tx in run.chain.transactions()}
+    assert {"predict", "withdraw"} <= functions
+    path = save_ledger(run.trainer, config, small, tmp_path / "run.sqlite")
+    meta, blocks = load_chain(path)
+    verdict = verify_blocks(config, blocks, meta, small)
+    assert verdict.intact, verdict.describe()

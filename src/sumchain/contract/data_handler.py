@@ -17,6 +17,9 @@ import numpy as np
 from sumchain.contract.reasons import NO_SUCH_CONTRIBUTION, REASONS
 from sumchain.errors import Rejected
 
+DEPOSIT_LIMIT = 2**128
+"""The contract keeps a contribution's deposit and what is left of it in 128 bits each."""
+
 
 @dataclass(slots=True)
 class Contribution:
@@ -95,6 +98,12 @@ class DataHandler:
         if key in self._records:
             raise Rejected("this exact contribution was already added at this time")
         return key
+
+    @staticmethod
+    def check_deposit(deposit: int) -> None:
+        """The contract stores a deposit in 128 bits; a larger one is refused, not cut."""
+        if deposit >= DEPOSIT_LIMIT:
+            raise Rejected("a deposit must be below 2**128 wei")
 
     def add(self, key: str, sender: str, y: int, added_time: int, deposit: int) -> Contribution:
         record = Contribution(key, sender, int(y), int(added_time), int(deposit), int(deposit), id=len(self._by_id))

@@ -82,6 +82,7 @@ class Trainer:
             if value < cost:
                 raise Rejected(f"did not pay enough: sent {value} but adding data costs {cost} now")
             key = self.handler.check_new(features, label, now, sender)
+            self.handler.check_deposit(cost)
             transfers.pay(sender, self.address, cost)
             transfers.emit("DataAdded", key, cost)
             self.mechanism.record_add(now)
@@ -116,7 +117,8 @@ class Trainer:
         return self.chain.transact(sender, "report", 0, args, report)
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
-        """A free read without `sender`; with a sender, a paid call that shares `value` among contributors."""
+        """A free read without `sender`; with a sender, a paid call that credits `value // total verified`
+        to each verified contribution (`withdraw` pays a contributor); the caller keeps the rest."""
         if sender is None:
             if value:
                 raise Rejected("a paid prediction needs a sender")
@@ -124,12 +126,22 @@ class Trainer:
 
         def paid_predict(transfers: Transfers) -> int:
             features = self._features(x)
-            for address, share in self.mechanism.prediction_shares(value):
-                transfers.pay(sender, address, share)
+            paid = self.mechanism.share_prediction(value)     # refuses, or credits (the last check)
+            transfers.pay(sender, self.address, paid)          # cannot fail: paid <= value <= balance
             prediction = self.model.predict(features)
             transfers.emit("Prediction", prediction)
             return prediction
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
+
+    def withdraw(self, sender: str) -> int:
+        """Pay `sender` what its verified contributions earned from paid predictions (see `withdrawable`)."""
+        def withdraw(transfers: Transfers) -> int:
+            amount = self.mechanism.withdraw_amount(sender)
+            transfers.pay(self.address, sender, amount)
+            transfers.emit("Withdrawal", amount)
+            self.mechanism.record_withdraw(sender)
+            return amount
+        return self.chain.transact(sender, "withdraw", 0, {}, withdraw)
 
     # -- free reads --------------------------------------------------------------------------
     def cost_to_add(self, x=None, y: int | None = None) -> int:
@@ -205,6 +217,10 @@ class Trainer:
 
     def verified(self, address: str) -> int:
         return self.mechanism.verified.get(address, 0)
+
+    def withdrawable(self, address: str) -> int:
+        """What `withdraw` would pay `address` now: its earnings from paid predictions not yet withdrawn."""
+        return self.mechanism.withdrawable(address)
 
     def reported(self, address: str) -> int:
         """How many of `address`'s contributions were reported as bad (counted by the points mechanism)."""

@@ -66,7 +66,11 @@ class TrainerHandle(Protocol):
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int: ...
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
-        """A free read without `sender`; with one, a paid call that shares `value` among contributors."""
+        """A free read without `sender`; with one, a paid call that credits `value // total verified` to
+        each verified contribution; the caller keeps the rest."""
+
+    def withdraw(self, sender: str) -> int:
+        """Pay `sender` its earnings from paid predictions; refused when nothing is owed."""
 
     def cost_to_add(self, x=None, y: int | None = None) -> int:
         """What `add_data` would take now; with a sample and label, what adding exactly that would take."""
@@ -80,6 +84,9 @@ class TrainerHandle(Protocol):
         """What `refund` or `report` by `claimer` would do now, for a batch of contributions by id."""
 
     def verified(self, address: str) -> int: ...
+
+    def withdrawable(self, address: str) -> int:
+        """What `withdraw` would pay `address` now (a free read)."""
 
     def reported(self, address: str) -> int: ...
 

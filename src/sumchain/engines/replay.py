@@ -280,6 +280,8 @@ def replay_call(trainer: Trainer, sender: str, function: str, value: Any, args: 
             trainer.report(sender, args.get("x"), args.get("y"), args.get("added_time"), args.get("original_author"))
         elif function == "predict":
             trainer.predict(args.get("x"), sender=sender, value=value)
+        elif function == "withdraw":
+            trainer.withdraw(sender)
         else:
             raise DataError(f"the ledger holds an unknown call '{function}'")
     except Rejected:

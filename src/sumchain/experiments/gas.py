@@ -10,7 +10,8 @@ Samples for the perceptron's per-feature rows are chosen so that every call succ
 weights are all non-zero (as a trained model's are, so an update rewrites words rather than creating
 them) and whose intercept is large predicts 1 for everything; alice adds a positive sample (no model
 update), bob a negative one on other features (the model updates: one weight per present feature),
-alice refunds hers after the refund wait, reports bob's, and carol pays for a prediction. Every other
+alice refunds hers after the refund wait, reports bob's, carol pays for a prediction and alice
+withdraws her share of it. Every other
 family (each of its adds updates the model, or its update is not a weight per feature) is measured
 on its initial model as deployed: alice adds a sample with the label the model gives it, bob one
 with the other label; the refund and the report are measured when the contract's claim view says
@@ -99,6 +100,7 @@ def _calls_with(config: Config, n: int) -> dict[str, int]:
     trainer.refund("alice", mine, 1, added.added_time)
     trainer.report("alice", theirs, 0, bad.added_time, "bob")
     trainer.predict(mine, sender="carol", value=to_units(1))
+    trainer.withdraw("alice")
     gas = chain.gas_used()
     return {
         "add_data (model unchanged)": gas[("alice", "add_data")],
@@ -106,6 +108,7 @@ def _calls_with(config: Config, n: int) -> dict[str, int]:
         "refund": gas[("alice", "refund")],
         "report": gas[("alice", "report")],
         "paid predict": gas[("carol", "predict_paid")],
+        "withdraw": gas[("alice", "withdraw")],
     }
 
 
@@ -132,11 +135,15 @@ def _family_calls_with(config: Config, dataset: Dataset, n: int) -> dict[str, in
     if preview.action[1] == REPORT:
         trainer.report("alice", theirs, other, contradicted.added_time, "bob")
     trainer.predict(mine, sender="carol", value=to_units(1))
+    if trainer.withdrawable("alice"):
+        trainer.withdraw("alice")
     gas = chain.gas_used()
     calls = {"add_data (label the model gives)": gas[("alice", "add_data")],
              "add_data (the other label)": gas[("bob", "add_data")]}
     calls.update({name: gas[("alice", name)] for name in ("refund", "report") if ("alice", name) in gas})
     calls["paid predict"] = gas[("carol", "predict_paid")]
+    if ("alice", "withdraw") in gas:
+        calls["withdraw"] = gas[("alice", "withdraw")]
     return calls
 
 

@@ -6,9 +6,9 @@ contributions oldest first, asking refunds for its own and reporting others' (or
 left after the any-address wait). Which claim would succeed is never decided here: one batched
 free read (`Trainer.claim_preview`) says, per pending contribution, what call would be accepted
 and otherwise the contract's reason; only accepted calls are sent, the others are counted as
-declined by that reason. An agent whose balance is 0 after its add takes no further turns, as in
-the study's simulation. The simulator talks to the contract only through the trainer's public
-functions and free reads.
+declined by that reason. An agent whose balance is 0 after its add takes no further turns, and no
+agent adds in the second of the last add (`DECLINED_SAME_SECOND`), as in the study's simulation.
+The simulator talks to the contract only through the trainer's public functions and free reads.
 
 Populations (`sim.agents` for the kinds): a table of `count` agents acts as that many agents; the
 result columns per table (`balance.<table>`, `balance_pct.<table>`, `cost_per_add.<table>`) add up
@@ -16,10 +16,14 @@ its agents (total balance over total start, total paid over total adds). A `timi
 waits until `lead_s` before the next scheduled turn of an honest agent (now if that is sooner); its
 next turn is a wait after that. A `caller`'s turn pays `fee` coins (it stops when it has less) for the
 prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
-(`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse);
-what each contributor earned is its balance's change across the call, and the caller paid their sum
-(the contract keeps no dust: what no share takes stays with the caller). Only contributors (every
-kind but caller) keep a run going: it ends when none can act.
+(`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse).
+The contract credits each verified contribution `fee // total verified` and returns the rest to the
+caller; what each contributor earned is the change of its `Trainer.withdrawable` across the call,
+and the caller paid their sum. A contributor pulls its earnings itself: at the start of its own
+turn, once any paid prediction was made, it withdraws when a free read shows something owed (so a
+run without callers makes no such read or call). Balances are what agents hold: earnings not yet
+withdrawn (e.g. of an agent that stopped taking turns) stay in the contract. Only contributors
+(every kind but caller) keep a run going: it ends when none can act.
 """
 
 from __future__ import annotations
@@ -51,6 +55,10 @@ TIME_LIMIT_REASON = (f"reached the simulated-time limit of {MAX_SIMULATED_S // (
 DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
 DECLINED_UNDERPAID = "deposit below the cost of adding data"
 DECLINED_NO_SHARERS = "no verified contributor yet to pay for a prediction"
+DECLINED_SAME_SECOND = "not enough time has passed since the last data was added"
+"""The study's pacing: SUM's contract refused a second add in the second of the last one, so its
+simulation never made one. The contract now takes it (priced as a one-second gap, so that one
+account cannot block everyone's adds); the agents keep the study's pacing, and its results."""
 
 
 class Simulation:
@@ -160,6 +168,8 @@ class Simulation:
                     self._schedule_turn(agent, now + agent.wait_s(), turn)
                 return
             added = False
+            if self.paid_calls:
+                self.withdraw(agent)
             if self.outstanding.count < self.pool_size and self.chain.balance_of(agent.name) >= 1:
                 added = self.submit(agent, now)
             self.claim(agent, now)
@@ -193,6 +203,9 @@ class Simulation:
             self.declined[DECLINED_NOT_CONTRIBUTING] += 1
             return False
         value = agent.deposit(self.chain.balance_of(agent.name))
+        if now <= self.last_add_time:
+            self.declined[DECLINED_SAME_SECOND] += 1
+            return False
         try:
             cost = self.trainer.cost_to_add(x, label)
         except Rejected as refusal:
@@ -235,18 +248,26 @@ class Simulation:
                 self.declined[DECLINED_NO_SHARERS] += 1
                 return True
         x = self.pool_row(self.paid_calls % self.pool_size)
-        before = [self.chain.balance_of(a.name) for a in self.contributors]
+        before = [self.trainer.withdrawable(a.name) for a in self.contributors]
         try:
             self.trainer.predict(x, sender=agent.name, value=value)
         except Rejected as refusal:
             self.rejections[refusal.reason] += 1
             return True
         self.paid_calls += 1
-        for contributor, balance in zip(self.contributors, before):
-            earned = self.chain.balance_of(contributor.name) - balance
+        for contributor, owed in zip(self.contributors, before):
+            earned = self.trainer.withdrawable(contributor.name) - owed
             self.fees_earned[contributor.index] += earned
             self.fees_paid[agent.index] += earned
         return True
+
+    def withdraw(self, agent: Agent) -> None:
+        """A contributor pulls its earnings from paid predictions when a free read shows some owed."""
+        if self.trainer.withdrawable(agent.name) > 0:
+            try:
+                self.trainer.withdraw(agent.name)
+            except Rejected as refusal:
+                self.rejections[refusal.reason] += 1
 
     # -- claiming deposits ---------------------------------------------------------------
     def claim(self, agent: Agent, now: int) -> None:

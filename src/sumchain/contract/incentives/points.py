@@ -40,7 +40,7 @@ class Points(Stakeable):
     def record_report(self, record: Contribution, reporter: str) -> None:
         self.reported[record.sender] = self.reported.get(record.sender, 0) + 1
 
-    def prediction_shares(self, value: int) -> list[tuple[str, int]]:
+    def share_prediction(self, value: int) -> int:
         if value > 0:
             raise Rejected("the points mechanism takes no payment for predictions")
-        return []
+        return 0

@@ -77,4 +77,14 @@ class Mechanism(Protocol):
 
     def is_settled(self, record: "Contribution") -> bool: ...
 
-    def prediction_shares(self, value: int) -> list[tuple[str, int]]: ...
+    def share_prediction(self, value: int) -> int:
+        """Credit a paid prediction's `value` to the verified contributions; what was credited
+        (the caller keeps the rest). Changes state: called only after every check passed."""
+
+    def withdrawable(self, account: str) -> int:
+        """What `account` may withdraw now (its credited shares of paid predictions)."""
+
+    def withdraw_amount(self, account: str) -> int:
+        """What a withdrawal by `account` pays; raises `Rejected` when nothing is owed."""
+
+    def record_withdraw(self, account: str) -> None: ...

@@ -8,7 +8,8 @@ is cw = 10**18 here, as wei on the EVM).
 
 | call    | refused when                                                                  | pays                                       |
 |---------|-------------------------------------------------------------------------------|--------------------------------------------|
-| add     | dt <= 0 since the last add; value < cost                                      | takes cost = max(1, cw*60 // isqrt(dt))    |
+| add     | now < the last add's time; now >= 2**64; value < cost                          | takes cost = max(1, cw*60 // isqrt(dt)),   |
+|         |                                                                               | dt = max(1, now - last add's time)         |
 | refund  | not the author's; already claimed by the author; nothing claimable;            | the whole claimable amount; the author    |
 |         | age <= refund wait; the model's prediction differs from y                      | gains one verified contribution           |
 | report  | (age >= any-address wait, or the owner after the owner wait: take all left)    | floor(deposit * verified(r) / total), or  |
@@ -20,6 +21,15 @@ The refund and report rules are written once, as `refund_refusal` and `report_re
 judge both, so a call and the batched free read (`Trainer.claim_preview`) cannot disagree. The
 batched read asks them through a `ClaimTable`: the rules' answers for every class of facts,
 computed by those expressions once per claimer state, then looked up per contribution.
+
+A paid prediction's value is pulled, not pushed (`share_prediction`, `withdrawable`,
+`record_withdraw`): each verified contribution is credited `value // total_verified` in one step
+(an accumulator, `reward_per_unit`), the caller keeps the rest, and each contributor withdraws
+`credited + verified * (reward_per_unit - snapshot)` when it likes. Its cost does not grow with
+the number of contributors, and no contributor can make another's call fail. SUM pushed
+`floor(value * verified / total)` to every contributor; this pays `verified * floor(value / total)`,
+exact to the unit, so a contributor can get up to `verified - 1` units less per call (the caller
+keeps them), and a value below `total_verified` units credits nothing.
 """
 
 from __future__ import annotations
@@ -116,6 +126,10 @@ class ClaimTable:
                                     self.shape)
 
 
+TIME_LIMIT = 2**64
+"""The contract stores a contribution's time in 64 bits: it refuses to add data at or after this time."""
+
+
 class Stakeable:
     """Deposits that good contributors get back and reporters of bad data take."""
 
@@ -130,11 +144,16 @@ class Stakeable:
         self.refund_wait_s = int(refund_wait_s)
         self.any_address_claim_wait_s = int(any_address_claim_wait_s)
         self.owner_claim_wait_s = int(any_address_claim_wait_s if owner_claim_wait_s is None else owner_claim_wait_s)
+        if self.owner_claim_wait_s < refund_wait_s + 7 * 86_400:
+            raise ValueError("owner_claim_wait_s must be >= refund_wait_s + 7 days")
         self.cost_weight = int(cost_weight)
         self.owner = owner
         self.last_add_time = int(start_time)
         self.verified: dict[str, int] = {}
         self.total_verified = 0
+        self.reward_per_unit = 0
+        self._credited: dict[str, int] = {}
+        self._snapshot: dict[str, int] = {}
         self._claim_tables: dict[tuple, ClaimTable] = {}
 
     @classmethod
@@ -152,11 +171,15 @@ class Stakeable:
     # -- adding data -----------------------------------------------------------------------
     def cost_to_add(self, now: int, x=None, y=None, model=None) -> int:
         """Cheap when data arrives slowly, dear when it floods in (per the square root of the gap);
-        the same for any sample (x, y and model are not read)."""
+        the same for any sample (x, y and model are not read). A zero gap (an add at the same time
+        as the last, as in one block) is priced as a one-second gap: different contributors never
+        collide, and the price of flooding is the dearest there is."""
+        if now >= TIME_LIMIT:
+            raise Rejected("the chain's time must be below 2**64 seconds")
         dt = now - self.last_add_time
-        if dt <= 0:
+        if dt < 0:
             raise Rejected("not enough time has passed since the last data was added")
-        return max(1, self.cost_weight * 60 // math.isqrt(dt))
+        return max(1, self.cost_weight * 60 // math.isqrt(max(1, dt)))
 
     def record_add(self, now: int) -> None:
         self.last_add_time = now
@@ -224,6 +247,7 @@ class Stakeable:
         return record.claimable
 
     def record_refund(self, sender: str) -> None:
+        self._settle(sender)
         self.verified[sender] = self.verified.get(sender, 0) + 1
         self.total_verified += 1
 
@@ -246,15 +270,37 @@ class Stakeable:
     def is_settled(self, record: Contribution) -> bool:
         return bool(self.unclaimable(ClaimFacts.of(record, "", 0, 0)))
 
-    # -- paid predictions ------------------------------------------------------------------
-    def prediction_shares(self, value: int) -> list[tuple[str, int]]:
-        """Split a paid prediction's value among contributors by their verified contributions."""
+    # -- paid predictions, pulled ----------------------------------------------------------
+    def share_prediction(self, value: int) -> int:
+        """Credit each verified contribution value // total_verified; return what was credited
+        (the caller keeps the rest). Changes state: call it only after every check has passed."""
         if value <= 0:
-            return []
+            return 0
         if self.total_verified <= 0:
             raise Rejected("no verified contributions yet to share the payment with")
-        return [(address, value * count // self.total_verified)
-                for address, count in sorted(self.verified.items()) if count > 0]
+        per_unit = value // self.total_verified
+        self.reward_per_unit += per_unit
+        return per_unit * self.total_verified
+
+    def withdrawable(self, account: str) -> int:
+        """What `account`'s verified contributions earned from paid predictions and it has not withdrawn."""
+        return (self._credited.get(account, 0)
+                + self.verified.get(account, 0) * (self.reward_per_unit - self._snapshot.get(account, 0)))
+
+    def _settle(self, account: str) -> None:
+        """Bank what `account` earned at its current verified count (before that count changes)."""
+        self._credited[account] = self.withdrawable(account)
+        self._snapshot[account] = self.reward_per_unit
+
+    def withdraw_amount(self, account: str) -> int:
+        amount = self.withdrawable(account)
+        if amount <= 0:
+            raise Rejected("nothing to withdraw: this address has no earnings from paid predictions")
+        return amount
+
+    def record_withdraw(self, account: str) -> None:
+        self._credited[account] = 0
+        self._snapshot[account] = self.reward_per_unit
 
 
 def _raise_if_refused(code: int) -> None:

@@ -95,7 +95,8 @@ class EvmTrainer:
         return self.chain.transact(sender, "report", 0, args, report)
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
-        """A free read without `sender`; with a sender, a paid call that shares `value` among contributors."""
+        """A free read without `sender`; with a sender, a paid call that credits `value // total verified`
+        to each verified contribution (`withdraw` pays a contributor); the caller keeps the rest."""
         x = self._features(x)
         if sender is None:
             if value:
@@ -107,6 +108,17 @@ class EvmTrainer:
             events = self._transact(transfers, sender, "predict_paid", value, self._pack(x), x=x)
             return events["Prediction"]["prediction"]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
+
+    def withdraw(self, sender: str) -> int:
+        """Pay `sender` what its verified contributions earned from paid predictions (see `withdrawable`)."""
+        def withdraw(transfers: Transfers) -> int:
+            spec = self._functions["withdraw"]
+            outcome = self.backend.transact(self.chain.address_of(sender), self.address, spec.calldata(), 0)
+            self.chain.meter(sender, "withdraw", outcome.gas_used)
+            if not outcome.success:
+                raise Rejected(abi.revert_reason(outcome.output))
+            return self._follow(outcome, transfers)["Withdrawal"]["amount"]
+        return self.chain.transact(sender, "withdraw", 0, {}, withdraw)
 
     # -- free reads --------------------------------------------------------------------------
     def cost_to_add(self, x=None, y: int | None = None) -> int:
@@ -159,6 +171,10 @@ class EvmTrainer:
 
     def verified(self, address: str) -> int:
         return self._read("verified", self.chain.address_of(address))[0]
+
+    def withdrawable(self, address: str) -> int:
+        """What `withdraw` would pay `address` now: its earnings from paid predictions not yet withdrawn."""
+        return self._read("withdrawable", self.chain.address_of(address))[0]
 
     def reported(self, address: str) -> int:
         """How many of `address`'s contributions were reported as bad (counted by the points mechanism)."""
@@ -224,6 +240,8 @@ class EvmTrainer:
                 transfers.emit(event.name, fields["key"].hex(), fields["amount"])
             elif event.name == "Prediction":
                 transfers.emit("Prediction", fields["prediction"])
+            elif event.name == "Withdrawal":
+                transfers.emit("Withdrawal", fields["amount"])
         transfers.emit("gas", outcome.gas_used)
         return emitted
 

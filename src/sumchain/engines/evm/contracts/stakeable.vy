@@ -11,7 +11,7 @@ import data_handler
 import reasons
 
 DAY_S: constant(uint256) = 86400
-MAX_SHARERS: constant(uint256) = 1024
+TIME_LIMIT: constant(uint256) = 2**64      # data_handler stores a time in 64 bits
 
 owner: public(address)
 refund_wait_s: public(uint256)
@@ -21,15 +21,18 @@ cost_weight: public(uint256)
 last_add_time: public(uint256)
 verified: public(HashMap[address, uint256])
 total_verified: public(uint256)
-# Addresses with verified contributions, in the order of their first one: who shares a paid prediction.
-sharers: HashMap[uint256, address]
-num_sharers: public(uint256)
+# Paid predictions, pulled: each verified contribution has earned reward_per_unit wei so far; an
+# account's earnings up to its last settlement are in credited, and reward_per_unit then in snapshot.
+reward_per_unit: public(uint256)
+credited: HashMap[address, uint256]
+snapshot: HashMap[address, uint256]
 
 
 @deploy
 def __init__(owner: address, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
              owner_claim_wait_s: uint256, cost_weight: uint256, start_time: uint256):
     assert any_address_claim_wait_s >= refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s must be >= refund_wait_s + 7 days"
+    assert owner_claim_wait_s >= refund_wait_s + 7 * DAY_S, "owner_claim_wait_s must be >= refund_wait_s + 7 days"
     self.owner = owner
     self.refund_wait_s = refund_wait_s
     self.any_address_claim_wait_s = any_address_claim_wait_s
@@ -42,10 +45,12 @@ def __init__(owner: address, refund_wait_s: uint256, any_address_claim_wait_s: u
 @internal
 @view
 def cost_to_add() -> uint256:
-    """Cheap when data arrives slowly, dear when it floods in (per the square root of the gap)."""
-    if block.timestamp <= self.last_add_time:
+    """Cheap when data arrives slowly, dear when it floods in (per the square root of the gap); a
+    zero gap (an add in the same block as the last) is priced as a one-second gap."""
+    assert block.timestamp < TIME_LIMIT, "the chain's time must be below 2**64 seconds"
+    if block.timestamp < self.last_add_time:
         raise "not enough time has passed since the last data was added"
-    return max(1, self.cost_weight * 60 // isqrt(block.timestamp - self.last_add_time))
+    return max(1, self.cost_weight * 60 // isqrt(max(1, block.timestamp - self.last_add_time)))
 
 
 @internal
@@ -121,9 +126,7 @@ def report_pays(record: data_handler.Contribution, reporter: address, takes_all:
 
 @internal
 def record_refund(sender: address):
-    if self.verified[sender] == 0:
-        self.sharers[self.num_sharers] = sender
-        self.num_sharers += 1
+    self.settle(sender)
     self.verified[sender] += 1
     self.total_verified += 1
 
@@ -134,18 +137,36 @@ def unclaimable(record: data_handler.Contribution) -> bool:
     return record.claimable == 0
 
 
-# -- paid predictions ------------------------------------------------------------------------
+# -- paid predictions, pulled ---------------------------------------------------------------
 @internal
-def pay_prediction_shares(payment: uint256) -> uint256:
-    """Send each contributor payment * verified // total; return what was paid out."""
+def share_prediction(payment: uint256) -> uint256:
+    """Credit each verified contribution payment // total_verified (O(1): nobody is paid here);
+    return what was credited, payment minus the dust under total_verified the caller keeps."""
     if payment == 0:
         return 0
     assert self.total_verified > 0, "no verified contributions yet to share the payment with"
-    paid: uint256 = 0
-    for i: uint256 in range(self.num_sharers, bound=MAX_SHARERS):
-        sharer: address = self.sharers[i]
-        share: uint256 = payment * self.verified[sharer] // self.total_verified
-        if share > 0:
-            send(sharer, share)
-            paid += share
-    return paid
+    per_unit: uint256 = payment // self.total_verified
+    self.reward_per_unit += per_unit
+    return per_unit * self.total_verified
+
+
+@internal
+@view
+def withdrawable(account: address) -> uint256:
+    return self.credited[account] + self.verified[account] * (self.reward_per_unit - self.snapshot[account])
+
+
+@internal
+def settle(account: address):
+    """Bank what `account` earned at its current verified count (before that count changes)."""
+    self.credited[account] = self.withdrawable(account)
+    self.snapshot[account] = self.reward_per_unit
+
+
+@internal
+def record_withdraw(account: address) -> uint256:
+    amount: uint256 = self.withdrawable(account)
+    assert amount > 0, "nothing to withdraw: this address has no earnings from paid predictions"
+    self.credited[account] = 0
+    self.snapshot[account] = self.reward_per_unit
+    return amount

@@ -8,6 +8,13 @@
         refusal reverts with the same reason as sumchain.contract.trainer.Trainer. The sender sends
         `value`; the contract keeps the cost and returns the rest in the same transaction.
 
+        Money goes out only to msg.sender (a refund, a report's award, an add's or a paid
+        prediction's change, a withdrawal), by a call that forwards all gas (a smart-contract wallet
+        can be paid), after every state change of the call, and every function that changes state
+        holds the contract's reentrancy lock: a receiver that reverts fails only its own call. A paid
+        prediction's value is credited to the verified contributions (stakeable.share_prediction)
+        and each contributor pulls its earnings with withdraw().
+
         One source, one contract per model family: `model` is the family's module, chosen when the
         contract is compiled (sumchain.engines.evm.artefacts maps `model.vy` to perceptron.vy,
         dense_perceptron.vy, naive_bayes.vy, nearest_centroid.vy or dense_nearest_centroid.vy; the
@@ -38,6 +45,7 @@ exports: (
     stakeable.owner,
     stakeable.verified,
     stakeable.total_verified,
+    stakeable.reward_per_unit,
     stakeable.last_add_time,
     stakeable.refund_wait_s,
     stakeable.any_address_claim_wait_s,
@@ -86,6 +94,10 @@ event Prediction:
     prediction: uint256
     value: uint256
 
+event Withdrawal:
+    account: indexed(address)
+    amount: uint256
+
 
 @deploy
 def __init__(num_features: uint256, max_features: uint256, num_classes: uint256, model_parameter: int256,
@@ -121,6 +133,7 @@ def finish_initialisation():
 # -- calls that change state -----------------------------------------------------------------
 @external
 @payable
+@nonreentrant
 def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool, uint256):
     """Add a labelled sample with a deposit; returns (cost taken, whether the model changed, its id)."""
     x: model.Sample = self._sample(packed, y)
@@ -138,11 +151,12 @@ def add_data(packed: DynArray[uint256, MAX_WORDS], y: uint256) -> (uint256, bool
     log DataAdded(key=key, sender=msg.sender, id=id, x=packed, y=y, time=block.timestamp, cost=cost,
                   model_updated=updated)
     if msg.value > cost:
-        send(msg.sender, msg.value - cost)
+        self._pay(msg.sender, msg.value - cost)
     return cost, updated, id
 
 
 @external
+@nonreentrant
 def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256) -> uint256:
     x: model.Sample = self._sample(packed, y)
     key: bytes32 = data_handler.key_of(packed, y, added_time, msg.sender)
@@ -153,12 +167,12 @@ def refund(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
     stakeable.record_refund(msg.sender)
     data_handler.record_claim(key, msg.sender, amount)
     log Refund(key=key, claimer=msg.sender, amount=amount)
-    if amount > 0:
-        send(msg.sender, amount)
+    self._pay(msg.sender, amount)
     return amount
 
 
 @external
+@nonreentrant
 def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256, original_author: address) -> uint256:
     x: model.Sample = self._sample(packed, y)
     key: bytes32 = data_handler.key_of(packed, y, added_time, original_author)
@@ -170,24 +184,34 @@ def report(packed: DynArray[uint256, MAX_WORDS], y: uint256, added_time: uint256
         points.record_report(original_author)
     data_handler.record_claim(key, msg.sender, amount)
     log Report(key=key, claimer=msg.sender, author=original_author, amount=amount)
-    if amount > 0:
-        send(msg.sender, amount)
+    self._pay(msg.sender, amount)
     return amount
 
 
 @external
 @payable
+@nonreentrant
 def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
-    """A paid prediction: `value` is shared among contributors by their verified contributions."""
+    """A paid prediction: `value` is credited to the verified contributions, value // total_verified
+    each (withdraw() pays a contributor its share); the caller gets back the rest (under total_verified)."""
     x: model.Sample = model.unpack(packed)
     if MECHANISM == POINTS:
         points.check_prediction_value(msg.value)
-    paid: uint256 = stakeable.pay_prediction_shares(msg.value)
+    paid: uint256 = stakeable.share_prediction(msg.value)
     prediction: uint256 = model.predict(x)
     log Prediction(sender=msg.sender, prediction=prediction, value=msg.value)
-    if msg.value > paid:
-        send(msg.sender, msg.value - paid)
+    self._pay(msg.sender, msg.value - paid)
     return prediction
+
+
+@external
+@nonreentrant
+def withdraw() -> uint256:
+    """Pay msg.sender what its verified contributions earned from paid predictions so far."""
+    amount: uint256 = stakeable.record_withdraw(msg.sender)
+    log Withdrawal(account=msg.sender, amount=amount)
+    self._pay(msg.sender, amount)
+    return amount
 
 
 # -- free reads ------------------------------------------------------------------------------
@@ -195,6 +219,13 @@ def predict_paid(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
 @view
 def predict(packed: DynArray[uint256, MAX_WORDS]) -> uint256:
     return model.predict(model.unpack(packed))
+
+
+@external
+@view
+def withdrawable(account: address) -> uint256:
+    """What withdraw() would pay `account` now."""
+    return stakeable.withdrawable(account)
 
 
 @external
@@ -290,6 +321,13 @@ def model_shape() -> (uint256, uint256, uint256):
 
 
 # -- internals -------------------------------------------------------------------------------
+@internal
+def _pay(to: address, amount: uint256):
+    """Send `amount` forwarding all gas; a receiver that reverts reverts (only) this call."""
+    if amount > 0:
+        raw_call(to, b"", value=amount, revert_on_failure=True)
+
+
 @internal
 @view
 def _cost_to_add(x: model.Sample, y: uint256) -> uint256:
