@@ -237,3 +237,26 @@ def test_a_keystore_signs(deployment, rpc_url, capsys, monkeypatch, tmp_path):
     assert added["from"] == BOB
     sent = rpc(rpc_url, "eth_getTransactionByHash", added["tx_hash"])
     assert sent["from"].lower() == BOB
+
+
+def test_earnings_from_paid_predictions_are_withdrawn(deployment, rpc_url, capsys):
+    from sumchain.live.contract import open_contract
+    from sumchain.live.signers import Signer
+
+    d = ("--deployment", str(deployment))
+    with nothing_sent(rpc_url, ALICE):
+        assert "nothing to withdraw" in refused(capsys, "withdraw", *d, "--from", ALICE)
+    good = cli_json(capsys, "add", *d, "--text", GOOD_TEXT, "--label", "positive", "--from", ALICE)
+    advance(rpc_url, DAY + 60)
+    cli_json(capsys, "refund", str(good["id"]), *d, "--from", ALICE)      # alice now shares paid predictions
+    contract = open_contract(str(deployment))
+    contract.send(Signer(BOB, "unlocked account of the node"), "predict_paid", 10**18,
+                  contract.pack(contract.encode(GOOD_TEXT)))
+    assert cli_json(capsys, "status", *d, "--from", ALICE)["you"]["withdrawable"]["wei"] == str(10**18)
+    code, out, _ = cli(capsys, "withdraw", *d, "--from", ALICE, "--dry-run")
+    assert out.strip() == "withdraw possible now: pays 1 coin"
+    before = balance(rpc_url, ALICE)
+    taken = cli_json(capsys, "withdraw", *d, "--from", ALICE, "--gas-price-gwei", GWEI)
+    assert balance(rpc_url, ALICE) == before + 10**18 - fee(rpc_url, taken["tx_hash"])
+    with nothing_sent(rpc_url, ALICE):
+        assert "nothing to withdraw" in refused(capsys, "withdraw", *d, "--from", ALICE)

@@ -218,9 +218,12 @@ def status(contract, args: argparse.Namespace) -> Result:
             "cost_refusal": why_not, "contributions": count, "total_verified": total, "block_time": contract.now()}
     if you is not None:
         balance, verified, reported = contract.balance(you), contract.verified(you), contract.reported(you)
+        (earned,) = contract.read("withdrawable", you)
         lines.append(f"you ({you}): balance {coins(balance)}; verified contributions {verified:,}"
-                     + (f"; reported {reported:,}" if p.mechanism == "points" else ""))
-        data["you"] = {"address": you, "balance": money(balance), "verified": verified, "reported": reported}
+                     + (f"; reported {reported:,}" if p.mechanism == "points" else "")
+                     + (f"; earnings to withdraw {coins(earned)}" if earned else ""))
+        data["you"] = {"address": you, "balance": money(balance), "verified": verified, "reported": reported,
+                       "withdrawable": money(earned)}
     return Result(lines, data)
 
 
@@ -357,19 +360,24 @@ def _claim(action: str) -> Callable[[Any, argparse.Namespace], Result]:
     return claim
 
 
-# Pull payments: once the shipped ABI has withdraw() and withdrawable(address) (event Withdrawal(account,
-# amount)), `withdraw` is one entry in COMMANDS, Command("withdraw", "take what your verified contributions
-# earned from paid predictions", _no_arguments, withdraw, sends=True), and this function:
-#
-#     def withdraw(contract, args):
-#         signer = signer_of(contract, args)
-#         (due,) = contract.read("withdrawable", signer.address)
-#         words = f"withdraw possible now: pays {coins(due)}" if due else "nothing to withdraw"
-#         if args.dry_run:
-#             return Result([words], {"from": signer.address, "withdrawable": money(due), "dry_run": True})
-#         sent = contract.send(signer, "withdraw", 0)   # refused in one line when nothing is due; amount: MOVED
-#         return Result([f"withdraw: {coins(sent.amount)} paid to {signer.address}", *sent_words(sent, "sent")],
-#                       {"from": signer.address, **sent_data(sent)})
+def withdraw(contract, args: argparse.Namespace) -> Result:
+    """Paid predictions credit contributors; each takes what is owed with this call (pull payments)."""
+    from sumchain.live.contract import Refused
+
+    signer = signer_of(contract, args)
+    (due,) = contract.read("withdrawable", signer.address)
+    data = {"from": signer.address, "withdrawable": money(due)}
+    if args.dry_run:
+        words = f"withdraw possible now: pays {coins(due)}" if due else \
+            "withdraw not possible now: nothing to withdraw (no earnings from paid predictions yet)"
+        return Result([words], {**data, "dry_run": True})
+    if not due:
+        raise Refused("withdraw refused: nothing to withdraw (no earnings from paid predictions yet)")
+    sent = contract.send(signer, "withdraw", 0)
+    return Result([f"withdraw: {coins(sent.amount)} paid to {signer.address}", *sent_words(sent, "sent")],
+                  {**data, **sent_data(sent)})
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("status", "the contract's parameters, the cost to add now, counts, your balance and score",
             _no_arguments, status),
@@ -382,4 +390,6 @@ COMMANDS: tuple[Command, ...] = (
             _claim_arguments, _claim("refund"), sends=True),
     Command("report", "take the deposit of a contribution the model disagrees with", _claim_arguments,
             _claim("report"), sends=True),
+    Command("withdraw", "take what your verified contributions earned from paid predictions", _no_arguments,
+            withdraw, sends=True),
 )
