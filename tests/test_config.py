@@ -228,7 +228,7 @@ def test_new_keys_at_their_defaults_leave_the_run_identity_unchanged(overrides):
      "coins (2**128 wei"),
     ({"agents.Good.start_balance": 10**17, "agents.Good.count": 10_000}, "'agents.*.start_balance'"),
     ({"gas_price_gwei": 1e300, "engine": "evm"}, "'gas_price_gwei' = 1e+300 is not allowed; must be from 0 to "
-     "1.134e+22 gwei (a call's 30,000,000 gas at that price is 2**128 wei"),
+     "2.028e+22 gwei (a call's 16,777,216 gas at that price is 2**128 wei"),
     ({"gas_price_gwei": float("nan")}, "'gas_price_gwei' = nan is not allowed"),
     ({"incentive": "quality_priced", "quality_priced.weight": 10**56, "engine": "evm"},
      "'quality_priced.weight' = 100000000000000000000000000000000000000000000000000000000 is not allowed; must be a "

@@ -46,7 +46,7 @@ def _config_with(ledger, key, value):
 
 
 @pytest.mark.parametrize("key, value", [("agents.Good.mean_deposit", 49.5), ("depleted_pct", 3.0),
-                                        ("accuracy_interval_s", 1234)])
+                                        ("accuracy_interval_s", 7200)])
 def test_an_edited_config_is_one_line_naming_the_key(ledger, tmp_path, capsys, key, value):
     copy = _tampered(ledger, tmp_path, ("UPDATE meta SET value = ? WHERE key = 'config'", _config_with(ledger, key, value)))
     capsys.readouterr()
