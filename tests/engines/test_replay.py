@@ -184,13 +184,19 @@ def _ledger(config, dataset, path):
     return save_ledger(run.trainer, config, dataset, path)
 
 
+@pytest.fixture(scope="module")
+def genesis_dataset():
+    """Small enough that a whole run on the EVM takes a few seconds."""
+    return make_dataset(n_train=250, n_test=50, width=60, seed=3)
+
+
 @pytest.fixture(scope="module", params=["python", "evm"])
-def ledgers(request, tiny_dataset, tmp_path_factory):
+def ledgers(request, genesis_dataset, tmp_path_factory):
     """A run's ledger on each engine, and one of another config to swap rows with."""
     folder = tmp_path_factory.mktemp(f"genesis-{request.param}")
-    config = Config(num_words=tiny_dataset.num_features, max_train=300, engine=request.param)
+    config = Config(num_words=genesis_dataset.num_features, max_train=300, engine=request.param)
     other = config.replace(seed=1, agents={"Good": {"mean_deposit": 40.0}})
-    return _ledger(config, tiny_dataset, folder / "run.sqlite"), _ledger(other, tiny_dataset, folder / "other.sqlite")
+    return _ledger(config, genesis_dataset, folder / "run.sqlite"), _ledger(other, genesis_dataset, folder / "other.sqlite")
 
 
 def _stored_meta(path, key):
@@ -209,8 +215,8 @@ def _set_config(path, **changes):
 
 @pytest.mark.parametrize("key, value", [("agents.Good.mean_deposit", 51.0), ("depleted_pct", 2.0),
                                         ("accuracy_interval_s", 100_000)])
-def test_an_edited_config_is_found_and_named(ledgers, tmp_path, monkeypatch, tiny_dataset, key, value):
-    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+def test_an_edited_config_is_found_and_named(ledgers, tmp_path, monkeypatch, genesis_dataset, key, value):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: genesis_dataset)
     copy = _copy(ledgers[0], tmp_path)
     _set_config(copy, **{key: value})
     verdict = verify_file(copy)
@@ -219,8 +225,8 @@ def test_an_edited_config_is_found_and_named(ledgers, tmp_path, monkeypatch, tin
                                   f"(the stored config was edited or taken from another ledger)")
 
 
-def test_a_config_swapped_with_another_ledgers_is_found(ledgers, tmp_path, monkeypatch, tiny_dataset):
-    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+def test_a_config_swapped_with_another_ledgers_is_found(ledgers, tmp_path, monkeypatch, genesis_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: genesis_dataset)
     path, other = ledgers
     copy = _copy(path, tmp_path)
     _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'config'", _stored_meta(other, "config")))
@@ -231,8 +237,8 @@ def test_a_config_swapped_with_another_ledgers_is_found(ledgers, tmp_path, monke
     assert verify_file(copy).describe().startswith("genesis differs: block 0 links to genesis")
 
 
-def test_a_removed_or_edited_data_reference_is_found(ledgers, tmp_path, monkeypatch, tiny_dataset):
-    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+def test_a_removed_or_edited_data_reference_is_found(ledgers, tmp_path, monkeypatch, genesis_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: genesis_dataset)
     copy = _copy(ledgers[0], tmp_path)
     _edit(copy, ("UPDATE meta SET value = ? WHERE key = 'data'", '{"dataset_sha256": "' + "1" * 64 + '"}'))
     assert verify_file(copy).describe() == ("data reference differs: its dataset_sha256 is not what the run's "
@@ -242,9 +248,9 @@ def test_a_removed_or_edited_data_reference_is_found(ledgers, tmp_path, monkeypa
     assert not verdict.intact and verdict.describe().startswith("data reference missing: ")
 
 
-def test_an_edited_or_removed_genesis_record_is_found(ledgers, tmp_path, monkeypatch, tiny_dataset):
+def test_an_edited_or_removed_genesis_record_is_found(ledgers, tmp_path, monkeypatch, genesis_dataset):
     import json
-    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: genesis_dataset)
     copy = _copy(ledgers[0], tmp_path)
     genesis = json.loads(_stored_meta(copy, "genesis"))
     genesis["config"]["depleted_pct"] = "0" * 64
@@ -254,8 +260,8 @@ def test_an_edited_or_removed_genesis_record_is_found(ledgers, tmp_path, monkeyp
     assert verify_file(copy).describe().startswith("evidence missing: the ledger has no stored genesis record")
 
 
-def test_an_untampered_ledger_on_each_engine_still_verifies(ledgers, monkeypatch, tiny_dataset):
-    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+def test_an_untampered_ledger_on_each_engine_still_verifies(ledgers, monkeypatch, genesis_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: genesis_dataset)
     for path in ledgers:
         verdict = verify_file(path)
         assert verdict.intact, verdict.describe()
@@ -276,8 +282,8 @@ def _as_written_before_genesis(path):
           ("DELETE FROM meta WHERE key = 'genesis'",))
 
 
-def test_a_ledger_written_before_the_genesis_is_refused_in_one_line(ledgers, tmp_path, monkeypatch, tiny_dataset):
-    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: tiny_dataset)
+def test_a_ledger_written_before_the_genesis_is_refused_in_one_line(ledgers, tmp_path, monkeypatch, genesis_dataset):
+    monkeypatch.setattr("sumchain.engines.replay.load_dataset", lambda config: genesis_dataset)
     copy = _copy(ledgers[0], tmp_path)
     _as_written_before_genesis(copy)
     with pytest.raises(DataError, match=r"does not hash its config and data reference \(written by a sumchain "
