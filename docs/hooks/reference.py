@@ -221,7 +221,7 @@ def cli_page() -> str:
             names = ", ".join(action.option_strings) or action.dest
             if action.option_strings and action.nargs != 0:
                 names += f" {action.metavar or action.dest.upper()}"
-            default = "" if action.default in (None, argparse.SUPPRESS, False) or action.nargs == 0 else _value(action.default)
+            default = "" if action.default in (None, argparse.SUPPRESS, False, []) or action.nargs == 0 else _value(action.default)
             text = (action.help or "").replace("%(default)s", str(action.default)).replace("%%", "%")
             lines.append(f"| `{names}` | {default} | {text.replace('|', chr(92) + '|')} |")
         lines.append("")
