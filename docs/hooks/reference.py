@@ -116,7 +116,7 @@ def _checks(config) -> dict[str, list[str]]:
         else:
             continue
         if not text.startswith("choose one of"):
-            found.setdefault(key, []).append(text.replace("|", "\\|"))
+            found.setdefault(key, []).append(text)
     return found
 
 
@@ -170,20 +170,32 @@ def _engines(config, key: str) -> str:
     return "all"
 
 
+def _group(key: str) -> str:
+    if key.startswith("agents."):
+        return "Agent keys (per agent table)"
+    if "." in key:
+        return f"The `{key.split('.')[0]}` table"
+    return "Run keys"
+
+
 def config_page() -> str:
     from sumchain import config
 
     registries, checks = _registries(config), _checks(config)
     only = {"model": f"on evm and rpc only: {', '.join(config.EVM_MODELS)}",
             "incentive": f"python only: {', '.join(config.PYTHON_ONLY_INCENTIVES)}"}
+    rows = sorted(_config_rows(config), key=lambda row: ("." in row[0]) + row[0].startswith("agents."))
     lines = ["# Configuration keys", "",
              "Every key for `--set key=value` and for TOML files (`--config`), generated from `sumchain.config`. "
              "Agents' keys are per table: `--set agents.Good.mean_deposit=5`, or an `[agents.Good]` table; a "
              "table for a new name adds an agent. A model's or a mechanism's table (`naive_bayes.*`, "
              "`quality_priced.*`, ...) is read only when `model` or `incentive` names it. How to use them: "
-             "[Configure a run](../guides/configure.md).", "",
-             "| key | type | default | allowed | engines | meaning |", "|---|---|---|---|---|---|"]
-    for key, kind, default in _config_rows(config):
+             "[Configure a run](../guides/configure.md).", ""]
+    group = None
+    for key, kind, default in rows:
+        if _group(key) != group:
+            group = _group(key)
+            lines += [f"## {group}", ""]
         meaning = MEANINGS.get(key)
         if meaning is None:
             log.warning("config key '%s' has no meaning in docs/hooks/reference.py", key)
@@ -191,9 +203,13 @@ def config_page() -> str:
         allowed = [", ".join(f"`{name}`" for name in registries[key])] if key in registries else []
         allowed += checks.get(key, [])
         engines = _engines(config, key) + (f" ({only[key]})" if key in only else "")
-        lines.append(f"| `{key}` | `{kind.replace('|', chr(92) + '|')}` | {default} | {'; '.join(allowed)} "
-                     f"| {engines} | {meaning} |")
-    for key in MEANINGS.keys() - {row[0] for row in _config_rows(config)}:
+        lines += [f"### `{key}`", "", meaning[:1].upper() + meaning[1:] + ".", "",
+                  f"- type: `{kind.replace(' | None', '')}`{' or empty' if kind.endswith('| None') else ''}; "
+                  f"default: {default}; engines: {engines}"]
+        if allowed:
+            lines.append(f"- allowed: {'; '.join(allowed)}")
+        lines.append("")
+    for key in MEANINGS.keys() - {row[0] for row in rows}:
         log.warning("docs/hooks/reference.py describes '%s', which is not a config key", key)
     return "\n".join(lines) + "\n"
 

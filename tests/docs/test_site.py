@@ -72,9 +72,9 @@ def test_reference_lists_every_config_key_and_command():
     keys |= {f"logistic_regression.{f.name}" for f in dataclasses.fields(config.LogisticRegressionConfig)}
     for key in keys:
         shown = re.sub(r"^agents\.\w+\.", "agents.<Name>.", key)
-        assert f"| `{shown}` |" in page, key
+        assert f"### `{shown}`" in page, key
     for key in hook.MEANINGS:
-        assert f"| `{key}` |" in page
+        assert f"### `{key}`" in page
     cli = hook.cli_page()
     parser = build_parser()
     for name in SUBCOMMANDS:
