@@ -234,7 +234,7 @@ def cli_page() -> str:
         for action in sub._actions:
             if isinstance(action, argparse._HelpAction):
                 continue
-            names = ", ".join(action.option_strings) or action.dest
+            names = ", ".join(action.option_strings) or (action.metavar or action.dest)
             if action.option_strings and action.nargs != 0:
                 names += f" {action.metavar or action.dest.upper()}"
             default = "" if action.default in (None, argparse.SUPPRESS, False, []) or action.nargs == 0 else _value(action.default)
