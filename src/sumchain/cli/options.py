@@ -10,7 +10,7 @@ from sumchain.errors import ConfigError
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys (see README)")
+    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys (the keys --set takes)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config key, e.g. --set num_words=100 --set agents.Good.mean_deposit=5 "
                              f"({ONCE})")

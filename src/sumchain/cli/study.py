@@ -23,7 +23,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "study", help="measure every mechanism and model, each adversary and the bad share, and answer the "
                       "study's open questions",
-        description="Run the design-space study (issue 12): every (mechanism, model) pair on the default scenario, "
+        description="Run the design-space study: every (mechanism, model) pair on the default scenario, "
                     "each adversary under each mechanism, and the bad_share sweep, with several seeds; write figures, "
                     "tables and report.md, and print a plain answer to each open question.")
     parser.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds 0..N-1 per scenario (default 5)")

@@ -1,10 +1,12 @@
-"""The README's "Running on an Ethereum node" section, run as written against a real dev node.
+"""The guide "Running on an Ethereum node" (docs/guides/ethereum-node.md), run as written against a
+real dev node.
 
-The convention, for whoever edits that section (README code blocks):
-- ```` ```sh run ```` and ```` ```python run ````: the test runs the block as written, the blocks in
-  the order of the section, sh blocks in one shared working directory (each command must exit 0),
-  python blocks in one shared namespace;
-- `advance=N` (```` ```sh run advance=60 ````): the node's clock moves N seconds (evm_increaseTime +
+The convention, for whoever edits that page (its code blocks):
+- ```` ```sh node ```` and ```` ```python node ````: the test runs the block as written, the blocks in
+  the order of the page, sh blocks in one shared working directory (each command must exit 0),
+  python blocks in one shared namespace (blocks that need no node use `bash run`/`python run`, which
+  tests/docs/test_doc_commands.py runs);
+- `advance=N` (```` ```sh node advance=60 ````): the node's clock moves N seconds (evm_increaseTime +
   evm_mine) before the block runs: the "a minute later" or "a day later" of the text;
 - a block without `run` is not run: a long-running command (`sumchain node`: the test's own dev node
   stands in for it), a placeholder URL or key, an output sample, a simulation of minutes.
@@ -30,8 +32,7 @@ from sumchain.cli import main
 from sumchain.engines.rpc import KEYS_VARIABLE
 from tests.live.deployment import OWNER_KEY, SIGNER_VARIABLES, advance, fresh_node
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-SECTION = "## Running on an Ethereum node"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "ethereum-node.md"
 NODE_URL = "http://127.0.0.1:8545"
 ALICE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -50,15 +51,13 @@ class Block:
 
 
 def section_blocks() -> list[Block]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
+    text = GUIDE.read_text(encoding="utf-8")
     blocks = []
-    for number, match in enumerate(FENCE.finditer(text[start:end if end > 0 else len(text)]), start=1):
+    for number, match in enumerate(FENCE.finditer(text), start=1):
         words = match.group(1).split()
         attributes = dict(word.split("=", 1) for word in words[2:] if "=" in word)
         blocks.append(Block(number, words[0] if words else "", match.group(2),
-                            len(words) > 1 and words[1] == "run", attributes))
+                            len(words) > 1 and words[1] == "node", attributes))
     return blocks
 
 
@@ -91,7 +90,7 @@ def test_the_section_runs_as_written(dev_node, tmp_path, monkeypatch):
         if block.language == "sh":
             _run_shell(block, code, tmp_path)
         else:
-            exec(compile(code, f"README block {block.number}", "exec"), namespace)
+            exec(compile(code, f"guide block {block.number}", "exec"), namespace)
         ran += 1
     assert ran >= 8
 
@@ -102,11 +101,11 @@ def _run_shell(block: Block, code: str, folder: Path) -> None:
         if words[:1] == ["sumchain"]:
             with redirect_stdout(io.StringIO()) as out, redirect_stderr(io.StringIO()) as err:
                 status = main(words[1:])
-            assert status == 0, f"README block {block.number}: {line}\n{out.getvalue()}\n{err.getvalue()}"
+            assert status == 0, f"guide block {block.number}: {line}\n{out.getvalue()}\n{err.getvalue()}"
         elif words:
             done = subprocess.run(["bash", "-e", "-c", line], cwd=folder, capture_output=True, text=True,
                                   timeout=300)
-            assert done.returncode == 0, f"README block {block.number}: {line}\n{done.stdout}\n{done.stderr}"
+            assert done.returncode == 0, f"guide block {block.number}: {line}\n{done.stdout}\n{done.stderr}"
 
 
 def commands(code: str) -> list[str]:
