@@ -4,6 +4,7 @@ errors a user meets (wrong URL, a node that is not a dev node), live-chain keys,
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,20 +34,13 @@ def test_a_wrong_url_is_one_line_naming_it():
     assert url in str(error.value) and "\n" not in str(error.value)
 
 
-@pytest.fixture
-def live_like_node(rpc_url):
-    """A proxy to the dev node that refuses every dev-only method, as a live chain's node does."""
-    class Proxy(BaseHTTPRequestHandler):
+@contextmanager
+def json_rpc_server(respond):
+    """A tiny HTTP server on 127.0.0.1 whose every POST body (a JSON-RPC request) is answered with
+    the bytes `respond(request)` returns; yields its URL."""
+    class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if body["method"].startswith(("hardhat_", "evm_")):
-                answer = {"jsonrpc": "2.0", "id": body["id"],
-                          "error": {"code": -32601, "message": f"the method {body['method']} does not exist"}}
-                data = json.dumps(answer).encode()
-            else:
-                request = urllib.request.Request(rpc_url, data=json.dumps(body).encode(),
-                                                 headers={"Content-Type": "application/json"})
-                data = urllib.request.urlopen(request, timeout=30).read()
+            data = respond(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -56,12 +50,29 @@ def live_like_node(rpc_url):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def live_like_node(rpc_url):
+    """A proxy to the dev node that refuses every dev-only method, as a live chain's node does."""
+    def respond(body) -> bytes:
+        if body["method"].startswith(("hardhat_", "evm_")):
+            return json.dumps({"jsonrpc": "2.0", "id": body["id"],
+                               "error": {"code": -32601, "message": f"the method {body['method']} does not exist"}}
+                              ).encode()
+        request = urllib.request.Request(rpc_url, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        return urllib.request.urlopen(request, timeout=30).read()
+
+    with json_rpc_server(respond) as url:
+        yield url
 
 
 def test_without_a_dev_node_time_and_minting_say_a_simulation_needs_one(live_like_node):
@@ -130,31 +141,17 @@ GOOD_ANSWERS = {"eth_chainId": "0x7a69", "eth_accounts": [],
 
 @pytest.fixture
 def fake_node():
-    """A tiny JSON-RPC server on 127.0.0.1 that answers from a table the test fills (`answers`);
-    the value `RAW` sends its bytes as the whole response body."""
+    """A JSON-RPC server that answers from a table the test fills (`answers`); a `Raw` value sends its
+    bytes as the whole response body."""
     answers: dict = {}
 
-    class Fake(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            answer = answers.get(body["method"], GOOD_ANSWERS.get(body["method"]))
-            data = answer.raw if isinstance(answer, Raw) else \
-                json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": answer}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(body) -> bytes:
+        answer = answers.get(body["method"], GOOD_ANSWERS.get(body["method"]))
+        return answer.raw if isinstance(answer, Raw) else \
+            json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": answer}).encode()
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", answers
-    server.shutdown()
-    server.server_close()
+    with json_rpc_server(respond) as url:
+        yield url, answers
 
 
 class Raw:
