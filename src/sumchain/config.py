@@ -14,9 +14,13 @@ import hashlib
 import json
 import math
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from sumchain import components
 from sumchain.components import evm_max_features
@@ -277,7 +281,7 @@ class Config:
             elif f.name in _names('MODEL_TABLES') or f.name in _names('MECHANISM_TABLES'):
                 object.__setattr__(self, f.name, _parameter_table_from(f.name, getattr(self, f.name)))
             else:
-                object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), f.type))
+                object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), _field_type(Config, f.name)))
         _validate(self)
 
     # -- construction ------------------------------------------------------------------
@@ -450,37 +454,44 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 # -- validation ------------------------------------------------------------------------------
 
+@functools.cache
 def _field_type(cls: type, name: str) -> Any:
-    hints = {f.name: f.type for f in fields(cls)}
-    return hints[name]
+    """The field's declared type, resolved (annotations are postponed strings)."""
+    return typing.get_type_hints(cls)[name]
+
+
+_EXPECTED = {bool: "must be true or false", int: "must be a whole number", float: "must be a number",
+             str: "must be text"}
+"""Today's one-line refusals of a value of the wrong kind, by the field's type."""
+
+
+@functools.cache
+def _adapter(declared: Any) -> tuple[TypeAdapter | None, type | None, bool]:
+    """(pydantic's strict validator of `declared`, its type without None, whether None is allowed);
+    no validator for the types validated elsewhere (the agent tables, the parameter tables)."""
+    members = typing.get_args(declared) if typing.get_origin(declared) in (typing.Union, types.UnionType) else ()
+    optional = type(None) in members
+    base = next((m for m in members if m is not type(None)), None) if members else declared
+    if base not in _EXPECTED:
+        return None, base, optional
+    return TypeAdapter(declared, config=ConfigDict(strict=True)), base, optional
 
 
 def _coerce(key: str, value: Any, declared: Any) -> Any:
-    """Check a value against the declared annotation (a string, as annotations are postponed)."""
-    declared = str(declared)
-    optional = "None" in declared
-    if value is None:
-        if optional:
-            return None
-        raise ConfigError(f"config key '{key}' may not be empty; expected {declared.replace(' | None', '')}")
-    base = declared.replace(" | None", "")
-    if base == "bool":
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
-    if base == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
-            raise ConfigError(f"config key '{key}' must be a whole number, got {value!r}")
-        return int(value)
-    if base == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
-        return float(value)
-    if base == "str":
-        if not isinstance(value, str):
-            raise ConfigError(f"config key '{key}' must be text, got {value!r}")
+    """Check a value against the field's type with pydantic (strict: no text for numbers, no
+    numbers for flags); a whole float is a whole number (`1e3` in TOML)."""
+    adapter, base, optional = _adapter(declared)
+    if value is None and not optional:
+        name = getattr(base, "__name__", str(base))
+        raise ConfigError(f"config key '{key}' may not be empty; expected {name}")
+    if adapter is None:
         return value
-    return value
+    if base is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        raise ConfigError(f"config key '{key}' {_EXPECTED[base]}, got {value!r}") from None
 
 
 def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tuple[AgentConfig, ...]:
