@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from sumchain.components import vyper_constant
 from sumchain.config import LogisticRegressionConfig, NaiveBayesConfig
 from sumchain.models import dense_perceptron, naive_bayes, nearest_centroid, perceptron
 from sumchain.models.dense_perceptron import fit_dense_perceptron
@@ -38,6 +39,15 @@ class Family:
     def engines(self) -> tuple[str, ...]:
         """The engines that run it: every engine when it has contract code."""
         return ("python", "evm", "rpc") if self.contract else ("python",)
+
+    def max_classes(self, engine: str) -> int | None:
+        """The most classes it takes on `engine` (None: no bound): a binary family 2, and on a chain
+        its contract's compiled `MAX_CLASSES`."""
+        if self.binary_only:
+            return 2
+        if engine == "python" or self.contract is None:
+            return None
+        return vyper_constant(self.name, "MAX_CLASSES")
 
     @property
     def dense(self) -> bool:
