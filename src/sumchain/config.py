@@ -824,6 +824,49 @@ def _validate_mechanism_tables(c: Config) -> None:
            m.min_num_contributions)
 
 
+_ENGINE_KEYS = {"rpc_url": ("rpc",), "gas_price_gwei": ("evm", "rpc"), "max_features": ("evm", "rpc")}
+"""Top-level keys only some engines read; every other key is read on every engine."""
+
+
+def reference() -> list[dict[str, Any]]:
+    """Every config key as a user sets it (`--set key=value`, TOML), for the docs' reference page:
+    per key its `key` (agent keys as `agents.*.<key>`), `type` (as declared: `int | None` may be
+    left empty), `default`, `allowed` (the names to choose from, or None for a number or text
+    checked by its bounds), `engines` (those that read it) and `component` (the `model = ...` or
+    `incentive = ...` whose table it belongs to, or None). Names and engines come from the
+    components' descriptors (`sumchain.components`)."""
+    families, mechanisms = components.model_families(), components.mechanisms()
+    choices = {"dataset": _names('DATASETS'), "engine": _names('ENGINES'), "model": _names('MODELS'),
+               "incentive": _names('INCENTIVES'), "features": FEATURE_MODES, "csv_encoding": CSV_ENCODINGS,
+               "wait_rounding": WAIT_ROUNDINGS}
+    rows = []
+
+    def row(key: str, cls: type, name: str, default: Any, engines: tuple[str, ...], component: str | None,
+            allowed: tuple[str, ...] | None = None) -> None:
+        declared = _field_type(cls, name)
+        rows.append({"key": key, "type": getattr(declared, "__name__", str(declared)), "default": default,
+                     "allowed": allowed, "engines": engines, "component": component})
+
+    defaults, agent = Config(), AgentConfig()
+    for f in fields(Config):
+        if f.name == "agents":
+            for a in fields(AgentConfig):
+                if a.name != "name":
+                    row(f"agents.*.{a.name}", AgentConfig, a.name, getattr(agent, a.name), components.ALL_ENGINES,
+                        None, AGENT_KINDS if a.name == "kind" else None)
+        elif f.name in families or f.name in mechanisms:
+            owner = families[f.name] if f.name in families else mechanisms[f.name]
+            table = getattr(defaults, f.name)
+            kind = "model" if f.name in families else "incentive"
+            for p in fields(table):
+                row(f"{f.name}.{p.name}", type(table), p.name, getattr(table, p.name), owner.engines,
+                    f"{kind}={f.name}")
+        else:
+            row(f.name, Config, f.name, getattr(defaults, f.name), _ENGINE_KEYS.get(f.name, components.ALL_ENGINES),
+                None, choices.get(f.name))
+    return rows
+
+
 def to_toml(config: Config) -> str:
     """The resolved config as TOML that `--config` reads back (empty keys are left out).
 
