@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import operator
 import re
 from dataclasses import dataclass
@@ -116,6 +117,14 @@ class MechanismDescriptor:
     paid_predictions: bool = False
     """Its trainer shares a paid prediction's value among verified contributors (callers)."""
     parameters: type | None = None
+    own_contract: str | None = None
+    """`module:function` building a contract of its own on a Python chain, `function(chain, config,
+    model, owner=, address=)`, for a mechanism that is not a trainer's (the prediction market);
+    None: the trainer runs it (`contract.incentives.mechanism_for`)."""
+
+    def build_own_contract(self, chain: Any, config: Any, model: Any, *, owner: str, address: str) -> Any:
+        module, function = self.own_contract.split(":")
+        return getattr(importlib.import_module(module), function)(chain, config, model, owner=owner, address=address)
 
     @property
     def engines(self) -> tuple[str, ...]:

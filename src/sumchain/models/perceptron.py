@@ -146,6 +146,12 @@ def quantise(weights: np.ndarray, intercept: float, learning_rate: int = SCALE) 
     return SparsePerceptron(len(w), learning_rate, w, int(np.rint(intercept * SCALE)))
 
 
+def state_evidence(model: SparsePerceptron) -> tuple[dict[str, int], bytes]:
+    """The perceptron's part of a run's state digest: its intercept and its weights as little-endian
+    int64, as ledgers saved before the model protocol existed hold it (so they still verify)."""
+    return {"intercept": int(model.intercept)}, model.weights.astype("<i8").tobytes()
+
+
 def weight_rows(gas_envelope: tuple[int, int, int]) -> ContractLayout:
     """The perceptrons on the contract: row 0 the weights by feature, row 1 the intercept (set by
     the constructor, with the on-chain step)."""

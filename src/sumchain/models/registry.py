@@ -32,6 +32,9 @@ class Family:
     summary: str
     parameters: type | None = None
     """The frozen class of its own keys (its config table, `[naive_bayes]`), or None."""
+    state_evidence: Callable[[Model], tuple[dict[str, Any], bytes]] | None = None
+    """(fields, bytes) of its state in a run's state digest (`engines.replay.state_digest`), where it
+    is not the generic family name and `state()` integers."""
     contract: ContractLayout | None = None
     """Its state on the trainer contract (`contracts/<name>.vy`); None: no contract code, python engine only."""
 
@@ -62,7 +65,8 @@ class Family:
 MODELS: dict[str, Family] = {f.name: f for f in (
     Family("perceptron", lambda X, y, *, num_classes, seed, step: train_offchain(X, y, seed=seed, learning_rate=step),
            "sparse", True, TRAINING_VERSION * 100 + DEFAULT_EPOCHS,
-           "sparse binary perceptron (averaged off chain), learns from mistakes", contract=perceptron.CONTRACT),
+           "sparse binary perceptron (averaged off chain), learns from mistakes", contract=perceptron.CONTRACT,
+           state_evidence=perceptron.state_evidence),
     Family("dense_perceptron", lambda X, y, *, num_classes, seed, step: fit_dense_perceptron(X, y, seed, step),
            "dense", True, 1, "perceptron over dense fixed-point feature values", contract=dense_perceptron.CONTRACT),
     Family("naive_bayes", lambda X, y, *, num_classes, seed, step, smoothing: fit_naive_bayes(X, y, num_classes,
