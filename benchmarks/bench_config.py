@@ -34,7 +34,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     config = Config.from_overrides(ROW)    # collect the registries outside the timing
-    for label, action in (("Config()", Config), ("Config.from_overrides(sweep row)", lambda: Config.from_overrides(ROW)),
+    for label, action in (("Config()", Config),
+                          ("Config.from_overrides(sweep row)", lambda: Config.from_overrides(ROW)),
                           ("Config.digest()", config.digest)):
         print(f"{label:36s} {best(action, args.repeat) * 1e6:9.1f} us")
 

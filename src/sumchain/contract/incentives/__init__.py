@@ -26,4 +26,5 @@ def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Mechanism:
     return MECHANISMS[config.incentive].from_config(config, owner=owner, start_time=start_time)
 
 
-__all__ = ["INCENTIVES", "MECHANISMS", "MarginModel", "Mechanism", "Points", "QualityPriced", "Stakeable", "mechanism_for"]
+__all__ = ["INCENTIVES", "MECHANISMS", "MarginModel", "Mechanism", "Points", "QualityPriced", "Stakeable",
+           "mechanism_for"]

@@ -47,4 +47,7 @@ class Points(Stakeable):
         return 0
 
 
-DESCRIPTOR = MechanismDescriptor("points", "SUM's points: no money at stake, good and bad contributions counted")
+DESCRIPTOR = MechanismDescriptor(
+    "points",
+    "SUM's points: no money at stake, good and bad contributions counted",
+)

@@ -367,5 +367,9 @@ def refuse(code: int) -> None:
     raise Rejected(R.REASONS[code])
 
 
-DESCRIPTOR = MechanismDescriptor("prediction_market", "SUM's prediction market: a bounty shared by the contributions that help", parameters=PredictionMarketConfig,
-                                own_contract="sumchain.contract.market:deploy_market")
+DESCRIPTOR = MechanismDescriptor(
+    "prediction_market",
+    "SUM's prediction market: a bounty shared by the contributions that help",
+    parameters=PredictionMarketConfig,
+    own_contract="sumchain.contract.market:deploy_market",
+)

@@ -66,4 +66,9 @@ class QualityPriced(Stakeable):
         return base + base * self.weight * disagreement // (disagreement + self.margin_scale)
 
 
-DESCRIPTOR = MechanismDescriptor("quality_priced", "the stakeable cost times a surcharge for data the model contradicts", paid_predictions=True, parameters=QualityPricedConfig)
+DESCRIPTOR = MechanismDescriptor(
+    "quality_priced",
+    "the stakeable cost times a surcharge for data the model contradicts",
+    paid_predictions=True,
+    parameters=QualityPricedConfig,
+)

@@ -309,4 +309,8 @@ def _raise_if_refused(code: int) -> None:
         raise Rejected(R.REASONS[code])
 
 
-DESCRIPTOR = MechanismDescriptor("stakeable", "SUM's deposit, refund and report rules", paid_predictions=True)
+DESCRIPTOR = MechanismDescriptor(
+    "stakeable",
+    "SUM's deposit, refund and report rules",
+    paid_predictions=True,
+)
