@@ -484,8 +484,8 @@ def _coerce(key: str, value: Any, declared: Any) -> Any:
     if value is None and not optional:
         name = getattr(base, "__name__", str(base))
         raise ConfigError(f"config key '{key}' may not be empty; expected {name}")
-    if adapter is None:
-        return value
+    if adapter is None or type(value) is base:
+        return value    # already the declared type: strict validation would return it as is
     if base is int and isinstance(value, float) and value.is_integer():
         value = int(value)
     try:
