@@ -1,7 +1,8 @@
 """Measure the gas of the deployment's `set_state` transactions on the dev node (hardfork osaka), per
 model family: the gas of a call with n entries of worst-case values, as a + b x n, and the largest
-chunk `model_state.state_chunks` makes against the 2**24 cap (the figures behind `ENTRY_GAS`,
-`SAMPLES_ENTRY_GAS` and `CALL_GAS` in sumchain/engines/evm/model_state.py).
+chunk `model_state.state_chunks` makes against the 2**24 cap (the figures behind each family's
+`entry_gas` and `samples_entry_gas` (`CONTRACT` in its module) and `CALL_GAS` in
+sumchain/engines/evm/model_state.py).
 
 Usage: python benchmarks/bench_state_gas.py [--features 1024]
 """

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sumchain import Config, ConfigError
-from sumchain.config import parse_value, to_toml
+from sumchain import config as config_module
+from sumchain.config import flatten, parse_value, to_toml
 
 
 def test_table_one_defaults():
@@ -302,3 +303,20 @@ def test_the_gas_bound_admits_what_fits():
     Config.from_overrides({"engine": "evm", "model": "perceptron", "num_words": 1_000_000})
     assert evm_gas_need("nearest_centroid", 1_208, 1024) > EVM_GAS_BUDGET >= evm_gas_need("nearest_centroid", 1_207, 1024)
 
+
+
+def test_the_reference_lists_every_settable_key_with_its_default_and_engines():
+    from sumchain.config import reference
+
+    rows = {row["key"]: row for row in reference()}
+    flat = flatten(Config().to_dict())
+    for key in flat:    # every key of the default config (agent keys as agents.*.key) is documented
+        parts = key.split(".")
+        documented = f"agents.*.{parts[-1]}" if parts[0] == "agents" else key
+        assert documented in rows, key
+        if parts[0] != "agents":
+            assert rows[documented]["default"] == flat[key]
+    assert rows["model"]["allowed"] == config_module.MODELS
+    assert rows["logistic_regression.eta0"]["engines"] == ("python",)
+    assert rows["prediction_market.bounty"]["component"] == "incentive=prediction_market"
+    assert rows["rpc_url"]["engines"] == ("rpc",) and rows["max_train"]["type"] == "int | None"

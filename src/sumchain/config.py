@@ -9,60 +9,72 @@ rest of the code can trust it. Overrides come as nested dicts (`{"agents": {"Goo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from sumchain import components
+from sumchain.components import evm_max_features
 from sumchain.errors import ConfigError
 
 DAY_S = 86_400
 
-DATASETS = ("synthetic", "imdb", "text", "csv")
-ENGINES = ("python", "evm", "rpc")
-INCENTIVES = ("stakeable", "points", "quality_priced", "prediction_market")
-PYTHON_ONLY_INCENTIVES = ("prediction_market",)
-"""SUM's prediction market was Python only: so is ours."""
 FEATURE_MODES = ("vocabulary", "hashing")
 CSV_ENCODINGS = ("thermometer", "standardised")
 """How `dataset=csv` turns numeric columns into features: binary thresholds, or each column's value
 standardised on the training rows (for the dense model families)."""
-DENSE_MODELS = ("dense_perceptron", "dense_nearest_centroid")
-"""Families that take numeric feature values (the others read which features are present)."""
 WAIT_ROUNDINGS = ("truncate", "round")
-MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid",
-          "logistic_regression")
-"""Model families (`sumchain.models.MODELS` implements each)."""
-EVM_MODELS = ("perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "dense_nearest_centroid")
-"""Families with contract code (SUM had contract code for each): the only ones `engine=evm` and
-`engine=rpc` can deploy. logistic_regression is python only (SUM had none)."""
-TX_GAS_CAP = 2**24
-"""EIP-7825: the most gas one transaction may use (16,777,216), as `engines.evm.backend.TX_GAS_CAP`
-(this layer imports nothing above it; a test checks that the two agree)."""
+TX_GAS_CAP = components.TX_GAS_CAP
+"""EIP-7825: the most gas one transaction may use (16,777,216)."""
 EVM_GAS_BUDGET = TX_GAS_CAP * 3 // 4
 """What the config lets one contract call need at most: a quarter of the cap is headroom (other
 nodes' gas schedules, a model whose state has grown)."""
-EVM_GAS_MODEL = {
-    "perceptron": (224_200, 1, 2_814),
-    "dense_perceptron": (192_105, 3_090, 0),
-    "naive_bayes": (261_504, 1, 5_221),
-    "nearest_centroid": (203_128, 5_824, 5_221),
-    "dense_nearest_centroid": (227_654, 6_544, 0),
+
+_REGISTRY_NAMES = {
+    "MODELS": lambda: tuple(components.model_families()),
+    "EVM_MODELS": lambda: tuple(name for name, f in components.model_families().items() if "evm" in f.engines),
+    "DENSE_MODELS": lambda: tuple(name for name, f in components.model_families().items() if f.dense),
+    "EVM_GAS_MODEL": components.evm_gas_model,
+    "DATASETS": components.dataset_names,
+    "ENGINES": components.engine_names,
+    "INCENTIVES": lambda: tuple(components.mechanisms()),
+    "PYTHON_ONLY_INCENTIVES": lambda: tuple(name for name, m in components.mechanisms().items()
+                                            if "evm" not in m.engines),
+    "PAID_PREDICTION_INCENTIVES": lambda: tuple(name for name, m in components.mechanisms().items()
+                                                if m.paid_predictions),
+    "MODEL_TABLES": lambda: {name: f.parameters for name, f in components.model_families().items() if f.parameters},
+    "MECHANISM_TABLES": lambda: {name: m.parameters for name, m in components.mechanisms().items() if m.parameters},
 }
-"""Per family with contract code, (base, per_feature, per_present): the gas of its contract's calls
-that others depend on is at most base + per_feature * num_words + per_present * p, p the present
-features a sample may have (min(max_features, num_words); a dense call reads every feature's value,
-so per_feature covers it and per_present is 0). Bounded: refund, report, paid predict and withdraw
-of a sample of p features, and an add's cost that grows with the model's width (the nearest centroid
-moves every coordinate of a trained centroid; a dense add reads every value). Not bounded: the part
-of an add that grows with its own sample's present (non-zero) features (a weight, count or coordinate
-written per feature: up to 23,000 gas each for the perceptron, 51,000 for naive Bayes's count and
-log); over the cap such an add fails on its own and takes nothing. Binary labels; each further class adds a score per feature to
-predictions. Measured on a Hardhat node (cancun) by `python benchmarks/bench_gas_limits.py --node`,
-which prints these envelopes."""
+"""The component names the config checks against, from the components' own descriptors
+(`sumchain.components`): `MODELS` the families, `EVM_MODELS` those with contract code, `DENSE_MODELS`
+those that read feature values, `EVM_GAS_MODEL` each contract family's gas envelope (base,
+per_feature, per_present: see `models.protocol.ContractLayout`), `INCENTIVES` the mechanisms,
+`PYTHON_ONLY_INCENTIVES` those without contract code, `PAID_PREDICTION_INCENTIVES` those whose
+trainer shares a paid prediction's value; `MODEL_TABLES` and `MECHANISM_TABLES` the parameter classes
+of the families and mechanisms that have parameters: a table named after the component
+(`[naive_bayes]`, or dotted keys `quality_priced.weight=2`), read only when it is the chosen one.
+Read as `config.MODELS` etc. (collected when first asked)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REGISTRY_NAMES:
+        return _names(name)
+    raise AttributeError(f"module 'sumchain.config' has no attribute {name!r}")
+
+
+@functools.cache
+def _names(name: str) -> Any:
+    """One of `_REGISTRY_NAMES`, collected once per process (the registries do not change)."""
+    return _REGISTRY_NAMES[name]()
 
 
 IMPLIED_KIND = "implied by honest"
@@ -82,8 +94,6 @@ MALICIOUS_KINDS = ("flipper", "unsure_flipper", "timing", "sleeper")
 KIND_KEYS = {"unsure_flipper": ("unsure_fraction",), "timing": ("lead_s",), "sleeper": ("honest_days",),
              "caller": ("fee",)}
 """Agent keys read only by one kind: in `to_dict` (and the digest) only for a table of that kind."""
-PAID_PREDICTION_INCENTIVES = ("stakeable", "quality_priced")
-"""Mechanisms whose trainer shares a paid prediction's value among verified contributors (callers)."""
 MAX_AGENT_COUNT = 10_000
 
 WEI_PER_COIN = 10**18
@@ -184,12 +194,6 @@ class LogisticRegressionConfig:
     t0: int = 100
 
 
-MODEL_TABLES = {"naive_bayes": NaiveBayesConfig, "logistic_regression": LogisticRegressionConfig}
-"""Per-family parameters: a table named after the family (`[naive_bayes]`, or dotted keys
-`naive_bayes.smoothing=0.5`), read only when `model` names that family. The perceptrons' on-chain
-step is the top-level `learning_rate`; the nearest centroid families have no parameters."""
-
-
 @dataclass(frozen=True)
 class QualityPricedConfig:
     """`incentive = "quality_priced"`: the stakeable cost times a surcharge for data the model contradicts.
@@ -214,11 +218,6 @@ class PredictionMarketConfig:
     min_num_contributions: int = 100
     group_contributions: bool = False
     reset_model: bool = False
-
-
-MECHANISM_TABLES = {"quality_priced": QualityPricedConfig, "prediction_market": PredictionMarketConfig}
-"""Per-mechanism parameters: a table named after the mechanism (`[quality_priced]`, or dotted keys
-`quality_priced.weight=2`), read only when `incentive` names that mechanism."""
 
 
 def _default_agents() -> tuple[AgentConfig, ...]:
@@ -279,10 +278,10 @@ class Config:
                     object.__setattr__(self, "agents", _agents_from(value))
                 elif isinstance(value, list):
                     object.__setattr__(self, "agents", tuple(value))
-            elif f.name in MODEL_TABLES or f.name in MECHANISM_TABLES:
+            elif f.name in _names('MODEL_TABLES') or f.name in _names('MECHANISM_TABLES'):
                 object.__setattr__(self, f.name, _parameter_table_from(f.name, getattr(self, f.name)))
             else:
-                object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), f.type))
+                object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), _field_type(Config, f.name)))
         _validate(self)
 
     # -- construction ------------------------------------------------------------------
@@ -334,17 +333,18 @@ class Config:
 
     def model_parameters(self) -> dict[str, float | int]:
         """The configured model family's own parameters (its table), empty for a family without any."""
-        return dataclasses.asdict(getattr(self, self.model)) if self.model in MODEL_TABLES else {}
+        return dataclasses.asdict(getattr(self, self.model)) if self.model in _names('MODEL_TABLES') else {}
 
     def to_dict(self) -> dict[str, Any]:
         """Nested plain values. A model family's table is included only when `model` names it, and a
         mechanism's only when `incentive` names it, so the keys (and `digest`) of a run are those that
         can change what it does."""
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "agents" and f.name not in MODEL_TABLES and f.name not in MECHANISM_TABLES}
-        if self.model in MODEL_TABLES:
+                if f.name != "agents" and f.name not in _names('MODEL_TABLES')
+                and f.name not in _names('MECHANISM_TABLES')}
+        if self.model in _names('MODEL_TABLES'):
             data[self.model] = self.model_parameters()
-        if self.incentive in MECHANISM_TABLES:
+        if self.incentive in _names('MECHANISM_TABLES'):
             data[self.incentive] = dataclasses.asdict(getattr(self, self.incentive))
         data["agents"] = {a.name: a.to_dict() for a in self.agents}
         return data
@@ -454,37 +454,44 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 # -- validation ------------------------------------------------------------------------------
 
+@functools.cache
 def _field_type(cls: type, name: str) -> Any:
-    hints = {f.name: f.type for f in fields(cls)}
-    return hints[name]
+    """The field's declared type, resolved (annotations are postponed strings)."""
+    return typing.get_type_hints(cls)[name]
+
+
+_EXPECTED = {bool: "must be true or false", int: "must be a whole number", float: "must be a number",
+             str: "must be text"}
+"""Today's one-line refusals of a value of the wrong kind, by the field's type."""
+
+
+@functools.cache
+def _adapter(declared: Any) -> tuple[TypeAdapter | None, type | None, bool]:
+    """(pydantic's strict validator of `declared`, its type without None, whether None is allowed);
+    no validator for the types validated elsewhere (the agent tables, the parameter tables)."""
+    members = typing.get_args(declared) if typing.get_origin(declared) in (typing.Union, types.UnionType) else ()
+    optional = type(None) in members
+    base = next((m for m in members if m is not type(None)), None) if members else declared
+    if base not in _EXPECTED:
+        return None, base, optional
+    return TypeAdapter(declared, config=ConfigDict(strict=True)), base, optional
 
 
 def _coerce(key: str, value: Any, declared: Any) -> Any:
-    """Check a value against the declared annotation (a string, as annotations are postponed)."""
-    declared = str(declared)
-    optional = "None" in declared
-    if value is None:
-        if optional:
-            return None
-        raise ConfigError(f"config key '{key}' may not be empty; expected {declared.replace(' | None', '')}")
-    base = declared.replace(" | None", "")
-    if base == "bool":
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
-    if base == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
-            raise ConfigError(f"config key '{key}' must be a whole number, got {value!r}")
-        return int(value)
-    if base == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
-        return float(value)
-    if base == "str":
-        if not isinstance(value, str):
-            raise ConfigError(f"config key '{key}' must be text, got {value!r}")
-        return value
-    return value
+    """Check a value against the field's type with pydantic (strict: no text for numbers, no
+    numbers for flags); a whole float is a whole number (`1e3` in TOML)."""
+    adapter, base, optional = _adapter(declared)
+    if value is None and not optional:
+        name = getattr(base, "__name__", str(base))
+        raise ConfigError(f"config key '{key}' may not be empty; expected {name}")
+    if adapter is None or type(value) is base:
+        return value    # already the declared type: strict validation would return it as is
+    if base is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        raise ConfigError(f"config key '{key}' {_EXPECTED[base]}, got {value!r}") from None
 
 
 def _agents_from(raw: Any, start: tuple[AgentConfig, ...] | None = None) -> tuple[AgentConfig, ...]:
@@ -539,7 +546,7 @@ def _kind_and_honest(current: AgentConfig, kwargs: dict[str, Any]) -> dict[str, 
 def _parameter_table_from(name: str, raw: Any) -> Any:
     """A model family's or a mechanism's parameter table from a mapping (or the dataclass itself), keys
     checked and coerced."""
-    cls = MODEL_TABLES[name] if name in MODEL_TABLES else MECHANISM_TABLES[name]
+    cls = _names('MODEL_TABLES')[name] if name in _names('MODEL_TABLES') else _names('MECHANISM_TABLES')[name]
     if isinstance(raw, cls):
         return raw
     allowed = [f.name for f in fields(cls)]
@@ -565,26 +572,30 @@ def _check(condition: bool, key: str, allowed: str, value: Any) -> None:
 
 def _validate(config: Config) -> None:
     c = config
-    _check(c.dataset in DATASETS, "dataset", f"choose one of: {', '.join(DATASETS)}", c.dataset)
-    _check(c.engine in ENGINES, "engine", f"choose one of: {', '.join(ENGINES)}", c.engine)
-    _check(c.model in MODELS, "model", f"choose one of: {', '.join(MODELS)}", c.model)
-    _check(c.engine == "python" or c.model in EVM_MODELS, "model",
+    datasets, models = _names('DATASETS'), _names('MODELS')
+    _check(c.dataset in datasets, "dataset", f"choose one of: {', '.join(datasets)}", c.dataset)
+    _check(c.engine in _names('ENGINES'), "engine", f"choose one of: {', '.join(_names('ENGINES'))}", c.engine)
+    _check(c.model in models, "model", f"choose one of: {', '.join(models)}", c.model)
+    _check(c.engine == "python" or c.model in _names('EVM_MODELS'), "model",
            f"model={c.model} has no contract code and runs on engine=python only; with engine={c.engine} "
-           f"choose one of: {', '.join(EVM_MODELS)}", c.model)
+           f"choose one of: {', '.join(_names('EVM_MODELS'))}", c.model)
     _check(c.engine != "rpc" or bool(c.rpc_url), "rpc_url",
            "engine=rpc needs the URL of an Ethereum dev node, e.g. http://127.0.0.1:8545", c.rpc_url)
-    _check(c.incentive in INCENTIVES, "incentive", f"choose one of: {', '.join(INCENTIVES)}", c.incentive)
-    _check(c.engine == "python" or c.incentive not in PYTHON_ONLY_INCENTIVES, "incentive",
+    incentives = _names('INCENTIVES')
+    _check(c.incentive in incentives, "incentive", f"choose one of: {', '.join(incentives)}", c.incentive)
+    on_chain = [name for name in incentives if name not in _names('PYTHON_ONLY_INCENTIVES')]
+    _check(c.engine == "python" or c.incentive in on_chain, "incentive",
            f"{c.incentive} runs on engine=python only (SUM's was Python only); with engine={c.engine} "
-           f"choose stakeable, points or quality_priced", c.incentive)
+           f"choose {', '.join(on_chain[:-1])} or {on_chain[-1]}", c.incentive)
     _validate_mechanism_tables(c)
     _check(c.wait_rounding in WAIT_ROUNDINGS, "wait_rounding", f"choose one of: {', '.join(WAIT_ROUNDINGS)}",
            c.wait_rounding)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
     _check(c.csv_encoding in CSV_ENCODINGS, "csv_encoding", f"choose one of: {', '.join(CSV_ENCODINGS)}",
            c.csv_encoding)
-    _check(c.csv_encoding == "thermometer" or (c.dataset == "csv" and c.model in DENSE_MODELS), "csv_encoding",
-           f"standardised values need dataset=csv and a model that reads values ({', '.join(DENSE_MODELS)}); "
+    dense = _names('DENSE_MODELS')
+    _check(c.csv_encoding == "thermometer" or (c.dataset == "csv" and c.model in dense), "csv_encoding",
+           f"standardised values need dataset=csv and a model that reads values ({', '.join(dense)}); "
            f"got dataset={c.dataset}, model={c.model}", c.csv_encoding)
     _check(isinstance(c.num_words, int) and 1 <= c.num_words <= MAX_NUM_WORDS, "num_words",
            f"must be a whole number from 1 to {MAX_NUM_WORDS:,}", c.num_words)
@@ -606,8 +617,9 @@ def _validate(config: Config) -> None:
     _check(0 <= c.gas_price_gwei <= gas_price_limit, "gas_price_gwei",
            f"must be from 0 to {gas_price_limit:.4g} gwei (a call's {TX_GAS_CAP:,} gas at that price is "
            f"2**128 wei, the most money a run holds)", c.gas_price_gwei)
-    _check(1 <= c.max_features <= 1024, "max_features",
-           "must be a whole number from 1 to 1024 (the contract's compiled bound)", c.max_features)
+    bound = evm_max_features()
+    _check(1 <= c.max_features <= bound, "max_features",
+           f"must be a whole number from 1 to {bound} (the contract's compiled bound)", c.max_features)
     cost_limit = MAX_MONEY_UNITS // (60 * WEI_PER_COIN)
     _check(0 <= c.cost_weight <= cost_limit, "cost_weight",
            f"must be a whole number from 0 to {cost_limit:,} (the largest cost, cost_weight * 60 coins, must stay "
@@ -683,7 +695,7 @@ def _validate_model_tables(c: Config) -> None:
 def _validate_learning_rate(c: Config) -> None:
     """One contribution's step must keep every score within int64 (the run's whole course is checked
     at deployment, when the number of samples is known: `engines.check_scores_fit`)."""
-    if c.model in DENSE_MODELS:
+    if c.model in _names('DENSE_MODELS'):
         # each weight moves by step * 2**15 // 1000; a score is the sum of num_words weights times values
         # up to 2**15, plus the intercept times 1000
         per_step = c.num_words * MAX_DENSE_VALUE_UNITS**2 / FIXED_POINT_UNITS + FIXED_POINT_UNITS
@@ -713,8 +725,8 @@ def _validate_money(c: Config) -> None:
 def _validate_evm_gas(c: Config) -> None:
     """On a chain, every call others depend on must fit one transaction's gas cap (EIP-7825), with
     headroom: the model's width (num_words, on every dataset) and the sample bound are limited per
-    family (EVM_GAS_MODEL)."""
-    if c.engine == "python" or c.model not in EVM_GAS_MODEL:
+    family (`EVM_GAS_MODEL`)."""
+    if c.engine == "python" or c.model not in _names('EVM_GAS_MODEL'):
         return
     need = evm_gas_need(c.model, c.num_words, c.max_features)
     _check(need <= EVM_GAS_BUDGET, "num_words",
@@ -722,12 +734,12 @@ def _validate_evm_gas(c: Config) -> None:
            f"{EVM_GAS_BUDGET:,} a config may plan for of a transaction's cap of {TX_GAS_CAP:,} (EIP-7825); "
            f"at most {_widest_evm_model(c.model, c.max_features):,} features fit"
            + (f" with max_features={c.max_features} (a lower max_features lets more fit)"
-              if EVM_GAS_MODEL[c.model][2] else " (a dense call reads every feature's value)"), c.num_words)
+              if _names('EVM_GAS_MODEL')[c.model][2] else " (a dense call reads every feature's value)"), c.num_words)
 
 
 def evm_gas_need(model: str, num_words: int, max_features: int) -> int:
-    """The most gas a call others depend on needs, per EVM_GAS_MODEL."""
-    base, per_feature, per_present = EVM_GAS_MODEL[model]
+    """The most gas a call others depend on needs, per `EVM_GAS_MODEL`."""
+    base, per_feature, per_present = _names('EVM_GAS_MODEL')[model]
     return base + per_feature * num_words + per_present * min(max_features, num_words)
 
 
@@ -756,9 +768,9 @@ def _validate_population(c: Config) -> None:
                a.honest_days)
         _check(math.isfinite(a.fee) and a.fee >= 1e-18, p + "fee", "must be >= 1e-18 coins (one base unit)", a.fee)
         if a.kind == "caller":
-            _check(c.incentive in PAID_PREDICTION_INCENTIVES, p + "kind",
+            _check(c.incentive in _names('PAID_PREDICTION_INCENTIVES'), p + "kind",
                    f"a caller pays for predictions, which incentive={c.incentive} does not take; "
-                   f"use incentive {' or '.join(PAID_PREDICTION_INCENTIVES)}", a.kind)
+                   f"use incentive {' or '.join(_names('PAID_PREDICTION_INCENTIVES'))}", a.kind)
     contributors = sum(a.count for a in c.agents if a.kind != "caller")
     _check(contributors >= 1, "agents", "needs at least one agent that adds data (a kind other than caller)",
            [a.name for a in c.agents])
@@ -810,6 +822,49 @@ def _validate_mechanism_tables(c: Config) -> None:
            m.min_stake)
     _check(m.min_num_contributions >= 1, "prediction_market.min_num_contributions", "must be a whole number >= 1",
            m.min_num_contributions)
+
+
+_ENGINE_KEYS = {"rpc_url": ("rpc",), "gas_price_gwei": ("evm", "rpc"), "max_features": ("evm", "rpc")}
+"""Top-level keys only some engines read; every other key is read on every engine."""
+
+
+def reference() -> list[dict[str, Any]]:
+    """Every config key as a user sets it (`--set key=value`, TOML), for the docs' reference page:
+    per key its `key` (agent keys as `agents.*.<key>`), `type` (as declared: `int | None` may be
+    left empty), `default`, `allowed` (the names to choose from, or None for a number or text
+    checked by its bounds), `engines` (those that read it) and `component` (the `model = ...` or
+    `incentive = ...` whose table it belongs to, or None). Names and engines come from the
+    components' descriptors (`sumchain.components`)."""
+    families, mechanisms = components.model_families(), components.mechanisms()
+    choices = {"dataset": _names('DATASETS'), "engine": _names('ENGINES'), "model": _names('MODELS'),
+               "incentive": _names('INCENTIVES'), "features": FEATURE_MODES, "csv_encoding": CSV_ENCODINGS,
+               "wait_rounding": WAIT_ROUNDINGS}
+    rows = []
+
+    def row(key: str, cls: type, name: str, default: Any, engines: tuple[str, ...], component: str | None,
+            allowed: tuple[str, ...] | None = None) -> None:
+        declared = _field_type(cls, name)
+        rows.append({"key": key, "type": getattr(declared, "__name__", str(declared)), "default": default,
+                     "allowed": allowed, "engines": engines, "component": component})
+
+    defaults, agent = Config(), AgentConfig()
+    for f in fields(Config):
+        if f.name == "agents":
+            for a in fields(AgentConfig):
+                if a.name != "name":
+                    row(f"agents.*.{a.name}", AgentConfig, a.name, getattr(agent, a.name), components.ALL_ENGINES,
+                        None, AGENT_KINDS if a.name == "kind" else None)
+        elif f.name in families or f.name in mechanisms:
+            owner = families[f.name] if f.name in families else mechanisms[f.name]
+            table = getattr(defaults, f.name)
+            kind = "model" if f.name in families else "incentive"
+            for p in fields(table):
+                row(f"{f.name}.{p.name}", type(table), p.name, getattr(table, p.name), owner.engines,
+                    f"{kind}={f.name}")
+        else:
+            row(f.name, Config, f.name, getattr(defaults, f.name), _ENGINE_KEYS.get(f.name, components.ALL_ENGINES),
+                None, choices.get(f.name))
+    return rows
 
 
 def to_toml(config: Config) -> str:

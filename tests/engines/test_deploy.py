@@ -7,10 +7,12 @@ import re
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from sumchain import Config, simulate
+from sumchain.components import vyper_constant
 from sumchain.data import Dataset
-from sumchain.engines import check_scores_fit
+from sumchain.engines import check_classes_fit, check_scores_fit
 from sumchain.errors import ConfigError
 from tests.conftest import make_dataset
 
@@ -66,3 +68,20 @@ def test_the_largest_step_gives_the_same_model_on_python_and_evm(small, valued, 
     assert runs[0].trainer.model.state() == runs[1].trainer.model.state()
     assert runs[0].metrics["counts"] == runs[1].metrics["counts"] and runs[0].metrics["counts"]["adds"] > 0
     assert max(abs(v) for v in runs[0].trainer.model.state()) > 2**32      # far beyond the default step of 20 units
+
+
+@pytest.mark.parametrize("model", ["naive_bayes", "nearest_centroid", "dense_nearest_centroid"])
+def test_more_classes_than_the_contract_holds_are_refused_before_deployment(model):
+    limit = vyper_constant(model, "MAX_CLASSES")
+    rng = np.random.default_rng(0)
+    X = (rng.random((2 * (limit + 1), 8)) < 0.5).astype(np.int8)
+    y = np.arange(2 * (limit + 1)) % (limit + 1)
+    from scipy import sparse
+    names = tuple(f"c{k}" for k in range(limit + 1))
+    many = Dataset("many", sparse.csr_matrix(X), y, sparse.csr_matrix(X), y, class_names=names)
+    config = Config.from_overrides({"model": model, "engine": "evm", "num_words": 8})
+    with pytest.raises(ConfigError, match=f"at most {limit} classes and the data has {limit + 1}"):
+        check_classes_fit(config, many)
+    check_classes_fit(Config.from_overrides({"model": model, "num_words": 8}), many)    # python: no bound
+    few = Dataset("few", sparse.csr_matrix(X), y % limit, sparse.csr_matrix(X), y % limit, class_names=names[:-1])
+    check_classes_fit(config, few)

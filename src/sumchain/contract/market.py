@@ -43,6 +43,11 @@ def market_for(config, model) -> PredictionMarket:
                             group_contributions=p.group_contributions, reset_model=p.reset_model)
 
 
+def deploy_market(chain, config, model, *, owner: str, address: str) -> "MarketContract":
+    """The prediction market as a contract of its own on a Python chain (its descriptor's `own_contract`)."""
+    return MarketContract(chain, market_for(config, model), owner=owner, address=address)
+
+
 class MarketContract:
     """A deployed prediction market: `initialize_market`, `reveal_init_test_set`, `add_data`,
     `end_market`, `verify_next_test_set`, `process_contributions`, `withdraw`, plus free reads."""

@@ -1,59 +1,27 @@
 """MurmurHash3 (x86, 32-bit), for feature hashing that is stable everywhere.
 
-Why our own: Python's `hash()` is salted per process, and a hashing dependency would be one
-more install for forty lines of arithmetic. MurmurHash3_x86_32 is what scikit-learn's
-`HashingVectorizer` and Vowpal Wabbit use, so buckets can be compared with theirs. Text is
-hashed as its UTF-8 bytes; the result is the unsigned 32-bit value.
+Why MurmurHash3 and not `hash()`: Python's `hash()` is salted per process. MurmurHash3_x86_32 is
+what scikit-learn's `HashingVectorizer` and Vowpal Wabbit use, so buckets can be compared with
+theirs. `mmh3` computes it in C. Text is hashed as its UTF-8 bytes; the result is the unsigned
+32-bit value.
 """
 
 from __future__ import annotations
 
-import struct
-
-_MASK = 0xFFFFFFFF
-_C1 = 0xCC9E2D51
-_C2 = 0x1B873593
-
-
-def _rotl(value: int, shift: int) -> int:
-    return ((value << shift) | (value >> (32 - shift))) & _MASK
-
-
-def _mix_block(k: int) -> int:
-    k = (k * _C1) & _MASK
-    k = _rotl(k, 15)
-    return (k * _C2) & _MASK
-
-
-def _finalise(h: int) -> int:
-    """The avalanche step: every input bit affects every output bit."""
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _MASK
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _MASK
-    return h ^ (h >> 16)
+import mmh3
 
 
 def murmurhash3_32(data: str | bytes, seed: int = 0) -> int:
     """MurmurHash3_x86_32 of `data` (str is encoded as UTF-8) with a 32-bit `seed`."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    h = seed & _MASK
-    whole = len(raw) // 4 * 4
-    for (k,) in struct.iter_unpack("<I", raw[:whole]):
-        h ^= _mix_block(k)
-        h = _rotl(h, 13)
-        h = (h * 5 + 0xE6546B64) & _MASK
-    tail = raw[whole:]
-    if tail:
-        h ^= _mix_block(int.from_bytes(tail, "little"))
-    return _finalise(h ^ len(raw))
+    return mmh3.hash(raw, seed & 0xFFFFFFFF, signed=False)
 
 
 class TokenHasher:
     """Map tokens to `num_buckets` feature indices; remembers each token's bucket.
 
     Why a cache: a corpus repeats the same few tens of thousands of words millions of times,
-    and the pure-Python hash costs microseconds, a dict look-up nanoseconds.
+    and a dict look-up is cheaper than even a C hash called from Python.
     """
 
     def __init__(self, num_buckets: int, seed: int = 0):

@@ -112,11 +112,25 @@ def check_scores_fit(config: Config, dataset: Dataset) -> None:
                       f"int64 the engines hold)")
 
 
+def check_classes_fit(config: Config, dataset: Dataset) -> None:
+    """Refuse data with more classes than the family's contract holds on a chain engine (its
+    compiled `MAX_CLASSES`), before anything is trained or deployed. Binary families refuse other
+    labels themselves, naming the labels."""
+    family = MODELS[config.model]
+    limit = family.max_classes(config.engine)
+    if family.binary_only or limit is None or dataset.num_classes <= limit:
+        return
+    raise ConfigError(f"config key 'model' = {config.model!r} is not allowed with this data on engine={config.engine}; "
+                      f"its contract holds at most {limit} classes and the data has {dataset.num_classes} "
+                      f"(merge labels, or use engine=python)")
+
+
 def deploy(config: Config | Mapping[str, Any] | None = None, dataset: Dataset | None = None) -> Trainer:
     """A fresh chain with the trainer, its mechanism and a model initialised from the dataset."""
     config = as_config(config)
     deploy_engine = deployer(config.engine)
     dataset = dataset if dataset is not None else load_dataset(config)
+    check_classes_fit(config, dataset)
     check_scores_fit(config, dataset)
     contract = deploy_engine(config, initial_model(config, dataset))
     contract.chain.start_from(lambda: run_genesis(config, dataset))
@@ -132,5 +146,5 @@ def run_genesis(config: Config, dataset: Dataset) -> dict[str, Any]:
     return genesis_evidence(config.to_dict(), data)
 
 
-__all__ = ["ENGINES", "check_scores_fit", "deploy", "deployer", "initial_model", "initial_training_size",
+__all__ = ["ENGINES", "check_classes_fit", "check_scores_fit", "deploy", "deployer", "initial_model", "initial_training_size",
            "run_genesis"]

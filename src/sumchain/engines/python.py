@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sumchain.config import Config
-from sumchain.contract import MarketContract, Trainer, market_for, mechanism_for
+from sumchain.contract import MarketContract, Trainer, mechanism_for
+from sumchain.contract.incentives import INCENTIVES
 from sumchain.ledger import Chain
 from sumchain.models import Model
 
@@ -20,8 +21,11 @@ class PythonChain(Chain):
 
 
 def deploy_python(config: Config, model: Model) -> Trainer | MarketContract:
+    """The configured mechanism on a fresh in-memory chain: a trainer with the mechanism, or the
+    mechanism's own contract where its descriptor names one (the prediction market)."""
     chain = PythonChain(start_time=0)
-    if config.incentive == "prediction_market":
-        return MarketContract(chain, market_for(config, model), owner=OWNER, address=MARKET_ADDRESS)
+    incentive = INCENTIVES[config.incentive]
+    if incentive.own_contract is not None:
+        return incentive.build_own_contract(chain, config, model, owner=OWNER, address=MARKET_ADDRESS)
     mechanism = mechanism_for(config, owner=OWNER, start_time=chain.now)
     return Trainer(chain, model, mechanism, owner=OWNER, address=TRAINER_ADDRESS)

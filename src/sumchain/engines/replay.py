@@ -38,6 +38,7 @@ from sumchain.ledger import GENESIS_HASH, MINT, Block, Transaction, block_hash, 
 from sumchain.ledger.chain import transaction_hash
 from sumchain.ledger.genesis import config_differences, genesis_hash
 from sumchain.ledger.store import CHAIN_EVIDENCE, GENESIS
+from sumchain.models import MODELS
 
 STATE_DIGEST = "state_digest"
 
@@ -65,14 +66,16 @@ class Verdict:
 def state_digest(trainer: Trainer) -> str:
     """SHA-256 of the state a run ends in: every balance, the money minted, the model's state.
 
-    The perceptron's part is its intercept and weights as ledgers saved before the model protocol
-    stored it (so they still verify); any other family's is its `state()` integers."""
+    The model's part is its family's `state_evidence` where the descriptor has one (the
+    perceptron's, as ledgers saved before the model protocol stored it, so they still verify), else
+    its family name and `state()` integers."""
     chain, model = trainer.chain, trainer.model
     balances = sorted((address, str(units)) for address, units in chain.balances().items())
     described = {"balances": balances, "minted": str(chain.minted)}
-    if model.family == "perceptron":
-        described["intercept"] = int(model.intercept)
-        state = model.weights.astype("<i8").tobytes()
+    evidence = MODELS[model.family].state_evidence
+    if evidence is not None:
+        fields, state = evidence(model)
+        described.update(fields)
     else:
         described["model"] = model.family
         state = json.dumps(model.state()).encode()

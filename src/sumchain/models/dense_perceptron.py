@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from sumchain.models.perceptron import DEFAULT_EPOCHS, SparsePerceptron, binary_labels
+from sumchain.models.perceptron import DEFAULT_EPOCHS, SparsePerceptron, binary_labels, weight_rows
 from sumchain.models.protocol import SCALE, dense_rows, dense_sample, div_toward_zero
 
 
@@ -81,3 +81,7 @@ def fit_dense_perceptron(X, y, seed: int, learning_rate: int = SCALE,
             c += 1.0
     weights = np.rint((w - u / c) * SCALE).astype(np.int64)
     return DensePerceptron(d, learning_rate, weights, int(np.rint((b - ub / c) * SCALE)))
+
+
+CONTRACT = weight_rows((192_105, 3_090, 0))
+"""The sparse perceptron's rows; a dense call reads every feature's value (per_feature covers it)."""

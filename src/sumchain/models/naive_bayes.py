@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.models.fixedpoint import log2_fixed
-from sumchain.models.protocol import accuracy, as_csr, margin_of, present_sums, sparse_sample, top_class
+from sumchain.models.protocol import accuracy, as_csr, class_rows, margin_of, present_sums, sparse_sample, top_class
 
 SMOOTHING_SCALE = 1000
 """Units per 1.0 of the smoothing (and the factor on every count): smoothing 0.001 is one unit."""
@@ -128,3 +128,9 @@ def fit_naive_bayes(X, y, num_classes: int, smoothing: float = DEFAULT_SMOOTHING
     counts = np.asarray((onehot @ binary).todense(), dtype=np.int64)
     return NaiveBayes(X.shape[1], num_classes, round(smoothing * SMOOTHING_SCALE), counts,
                       np.bincount(y, minlength=num_classes))
+
+
+CONTRACT = class_rows(
+    "counts", lambda t, counts, samples: NaiveBayes(t.num_features, t.num_classes, t.smoothing_units, counts, samples),
+    entry_gas=50_500, gas_envelope=(261_504, 1, 5_221), parameter=lambda model: model.smoothing_units)
+"""A count's entry also writes its fixed-point log."""

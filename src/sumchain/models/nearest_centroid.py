@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from sumchain.errors import DataError
-from sumchain.models.protocol import (MAX_DENSE_UNITS, SCALE, accuracy, as_csr, dense_rows, dense_sample,
-                                      div_toward_zero, margin_of, present_sums, row_products, sparse_sample,
+from sumchain.models.protocol import (MAX_DENSE_UNITS, SCALE, ContractLayout, accuracy, as_csr, class_rows,
+                                      dense_rows, dense_sample, div_toward_zero, margin_of, present_sums, row_products, sparse_sample,
                                       top_class)
 
 PRECISION = 1000
@@ -116,3 +116,12 @@ def fit_nearest_centroid(X, y, num_classes: int, dense: bool = False) -> Nearest
         lo, hi = indptr[i], indptr[i + 1]
         model.update(model.sample(indices[lo:hi], data[lo:hi] if dense else None), int(label))
     return model
+
+
+def _centroid_rows(entry_gas: int, gas_envelope: tuple[int, int, int]) -> ContractLayout:
+    return class_rows("centroids", lambda t, centroids, samples: NearestCentroid(
+        t.num_features, t.num_classes, t.dense, centroids, samples), entry_gas, gas_envelope)
+
+
+CONTRACT = _centroid_rows(24_000, (203_128, 5_824, 5_221))
+DENSE_CONTRACT = _centroid_rows(24_000, (227_654, 6_544, 0))

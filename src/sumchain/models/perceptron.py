@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.errors import DataError
-from sumchain.models.protocol import SCALE, accuracy, sparse_sample
+from sumchain.models.protocol import SCALE, ContractLayout, accuracy, sparse_sample
 
 DEFAULT_EPOCHS = 5
 
@@ -144,3 +144,27 @@ def quantise(weights: np.ndarray, intercept: float, learning_rate: int = SCALE) 
     """
     w = np.rint(np.asarray(weights) * SCALE).astype(np.int64)
     return SparsePerceptron(len(w), learning_rate, w, int(np.rint(intercept * SCALE)))
+
+
+def state_evidence(model: SparsePerceptron) -> tuple[dict[str, int], bytes]:
+    """The perceptron's part of a run's state digest: its intercept and its weights as little-endian
+    int64, as ledgers saved before the model protocol existed hold it (so they still verify)."""
+    return {"intercept": int(model.intercept)}, model.weights.astype("<i8").tobytes()
+
+
+def weight_rows(gas_envelope: tuple[int, int, int]) -> ContractLayout:
+    """The perceptrons on the contract: row 0 the weights by feature, row 1 the intercept (set by
+    the constructor, with the on-chain step)."""
+    return ContractLayout(
+        constructor_args=lambda model: (2, model.learning_rate, model.intercept),
+        initial_rows=lambda model: iter([(0, model.weights)]),
+        row_widths=lambda model: [model.num_features, 1],
+        rebuild=lambda template, rows: type(template)(template.num_features, template.learning_rate, rows[0],
+                                                      int(rows[1][0])),
+        samples_row=lambda model: None,
+        entry_gas=23_200,
+        gas_envelope=gas_envelope,
+    )
+
+
+CONTRACT = weight_rows((224_200, 1, 2_814))

@@ -21,7 +21,8 @@ one only their indices. So `predict_many(X)[i] == predict(sample of row i)` for 
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Callable, Iterator, Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -152,3 +153,46 @@ def margin_of(scores: np.ndarray, y: int) -> int:
     """Score of class `y` minus the best score of any other class (one score vector)."""
     others = np.delete(scores, y)
     return int(scores[y]) - (int(others.max()) if others.size else 0)
+
+
+@dataclass(frozen=True)
+class ContractLayout:
+    """How a family's integer state sits in the trainer contract's numbered rows (its `.vy` module
+    keeps them; the evm engine writes and reads them without knowing the family).
+
+    The owner writes each non-zero entry of `initial_rows` before opening the contract
+    (`set_state(row, indices, values)`); anyone reads a row of `row_widths(model)[row]` entries
+    (`model_state(row, first, count)`); `rebuild` turns the rows read back into a model of the
+    template's family and parameters. Gas figures are per `set_state` entry of a class (or
+    weights) row and of the samples row, measured on a dev node (`benchmarks/bench_state_gas.py`);
+    `gas_envelope` is (base, per_feature, per_present) of the calls others depend on
+    (`config.evm_gas_need`, measured by `benchmarks/bench_gas_limits.py --node`)."""
+
+    constructor_args: Callable[[Model], tuple[int, int, int]]
+    """(num_classes, the family's parameter, intercept) as the contract's constructor takes them."""
+    initial_rows: Callable[[Model], Iterator[tuple[int, np.ndarray]]]
+    row_widths: Callable[[Model], list[int]]
+    rebuild: Callable[[Model, list[np.ndarray]], Model]
+    samples_row: Callable[[Model], int | None]
+    """The row of samples seen per class (written at its own gas per entry), or None."""
+    entry_gas: int
+    gas_envelope: tuple[int, int, int]
+    samples_entry_gas: int = 50_000
+    """Gas of one entry of the samples-per-class row (naive Bayes also rewrites the class's log prior)."""
+
+
+def class_rows(per_class: str, rebuild: Callable[[Model, np.ndarray, np.ndarray], Model], entry_gas: int,
+               gas_envelope: tuple[int, int, int], parameter: Callable[[Model], int] = lambda model: 0) -> ContractLayout:
+    """The multi-class families on the contract: row c the `per_class` state of class c (counts,
+    centroids), row `num_classes` the samples seen per class; `parameter` the constructor's family
+    parameter (naive Bayes's smoothing)."""
+    return ContractLayout(
+        constructor_args=lambda model: (model.num_classes, parameter(model), 0),
+        initial_rows=lambda model: iter([*enumerate(getattr(model, per_class)),
+                                         (model.num_classes, model.class_samples)]),
+        row_widths=lambda model: [model.num_features] * model.num_classes + [model.num_classes],
+        rebuild=lambda template, rows: rebuild(template, np.stack(rows[:-1]), rows[-1]),
+        samples_row=lambda model: model.num_classes,
+        entry_gas=entry_gas,
+        gas_envelope=gas_envelope,
+    )

@@ -1,19 +1,24 @@
 """Incentive mechanisms: the rules that decide what adding, refunding and reporting cost and pay.
 
-`MECHANISMS` maps the config's `incentive` to the trainer's mechanism classes (the `Mechanism`
-protocol); each builds itself from the config keys it owns (`from_config`). The prediction market is
-a contract of its own (`sumchain.contract.market`), listed in `config.INCENTIVES` but not here.
+`INCENTIVES` maps the config's `incentive` to each mechanism's descriptor (declared in its module:
+name, parameters, engines). `MECHANISMS` maps the trainer's mechanisms to their classes (the
+`Mechanism` protocol); each builds itself from the config keys it owns (`from_config`). The
+prediction market is a contract of its own (`sumchain.contract.market`), in `INCENTIVES` only.
 """
 
 from __future__ import annotations
 
+from sumchain.components import MechanismDescriptor
 from sumchain.config import Config
+from sumchain.contract.incentives import points, prediction_market, quality_priced, stakeable
 from sumchain.contract.incentives.points import Points
 from sumchain.contract.incentives.protocol import MarginModel, Mechanism
 from sumchain.contract.incentives.quality_priced import QualityPriced
 from sumchain.contract.incentives.stakeable import Stakeable
 
-MECHANISMS: dict[str, type[Stakeable]] = {"stakeable": Stakeable, "points": Points, "quality_priced": QualityPriced}
+INCENTIVES: dict[str, MechanismDescriptor] = {module.DESCRIPTOR.name: module.DESCRIPTOR for module in (
+    stakeable, points, quality_priced, prediction_market)}
+MECHANISMS: dict[str, type[Stakeable]] = {cls.name: cls for cls in (Stakeable, Points, QualityPriced)}
 
 
 def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Mechanism:
@@ -21,4 +26,5 @@ def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Mechanism:
     return MECHANISMS[config.incentive].from_config(config, owner=owner, start_time=start_time)
 
 
-__all__ = ["MECHANISMS", "MarginModel", "Mechanism", "Points", "QualityPriced", "Stakeable", "mechanism_for"]
+__all__ = ["INCENTIVES", "MECHANISMS", "MarginModel", "Mechanism", "Points", "QualityPriced", "Stakeable",
+           "mechanism_for"]

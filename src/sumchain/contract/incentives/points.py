@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sumchain.components import MechanismDescriptor
 from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import Contribution
 from sumchain.contract.incentives.stakeable import ClaimFacts, Stakeable
@@ -44,3 +45,9 @@ class Points(Stakeable):
         if value > 0:
             raise Rejected("the points mechanism takes no payment for predictions")
         return 0
+
+
+DESCRIPTOR = MechanismDescriptor(
+    "points",
+    "SUM's points: no money at stake, good and bad contributions counted",
+)

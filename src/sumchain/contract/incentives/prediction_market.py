@@ -53,6 +53,8 @@ from enum import IntEnum
 import numpy as np
 import scipy.sparse as sp
 
+from sumchain.components import MechanismDescriptor
+from sumchain.config import PredictionMarketConfig
 from sumchain.contract import reasons as R
 from sumchain.errors import Rejected
 
@@ -363,3 +365,11 @@ class PredictionMarket:
 
 def refuse(code: int) -> None:
     raise Rejected(R.REASONS[code])
+
+
+DESCRIPTOR = MechanismDescriptor(
+    "prediction_market",
+    "SUM's prediction market: a bounty shared by the contributions that help",
+    parameters=PredictionMarketConfig,
+    own_contract="sumchain.contract.market:deploy_market",
+)

@@ -25,6 +25,8 @@ updates). The weight was chosen by measurement over seeds 0-4 of the default run
 
 from __future__ import annotations
 
+from sumchain.components import MechanismDescriptor
+from sumchain.config import QualityPricedConfig
 from sumchain.contract.incentives.stakeable import Stakeable
 
 
@@ -62,3 +64,11 @@ class QualityPriced(Stakeable):
         """cost = base + base * weight * d // (d + margin_scale), d = max(0, -margin)."""
         disagreement = max(0, -margin)
         return base + base * self.weight * disagreement // (disagreement + self.margin_scale)
+
+
+DESCRIPTOR = MechanismDescriptor(
+    "quality_priced",
+    "the stakeable cost times a surcharge for data the model contradicts",
+    paid_predictions=True,
+    parameters=QualityPricedConfig,
+)

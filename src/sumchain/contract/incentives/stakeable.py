@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from sumchain.components import MechanismDescriptor
 from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import Contribution
 from sumchain.errors import Rejected
@@ -306,3 +307,10 @@ class Stakeable:
 def _raise_if_refused(code: int) -> None:
     if code != R.OK:
         raise Rejected(R.REASONS[code])
+
+
+DESCRIPTOR = MechanismDescriptor(
+    "stakeable",
+    "SUM's deposit, refund and report rules",
+    paid_predictions=True,
+)

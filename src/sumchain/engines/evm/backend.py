@@ -20,10 +20,10 @@ from typing import Protocol
 
 from Crypto.Hash import keccak
 
+from sumchain.components import TX_GAS_CAP
 from sumchain.errors import SumchainError
 
-TX_GAS_CAP = 2**24
-"""EIP-7825: the most gas one transaction (or a read, on such a node) may ask for: 16,777,216."""
+# TX_GAS_CAP: EIP-7825, the most gas one transaction (or a read, on such a node) may ask for: 16,777,216.
 BLOCK_GAS_LIMIT = 60_000_000
 """The block gas limit of the in-process chain and the dev node, as on Ethereum mainnet."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sumchain.components import evm_mechanisms
 from sumchain.config import Config
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import trainer_artefact
@@ -20,8 +21,8 @@ from sumchain.ledger.money import to_units
 from sumchain.models import Model
 
 OWNER = "owner"
-EVM_MECHANISMS = ("stakeable", "points", "quality_priced")
-"""The mechanisms trainer.vy implements, by their MECHANISM number."""
+EVM_MECHANISMS = evm_mechanisms()
+"""The mechanisms trainer.vy implements, by their MECHANISM number (read from its constants)."""
 GWEI = 10**9
 
 @dataclass

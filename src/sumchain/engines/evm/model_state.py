@@ -2,16 +2,14 @@
 
 The contract (`contracts/trainer.vy`, compiled once per family) keeps a family's integer state in
 numbered rows that the owner writes in chunks before opening the contract (`set_state(row, indices,
-values)`) and anyone reads (`model_state(row, first, count)`):
-
-- perceptron, dense_perceptron: row 0 the weights by feature; row 1 the intercept (set at deployment);
-- naive_bayes: row c the feature counts of class c; row `num_classes` the samples seen per class;
-- nearest_centroid, dense_nearest_centroid: row c the centroid of class c (`CENTROID_SCALE` units);
-  row `num_classes` the samples seen per class.
+values)`) and anyone reads (`model_state(row, first, count)`). Which rows a family has, and how its
+model is rebuilt from them, its own module says (`models.protocol.ContractLayout`, the family
+descriptor's `contract`); this module only moves rows.
 
 Only non-zero entries are written (storage starts at zero), so a fresh model costs little to deploy.
 Each `set_state` transaction carries as many entries as fit one transaction's gas (`state_chunks`):
-at most 2**24 gas on a current chain (EIP-7825), from the gas one entry costs in each family.
+at most 2**24 gas on a current chain (EIP-7825), from the gas one entry costs in each family, and
+at most the family contract's `MAX_CHUNK` entries.
 A sparse sample travels as packed 16-bit feature indices (`abi.pack`), a dense one as packed 32-bit
 fixed-point values (`abi.pack_dense`).
 """
@@ -23,39 +21,34 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from sumchain.components import vyper_constant
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.backend import TX_GAS_CAP
 from sumchain.errors import SumchainError
-from sumchain.models import Model
-from sumchain.models.naive_bayes import NaiveBayes
-from sumchain.models.nearest_centroid import NearestCentroid
+from sumchain.models import MODELS, Model
+from sumchain.models.protocol import ContractLayout
 
-PERCEPTRONS = ("perceptron", "dense_perceptron")
-"""Families whose state is weights and an intercept; the others keep a row per class plus the samples
-seen per class."""
-
-
-MAX_CHUNK = 1024
-"""The contract's bound on the entries of one `set_state` call."""
-
-ENTRY_GAS = {"perceptron": 23_200, "dense_perceptron": 23_200, "naive_bayes": 50_500,
-             "nearest_centroid": 24_000, "dense_nearest_centroid": 24_000}
-"""Gas of one more entry in a `set_state` call, by family, for a class (or weights) row: a fresh
-storage write (22,100) plus its calldata and loop, rounded up over the worst case measured on the dev
-node (`benchmarks/bench_state_gas.py`); a naive Bayes count also writes its fixed-point log."""
-SAMPLES_ENTRY_GAS = 50_000
-"""Gas of one entry of the samples-per-class row (naive Bayes also rewrites the class's log prior)."""
 CALL_GAS = 125_000
 """Gas of a `set_state` call beyond its entries: the transaction (21,000), the call and its checks."""
 HEADROOM = (15, 16)
 """The chunk's estimated gas stays below 15/16 of the limit: a margin over the measured figures."""
 
 
+def layout(model: Model) -> ContractLayout:
+    """The family's rows on the contract (its descriptor, `models.MODELS[family].contract`)."""
+    contract = MODELS[model.family].contract
+    if contract is None:
+        raise SumchainError(f"model={model.family} has no contract code; the EVM runs model="
+                            f"{', '.join(name for name, family in MODELS.items() if family.contract)}")
+    return contract
+
+
 def write_chunk(model: Model, max_tx_gas: int = TX_GAS_CAP, samples_row: bool = False) -> int:
     """State entries per initialisation transaction, so that one fits `max_tx_gas` (default 2**24)."""
-    per_entry = SAMPLES_ENTRY_GAS if samples_row else ENTRY_GAS[model.family]
+    contract = layout(model)
+    per_entry = contract.samples_entry_gas if samples_row else contract.entry_gas
     budget = max_tx_gas * HEADROOM[0] // HEADROOM[1] - CALL_GAS
-    entries = min(MAX_CHUNK, budget // per_entry)
+    entries = min(vyper_constant(model.family, "MAX_CHUNK"), budget // per_entry)
     if entries < 1:
         raise SumchainError(f"--max-tx-gas {max_tx_gas:,} is too small for one {model.family} state entry "
                             f"({CALL_GAS + per_entry:,} gas with the margin); give at least "
@@ -82,7 +75,7 @@ def state_chunks(model: Model, max_tx_gas: int = TX_GAS_CAP) -> list[StateChunk]
     interrupted deployment resumes by skipping the ones it confirmed."""
     chunks = []
     rows = list(initial_rows(model))
-    samples = model.num_classes if model.family not in PERCEPTRONS else None
+    samples = layout(model).samples_row(model)
     for row, values in rows:
         size = write_chunk(model, max_tx_gas, samples_row=row == samples)
         nonzero = np.flatnonzero(values)
@@ -94,41 +87,22 @@ def state_chunks(model: Model, max_tx_gas: int = TX_GAS_CAP) -> list[StateChunk]
 
 def constructor_args(model: Model) -> tuple[int, int, int]:
     """(num_classes, the family's parameter, intercept) as the contract's constructor takes them."""
-    if model.family in PERCEPTRONS:
-        return 2, model.learning_rate, model.intercept
-    if model.family == "naive_bayes":
-        return model.num_classes, model.smoothing_units, 0
-    return model.num_classes, 0, 0
-
-
-def _class_rows(model: Model) -> np.ndarray:
-    return model.counts if model.family == "naive_bayes" else model.centroids
+    return layout(model).constructor_args(model)
 
 
 def initial_rows(model: Model) -> Iterator[tuple[int, np.ndarray]]:
     """(row, its full values) for every row the owner writes at deployment."""
-    if model.family in PERCEPTRONS:
-        yield 0, model.weights
-        return
-    yield from enumerate(_class_rows(model))
-    yield model.num_classes, model.class_samples
+    return layout(model).initial_rows(model)
 
 
 def row_widths(model: Model) -> list[int]:
     """How many entries each readable row has, by row number."""
-    if model.family in PERCEPTRONS:
-        return [model.num_features, 1]
-    return [model.num_features] * model.num_classes + [model.num_classes]
+    return layout(model).row_widths(model)
 
 
 def rebuild(template: Model, rows: list[np.ndarray]) -> Model:
     """A model of `template`'s family and parameters holding the state read from the contract."""
-    if template.family in PERCEPTRONS:
-        return type(template)(template.num_features, template.learning_rate, rows[0], int(rows[1][0]))
-    per_class, samples = np.stack(rows[:-1]), rows[-1]
-    if template.family == "naive_bayes":
-        return NaiveBayes(template.num_features, template.num_classes, template.smoothing_units, per_class, samples)
-    return NearestCentroid(template.num_features, template.num_classes, template.dense, per_class, samples)
+    return layout(template).rebuild(template, rows)
 
 
 def wire(model: Model) -> tuple[Callable[[np.ndarray], bytes], Callable[[bytes], np.ndarray]]:

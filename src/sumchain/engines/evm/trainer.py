@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sumchain.components import evm_mechanisms
 from sumchain.contract import AddReceipt, ClaimPreview, ContributionView, Trainer
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact
@@ -50,7 +51,7 @@ class EvmTrainer:
         self._functions, self._events = abi.interface(artefact.abi)
         self.num_features, self.max_features, num_classes = self._read("model_shape")
         self.family = template.family
-        self.mechanism_name = ("stakeable", "points", "quality_priced")[self._read("MECHANISM")[0]]
+        self.mechanism_name = evm_mechanisms()[self._read("MECHANISM")[0]]
         self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features, num_classes=num_classes,
                                                              input_kind=template.input_kind))
         self._template = template.copy()
