@@ -61,6 +61,7 @@ def make_machine(incentive: str, model_name: str = "perceptron"):
                     trainer.chain.fund(name, to_units(1_000))
             self.added: list[tuple[int, int, int, str]] = []     # (sample, y, time, author)
             self.ids: list[int] = []
+            self.paid = False            # a paid prediction credited someone
 
         def both(self, name, call):
             results = [outcome(lambda t=t: call(t)) for t in self.engines]
@@ -129,10 +130,13 @@ def make_machine(incentive: str, model_name: str = "perceptron"):
 
         @rule(who=st.sampled_from(PEOPLE), sample=st.integers(0, len(samples) - 1), value=VALUES)
         def paid_predict(self, who, sample, value):
-            self.both("predict", lambda t: t.predict(samples[sample], sender=who, value=value))
+            status, _ = self.both("predict", lambda t: t.predict(samples[sample], sender=who, value=value))
+            self.paid |= status == "ok" and value > 0
 
+        @precondition(lambda self: self.paid)
         @rule(who=st.sampled_from(PEOPLE))
         def withdraw(self, who):
+            """Only once something was paid for (before, every withdrawal is refused alike)."""
             self.both("withdraw", lambda t: t.withdraw(who))
 
         @invariant()
