@@ -39,3 +39,47 @@ def test_imports_go_one_way(path):
     own = path.relative_to(ROOT).parts[0].removesuffix(".py")
     upward = {name for name in imported_packages(path) if LEVEL[name] > LEVEL[own]}
     assert not upward, f"{path.relative_to(ROOT)} imports {sorted(upward)}, which sit above {own}"
+
+
+ENGINE_PACKAGES = ("evm", "rpc")
+DRIVE_THE_RPC_ENGINE = {"live", "cli/node.py"}
+"""Deliberate exceptions: `live/` deploys and drives a contract on a node itself (its ABI, artefacts,
+state chunks and signed transactions are the rpc engine's own parts), and `sumchain node` starts the dev
+node from `engines.rpc.devnode` without importing web3, which the public `engines.rpc` pulls in."""
+
+
+def engine_internals(path: Path) -> set[str]:
+    """The engine modules `path` imports other than an engine package's public `__init__`
+    (`from sumchain.engines.evm import abi` imports the module `abi`, so it counts)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names
+                                     if (ROOT / Path(*node.module.split(".")[1:]) / f"{alias.name}.py").exists()
+                                     or (ROOT / Path(*node.module.split(".")[1:]) / alias.name).is_dir()]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[:2] == ["sumchain", "engines"] and len(parts) > 3 and parts[2] in ENGINE_PACKAGES:
+                found.add(name)
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if p.relative_to(ROOT).parts[0] != "engines"],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_above_the_engines_reaches_into_one(path):
+    relative = path.relative_to(ROOT)
+    if relative.parts[0] in DRIVE_THE_RPC_ENGINE or relative.as_posix() in DRIVE_THE_RPC_ENGINE:
+        return
+    inside = engine_internals(path)
+    assert not inside, f"{relative} imports {sorted(inside)}; use the engine package's public names instead"
+
+
+def test_the_internal_imports_check_can_fail(tmp_path):
+    module = tmp_path / "probe.py"
+    module.write_text("from sumchain.engines.evm import abi, deploy_evm\nimport sumchain.engines.rpc.backend\n"
+                      "from sumchain.engines.rpc import deploy_rpc\n")
+    assert engine_internals(module) == {"sumchain.engines.evm.abi", "sumchain.engines.rpc.backend"}
