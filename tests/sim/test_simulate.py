@@ -329,11 +329,9 @@ def test_a_dense_model_learns_from_numeric_csv_values(tmp_path, model):
 @pytest.mark.parametrize("incentive", ["stakeable", "prediction_market"])
 def test_a_run_ends_at_the_simulated_time_limit_and_says_so(tiny_dataset, monkeypatch, incentive):
     import sumchain.sim.loop as loop
-    import sumchain.sim.market as market
 
-    limit = 5 * 86_400           # the 20-year limit, shortened so that a small run reaches it
+    limit = 5 * 86_400           # the 20-year limit, shortened so that a small run reaches it (one loop for both)
     monkeypatch.setattr(loop, "MAX_SIMULATED_S", limit)
-    monkeypatch.setattr(market, "MAX_SIMULATED_S", limit)
     config = Config.from_overrides({"num_words": tiny_dataset.num_features, "incentive": incentive,
                                     "agents.Good.mean_update_wait_s": 86_400, "agents.Bad.mean_update_wait_s": 86_400,
                                     "prediction_market.min_num_contributions": 1})
