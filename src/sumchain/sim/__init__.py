@@ -23,7 +23,7 @@ from sumchain.sim.loop import Scenario, Simulation
 from sumchain.sim.market import MarketScenario
 from sumchain.sim.metrics import summarise
 
-__all__ = ["Run", "SCENARIOS", "Scenario", "baseline_accuracy", "scenario_type", "simulate"]
+__all__ = ["Run", "SCENARIOS", "Scenario", "Simulation", "baseline_accuracy", "scenario_type", "simulate"]
 
 SCENARIOS: dict[str, type[Scenario]] = {"prediction_market": MarketScenario}
 """The incentives whose runs have their own lifecycle; every other incentive's run is `Scenario`'s."""
