@@ -42,10 +42,10 @@ def test_imports_go_one_way(path):
 
 
 ENGINE_PACKAGES = ("evm", "rpc")
-DRIVE_THE_RPC_ENGINE = {"live", "cli/node.py"}
-"""Deliberate exceptions: `live/` deploys and drives a contract on a node itself (its ABI, artefacts,
-state chunks and signed transactions are the rpc engine's own parts), and `sumchain node` starts the dev
-node from `engines.rpc.devnode` without importing web3, which the public `engines.rpc` pulls in."""
+DRIVE_THE_RPC_ENGINE = {"live"}
+"""The deliberate exception: `live/` deploys and drives a contract on a node itself, step by step and
+resumably (its ABI, artefacts, state chunks and signed transactions are the rpc engine's own parts);
+`sumchain deploy` and `sumchain contract` reach them only through `live/`."""
 
 
 def engine_internals(path: Path) -> set[str]:
