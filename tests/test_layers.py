@@ -56,3 +56,47 @@ def test_components_collects_descriptors_lazily_and_never_from_the_simulator():
             assert not (module or "").startswith("sumchain."), f"components.py imports {module} at module level"
     lazy = imported_packages(ROOT / "components.py")
     assert lazy <= LAZY_REGISTRIES, f"components.py imports {sorted(lazy - LAZY_REGISTRIES)}"
+
+
+ENGINE_PACKAGES = ("evm", "rpc")
+DRIVE_THE_RPC_ENGINE = {"live"}
+"""The deliberate exception: `live/` deploys and drives a contract on a node itself, step by step and
+resumably (its ABI, artefacts, state chunks and signed transactions are the rpc engine's own parts);
+`sumchain deploy` and `sumchain contract` reach them only through `live/`."""
+
+
+def engine_internals(path: Path) -> set[str]:
+    """The engine modules `path` imports other than an engine package's public `__init__`
+    (`from sumchain.engines.evm import abi` imports the module `abi`, so it counts)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names
+                                     if (ROOT / Path(*node.module.split(".")[1:]) / f"{alias.name}.py").exists()
+                                     or (ROOT / Path(*node.module.split(".")[1:]) / alias.name).is_dir()]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[:2] == ["sumchain", "engines"] and len(parts) > 3 and parts[2] in ENGINE_PACKAGES:
+                found.add(name)
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if p.relative_to(ROOT).parts[0] != "engines"],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_above_the_engines_reaches_into_one(path):
+    relative = path.relative_to(ROOT)
+    if relative.parts[0] in DRIVE_THE_RPC_ENGINE or relative.as_posix() in DRIVE_THE_RPC_ENGINE:
+        return
+    inside = engine_internals(path)
+    assert not inside, f"{relative} imports {sorted(inside)}; use the engine package's public names instead"
+
+
+def test_the_internal_imports_check_can_fail(tmp_path):
+    module = tmp_path / "probe.py"
+    module.write_text("from sumchain.engines.evm import abi, deploy_evm\nimport sumchain.engines.rpc.backend\n"
+                      "from sumchain.engines.rpc import deploy_rpc\n")
+    assert engine_internals(module) == {"sumchain.engines.evm.abi", "sumchain.engines.rpc.backend"}

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sumchain import Config
 from sumchain.config import AGENT_KINDS, MALICIOUS_KINDS, AgentConfig
+from sumchain.ledger.money import to_units
 from sumchain.sim.agents import UNSURE_WINDOW, make_agents, waits_for_bad_share
 
 HONEST = AgentConfig(name="Good", prob_mistake=0.0)
@@ -126,3 +127,96 @@ def test_bad_share_sets_the_malicious_waits_so_attempts_have_that_share(share):
 def test_bad_share_one_half_of_the_defaults_gives_the_malicious_agent_the_honest_wait():
     bad = waits_for_bad_share(Config().agents, 0.5)[1]
     assert bad.mean_update_wait_s == pytest.approx(600)
+
+
+# -- each kind takes its own turn through the trainer's public calls and reads --------------------
+
+class FakeTrainer:
+    """The trainer's calls an agent's turn may make, recorded; what the reads answer is set by the test."""
+
+    def __init__(self, owed=0, verified=0):
+        self.owed, self.verified_count, self.calls = owed, verified, []
+
+    def withdrawable(self, name):
+        self.calls.append(("withdrawable", name))
+        return self.owed
+
+    def withdraw(self, name):
+        self.calls.append(("withdraw", name))
+        return self.owed
+
+    def verified(self, name):
+        self.calls.append(("verified", name))
+        return self.verified_count
+
+    def predict(self, x, sender=None, value=0):
+        self.calls.append(("predict", sender, value))
+        return 0
+
+
+class FakeWorld:
+    def __init__(self, agents, trainer, balance=10**24, paid_calls=0, next_turn_at=None):
+        self.agents, self.trainer, self._balance, self.paid_calls = agents, trainer, balance, paid_calls
+        self.contributor_names = [a.name for a in agents if a.adds_data]
+        self.next_turn_at = next_turn_at or [0] * len(agents)
+        self.pool_size, self.claims_open, self.events = 10, False, []
+
+        class Nothing:                     # no sample left to submit, nothing outstanding
+            count = 10
+        self.outstanding = Nothing()
+
+    def balance(self, agent):
+        return self._balance
+
+    def pool_row(self, k):
+        return np.array([k])
+
+    def decline(self, reason):
+        self.events.append(("declined", reason))
+
+    def reject(self, reason):
+        self.events.append(("rejected", reason))
+
+    def fee_marks(self):
+        return []
+
+    def paid_prediction(self, caller, marks):
+        self.events.append(("paid", caller.name))
+
+
+def test_a_timing_agent_acts_lead_s_before_the_next_honest_turn():
+    configs = (AgentConfig(name="Good", count=2), AgentConfig(name="T", kind="timing", lead_s=5),
+               AgentConfig(name="Bad", honest=False))
+    agents = make_agents(configs, seed=0)
+    timing = agents[2]
+    world = FakeWorld(agents, FakeTrainer(), next_turn_at=[700, 650, 100, 601])
+    assert timing.turn_at(600, world) == 645                       # the flipper's turn at 601 does not count
+    assert timing.turn_at(648, world) == 648                       # less than lead_s away: now
+    assert timing.turn_at(800, world) == 800                       # no honest turn later: now
+    honest = agents[0]
+    assert honest.turn_at(600, world) == 600
+
+
+def test_a_caller_pays_once_someone_is_verified_and_stops_below_its_fee():
+    configs = (AgentConfig(name="Good"), AgentConfig(name="Pay", kind="caller", fee=2.0))
+    good, caller = make_agents(configs, seed=0)
+    trainer = FakeTrainer(verified=0)
+    world = FakeWorld([good, caller], trainer)
+    assert caller.act(0, world) and world.events == [("declined", "no verified contributor yet to pay for a "
+                                                                  "prediction")]
+    trainer.verified_count = 1
+    assert caller.act(0, world) and world.events[-1] == ("paid", "Pay")
+    assert trainer.calls[-1] == ("predict", "Pay", to_units(2))
+    reads = len(trainer.calls)
+    assert caller.act(0, world) and len(trainer.calls) == reads + 1      # once seen, no more verified reads
+    broke = FakeWorld([good, caller], trainer, balance=to_units(2) - 1)
+    assert not caller.act(0, broke) and len(trainer.calls) == reads + 1  # below its fee: stops, sends nothing
+
+
+@pytest.mark.parametrize("paid_calls, owed, calls", [(0, 5, []), (3, 0, [("withdrawable", "Good")]),
+                                                      (3, 5, [("withdrawable", "Good"), ("withdraw", "Good")])])
+def test_a_contributor_withdraws_its_earnings_only_when_a_read_shows_some_owed(paid_calls, owed, calls):
+    good, = make_agents((AgentConfig(name="Good"),), seed=0)
+    trainer = FakeTrainer(owed=owed)
+    assert good.act(0, FakeWorld([good], trainer, paid_calls=paid_calls))
+    assert trainer.calls == calls

@@ -329,14 +329,48 @@ def test_a_dense_model_learns_from_numeric_csv_values(tmp_path, model):
 @pytest.mark.parametrize("incentive", ["stakeable", "prediction_market"])
 def test_a_run_ends_at_the_simulated_time_limit_and_says_so(tiny_dataset, monkeypatch, incentive):
     import sumchain.sim.loop as loop
-    import sumchain.sim.market as market
 
-    limit = 5 * 86_400           # the 20-year limit, shortened so that a small run reaches it
+    limit = 5 * 86_400           # the 20-year limit, shortened so that a small run reaches it (one loop for both)
     monkeypatch.setattr(loop, "MAX_SIMULATED_S", limit)
-    monkeypatch.setattr(market, "MAX_SIMULATED_S", limit)
     config = Config.from_overrides({"num_words": tiny_dataset.num_features, "incentive": incentive,
                                     "agents.Good.mean_update_wait_s": 86_400, "agents.Bad.mean_update_wait_s": 86_400,
                                     "prediction_market.min_num_contributions": 1})
     run = simulate(config, dataset=tiny_dataset)
     assert run.end_reason.startswith("reached the simulated-time limit")
     assert run.timeseries["time_s"].max() <= limit and 0 < run.metrics["counts"]["adds"] <= 12
+
+
+def test_a_scenario_hooks_into_the_one_run_loop_in_order(tiny_dataset):
+    from sumchain.engines import deploy, initial_training_size
+    from sumchain.sim import Scenario, Simulation, scenario_type
+    from sumchain.sim.market import MarketScenario
+
+    config = Config(num_words=tiny_dataset.num_features, max_train=600)
+    assert scenario_type(config) is Scenario
+    assert scenario_type(Config(incentive="prediction_market")) is MarketScenario
+    calls = []
+
+    class Watching(Scenario):
+        def begin(self, sim):
+            calls.append(("begin", sim.chain.now, len(sim.rows)))
+
+        def running(self, sim):
+            return super().running(sim) and sim.counts["adds"] < 20
+
+        def end(self, sim):
+            calls.append(("end", sim.counts["adds"]))
+
+        def settle(self, sim):
+            calls.append(("settle", len(sim.rows)))
+
+        def record(self, sim, row):
+            row["watched"] = True
+
+    trainer = deploy(config, tiny_dataset)
+    first = initial_training_size(config, tiny_dataset)
+    for agent in config.agents:
+        trainer.chain.fund(agent.name, 10**22)
+    sim = Simulation(config, tiny_dataset, trainer, first, scenario=Watching(config, tiny_dataset, first))
+    sim.run()
+    assert calls == [("begin", 0, 1), ("end", 20), ("settle", len(sim.rows))]
+    assert all(row["watched"] for row in sim.rows)

@@ -26,8 +26,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sumchain.engines.rpc.devnode import (CHAIN_ID, HARDFORK, HARDHAT_VERSION, DevNodeError, funded_accounts,
-                                              start_dev_node)
+    from sumchain.engines.rpc import (CHAIN_ID, HARDFORK, HARDHAT_VERSION, DevNodeError, funded_accounts,
+                                      start_dev_node)
 
     if args.state:
         raise DevNodeError(f"--state is not available: the Hardhat {HARDHAT_VERSION} node cannot save its chain "

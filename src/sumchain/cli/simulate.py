@@ -35,13 +35,14 @@ def run(args: argparse.Namespace) -> int:
     from sumchain.engines.replay import save_ledger
     from sumchain.files import check_output_folder, claim_folder, strict_json
     from sumchain.report.run_folder import write_run_folder
-    from sumchain.sim import simulate
+    from sumchain.sim import scenario_type, simulate
 
     out = check_output_folder(args.out, "--out", "run")
     if args.ledger is not None:
-        if config.incentive == "prediction_market":
-            raise ConfigError("--ledger is not available with incentive=prediction_market (its ledger records test-set "
-                              "portions by hash, so sumchain verify cannot replay it); leave --ledger out")
+        unreplayable = scenario_type(config).not_replayable
+        if unreplayable:
+            raise ConfigError(f"--ledger is not available with incentive={config.incentive} ({unreplayable}); "
+                              f"leave --ledger out")
         check_ledger(args.ledger, out, args.force)
     started = time.perf_counter()
     dataset = load_dataset(config)

@@ -15,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.contract.incentives.prediction_market import Phase, PredictionMarket, portion_hash
-from sumchain.contract.trainer import AddReceipt, Trainer
+from sumchain.contract.samples import check_features, check_label
+from sumchain.contract.trainer import AddReceipt
 from sumchain.errors import Rejected
 from sumchain.ledger import Chain, Transfers
 from sumchain.ledger.money import to_units
@@ -177,9 +178,10 @@ class MarketContract:
         except (Rejected, AttributeError, TypeError, ValueError):
             return {"portion": repr(X)[:200]}
 
-    # the trainer's checks, so a sample is refused alike by every contract
+    # the trainer's checks (`contract.samples`), so a sample is refused alike by every contract
     def _features(self, x) -> np.ndarray:
-        return Trainer._features(self, x)
+        model = self.market.model
+        return check_features(x, model.num_features, model.input_kind == "dense")
 
     def _label(self, y) -> int:
-        return Trainer._label(self, y)
+        return check_label(y, self.market.model.num_classes)

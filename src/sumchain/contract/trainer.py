@@ -18,10 +18,10 @@ from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import DataHandler
 from sumchain.contract.incentives import Mechanism
 from sumchain.contract.incentives.stakeable import ClaimFacts
+from sumchain.contract.samples import check_features, check_label, check_time
 from sumchain.errors import Rejected
 from sumchain.ledger import Chain, Transfers
 from sumchain.models import Model
-from sumchain.models.protocol import MAX_DENSE_UNITS, SCALE
 
 
 class AddReceipt(NamedTuple):
@@ -226,46 +226,12 @@ class Trainer:
         """How many of `address`'s contributions were reported as bad (counted by the points mechanism)."""
         return getattr(self.mechanism, "reported", {}).get(address, 0)
 
-    # -- argument checks ---------------------------------------------------------------------
+    # -- argument checks (`contract.samples`, shared with every contract that takes a sample) ---------
     def _features(self, x) -> np.ndarray:
-        """Canonical x: sorted, unique int32 feature indices within the model's width (a dense
-        model: every feature's fixed-point value, see `sumchain.models.protocol`)."""
-        if self.model.input_kind == "dense":
-            return self._dense_features(x)
-        if type(x) is not np.ndarray:
-            x = np.asarray(x)
-        if x.ndim != 1:
-            raise Rejected("x must be a one-dimensional array of feature indices")
-        if x.size == 0:
-            return x.astype(np.int32)
-        if x.dtype.kind not in "iu":
-            raise Rejected(f"x must be integer feature indices, got {x.dtype}")
-        if x.size > 1 and np.count_nonzero(x[1:] <= x[:-1]):      # not strictly increasing
-            x = np.unique(x)
-        first, last = int(x[0]), int(x[-1])
-        if first < 0 or last >= self.model.num_features:
-            bad = first if first < 0 else last
-            raise Rejected(f"feature index {bad} is out of range; allowed 0..{self.model.num_features - 1}")
-        return x if x.dtype == np.int32 else x.astype(np.int32)
+        model = self.model
+        return check_features(x, model.num_features, model.input_kind == "dense")
 
-    def _dense_features(self, x) -> np.ndarray:
-        x = np.asarray(x)
-        width = self.model.num_features
-        if x.shape != (width,) or (x.size and x.dtype.kind not in "iu"):
-            raise Rejected(f"x must be {width} integer feature values (fixed point, {SCALE} per 1.0)")
-        if x.size and int(np.abs(x).max()) > MAX_DENSE_UNITS:
-            raise Rejected(f"a feature value is beyond the allowed ±{MAX_DENSE_UNITS} fixed-point units")
-        return x.astype(np.int64)
-
-    @staticmethod
-    def _time(added_time) -> int:
-        if isinstance(added_time, bool) or not isinstance(added_time, (int, np.integer)):
-            raise Rejected(f"added_time must be a whole number of seconds, got {added_time!r}")
-        return int(added_time)
+    _time = staticmethod(check_time)
 
     def _label(self, y) -> int:
-        classes = self.model.num_classes
-        if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or not 0 <= int(y) < classes:
-            allowed = "0 or 1" if classes == 2 else f"from 0 to {classes - 1}"
-            raise Rejected(f"y must be a class index {allowed}, got {y!r}")
-        return int(y)
+        return check_label(y, self.model.num_classes)

@@ -29,9 +29,7 @@ import pandas as pd
 from sumchain.config import EVM_MODELS, Config
 from sumchain.data import Dataset, load_dataset
 from sumchain.engines import initial_model
-from sumchain.engines.evm.deploy import EVM_MECHANISMS, deploy_contract
-from sumchain.engines.evm.model_state import initial_rows
-from sumchain.engines.evm.revm import RevmBackend
+from sumchain.engines.evm import EVM_MECHANISMS, deploy_measured, initial_rows
 from sumchain.contract.reasons import REFUND, REPORT
 from sumchain.errors import ConfigError
 from sumchain.ledger.money import to_units
@@ -57,7 +55,7 @@ def ether(gas: int, gwei: float) -> float:
 
 def deployment_rows(config: Config, dataset: Dataset) -> list[dict]:
     model = initial_model(config, dataset)
-    trainer, gas = deploy_contract(config, model, RevmBackend())
+    trainer, gas = deploy_measured(config, model)
     rows = list(initial_rows(model))
     nonzero = sum(int(np.count_nonzero(values)) for _, values in rows)
     state = (f"{nonzero} non-zero weights of {model.num_features}" if config.model in ("perceptron", "dense_perceptron")
@@ -84,7 +82,7 @@ def call_rows(config: Config, dataset: Dataset, counts: tuple[int, ...] = FEATUR
 def _calls_with(config: Config, n: int) -> dict[str, int]:
     width = config.num_words
     model = SparsePerceptron(width, max(1, round(config.learning_rate * 1000)), np.ones(width, np.int64), 10**12)
-    trainer, _ = deploy_contract(replace(config, incentive="stakeable"), model, RevmBackend())
+    trainer, _ = deploy_measured(replace(config, incentive="stakeable"), model)
     chain = trainer.chain
     for name in ("alice", "bob", "carol"):
         chain.fund(name, to_units(1_000))
@@ -113,7 +111,7 @@ def _calls_with(config: Config, n: int) -> dict[str, int]:
 
 
 def _family_calls_with(config: Config, dataset: Dataset, n: int) -> dict[str, int]:
-    trainer, _ = deploy_contract(replace(config, incentive="stakeable"), initial_model(config, dataset), RevmBackend())
+    trainer, _ = deploy_measured(replace(config, incentive="stakeable"), initial_model(config, dataset))
     chain, model = trainer.chain, trainer.model     # the model only gives the samples' input form
     for name in ("alice", "bob", "carol"):
         chain.fund(name, to_units(1_000))

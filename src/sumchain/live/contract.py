@@ -19,14 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from types import SimpleNamespace
 from typing import Any, Iterator
 
 import numpy as np
 
 from sumchain.config import DENSE_MODELS, EVM_MODELS
 from sumchain.contract import reasons as R
-from sumchain.contract.trainer import Trainer
+from sumchain.contract.samples import check_features
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact, trainer_artefact, trainer_name
 from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, TX_GAS_CAP, keccak256
@@ -263,9 +262,7 @@ class LiveContract:
         self._functions, self._events = abi.interface(artefact.abi)
         self._topics = {event.name: topic for topic, event in self._events.items()}
         self.parameters = self._read_parameters()
-        self._shape = SimpleNamespace(model=SimpleNamespace(
-            num_features=self.parameters.num_features, num_classes=self.parameters.num_classes,
-            input_kind="dense" if self.family in DENSE_MODELS else "sparse"))
+        self._dense = self.family in DENSE_MODELS
 
     def __repr__(self) -> str:
         return f"LiveContract(address={self.address}, chain_id={self.chain_id}, family={self.family})"
@@ -297,13 +294,10 @@ class LiveContract:
         """The sample checked as the contract checks it (sorted distinct indices in range, within the
         bound), so a bad sample is refused before anything is sent."""
         try:
-            if self._shape.model.input_kind == "dense":
-                x = Trainer._dense_features(self._shape, x)
-            else:
-                x = Trainer._features(self._shape, x)
+            x = check_features(x, self.parameters.num_features, self._dense)
         except Rejected as error:
             raise ContractError(str(error)) from None
-        if self._shape.model.input_kind == "sparse" and len(x) > self.parameters.max_features:
+        if not self._dense and len(x) > self.parameters.max_features:
             raise ContractError(f"a sample may have at most {self.parameters.max_features} present features, "
                                 f"got {len(x)}")
         return x
@@ -325,10 +319,10 @@ class LiveContract:
         return f"{names[y]} (class {y})" if y < len(names) else f"class {y}"
 
     def pack(self, x: np.ndarray) -> bytes:
-        return abi.pack_dense(x) if self._shape.model.input_kind == "dense" else abi.pack(x)
+        return abi.pack_dense(x) if self._dense else abi.pack(x)
 
     def unpack(self, words: bytes) -> np.ndarray:
-        if self._shape.model.input_kind == "dense":
+        if self._dense:
             return abi.unpack_dense(words, self.parameters.num_features)
         return abi.unpack(words)
 

@@ -19,11 +19,19 @@ from sumchain.engines import deploy, initial_training_size
 from sumchain.engines.protocols import ChainHandle, TrainerHandle
 from sumchain.ledger.money import to_units
 from sumchain.models import MODELS
-from sumchain.sim.loop import Simulation
-from sumchain.sim.market import PROVIDER, MarketSimulation
+from sumchain.sim.loop import Scenario, Simulation
+from sumchain.sim.market import MarketScenario
 from sumchain.sim.metrics import summarise
 
-__all__ = ["Run", "simulate", "baseline_accuracy"]
+__all__ = ["Run", "SCENARIOS", "Scenario", "Simulation", "baseline_accuracy", "scenario_type", "simulate"]
+
+SCENARIOS: dict[str, type[Scenario]] = {"prediction_market": MarketScenario}
+"""The incentives whose runs have their own lifecycle; every other incentive's run is `Scenario`'s."""
+
+
+def scenario_type(config: Config) -> type[Scenario]:
+    """What the configured run does around the agents' turns (see `sim.loop.Scenario`)."""
+    return SCENARIOS.get(config.incentive, Scenario)
 
 
 @dataclass
@@ -78,20 +86,17 @@ def simulate(config: Config | Mapping[str, Any] | None = None, *, dataset: Datas
     config = as_config(config)
     dataset = dataset if dataset is not None else load_dataset(config)
     trainer = deploy(config, dataset)
+    first_pool_row = initial_training_size(config, dataset)
+    scenario = scenario_type(config)(config, dataset, first_pool_row)
     for agent in config.agents:
         for name in agent.member_names():
             trainer.chain.fund(name, to_units(agent.start_balance))
-    if config.incentive == "prediction_market":
-        sim = MarketSimulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
-        trainer.chain.fund(PROVIDER, to_units(config.prediction_market.provider_balance))
-    else:
-        sim = Simulation(config, dataset, trainer, initial_training_size(config, dataset), progress=progress)
+    scenario.fund(trainer.chain)
+    sim = Simulation(config, dataset, trainer, first_pool_row, progress=progress, scenario=scenario)
     sim.run()
     # Sealed, with the hashes computed when first read (run.chain.head_hash, saving, verifying):
     # a sweep that keeps only metrics does not pay for them.
     trainer.chain.close()
     initial = float(sim.rows[0]["accuracy"])
-    metrics = summarise(sim, initial, baseline_accuracy(dataset, config.seed, config))
-    if isinstance(sim, MarketSimulation):
-        metrics = sim.add_market_metrics(metrics)
+    metrics = scenario.metrics(sim, summarise(sim, initial, baseline_accuracy(dataset, config.seed, config)))
     return Run(config, metrics, pd.DataFrame(sim.rows), trainer, sim.end_reason)

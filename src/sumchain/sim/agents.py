@@ -16,15 +16,27 @@ Kinds (`agents.<name>.kind`; every kind but `caller` also makes a rare mistake, 
   the trainer's public model) ranks within the lowest `unsure_fraction` of the last
   `UNSURE_WINDOW` samples it looked at, this one included; it submits the others' true label.
 - `timing`: flips every label and times its adds: on its turn it waits until `lead_s` seconds
-  before the next scheduled turn of an honest agent, so its add comes after the longest gap since
-  the last add (the cheapest, as the stakeable cost falls with 1/sqrt(time since the last add)) and
-  leaves the honest add right after it the dearest. It adds at most once per its own wait: its next
-  turn is a wait after that add (see `sim.loop`).
+  before the next scheduled turn of an honest agent (now if that is sooner), so its add comes after
+  the longest gap since the last add (the cheapest, as the stakeable cost falls with 1/sqrt(time
+  since the last add)) and leaves the honest add right after it the dearest. It adds at most once
+  per its own wait: its next turn is a wait after that add.
 - `sleeper`: submits true labels (and never declines) for `honest_days`, earning verified
   contributions, then flips every label.
-- `caller`: adds no data; on each turn pays `fee` coins for a prediction (`Trainer.predict` with a
-  value, shared among verified contributors by the contract; see `sim.loop`).
+- `caller`: adds no data; on each turn pays `fee` coins (it stops when it has less) for the
+  prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
+  (`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse).
 The malicious kinds never decline a turn. Every kind but honest and caller counts as malicious.
+
+Each agent takes its own turn (`turn_at`, `act`, `next_turn`) through the trainer's public calls and
+free reads (`engines.protocols.TrainerHandle`), and reads what the simulation shares (`World`: the
+pool of samples, what was submitted, the last measured accuracy) and tells it what happened, so that
+the loop (`sim.loop`) only schedules turns, measures and records. A contributor's turn: it pulls its
+earnings from paid predictions when a free read shows some owed (only once any paid prediction was
+made, so a run without callers makes no such read), submits the next unsubmitted sample if it has
+money (its label, its choice to contribute, its deposit; no add in the second of the last add, as in
+the study's simulation), then, while the contract takes claims, walks the outstanding contributions
+oldest first: one batched free read (`Trainer.claim_preview`) says which refund or report would be
+accepted, and only those are sent. An agent broke by its own add stops taking turns, as in the study.
 """
 
 from __future__ import annotations
@@ -32,13 +44,16 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 
 from sumchain.config import DAY_S, AgentConfig
-from sumchain.errors import ConfigError
+from sumchain.contract.reasons import REFUND
+from sumchain.engines.protocols import TrainerHandle
+from sumchain.errors import ConfigError, Rejected
 from sumchain.ledger.money import to_units
+from sumchain.sim.outstanding import Outstanding
 
 MAX_REDRAWS = 10_000
 """A draw below 1 is redrawn; this many in a row means the configured distribution has no such values."""
@@ -48,6 +63,59 @@ CONTRIBUTION_MARGIN = 0.15
 
 UNSURE_WINDOW = 100
 """An unsure flipper ranks a sample's confidence among this many it looked at last."""
+
+DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
+DECLINED_UNDERPAID = "deposit below the cost of adding data"
+DECLINED_NO_SHARERS = "no verified contributor yet to pay for a prediction"
+DECLINED_SAME_SECOND = "not enough time has passed since the last data was added"
+"""The study's pacing: SUM's contract refused a second add in the second of the last one, so its
+simulation never made one. The contract now takes it (priced as a one-second gap, so that one
+account cannot block everyone's adds); the agents keep the study's pacing, and its results."""
+
+
+class World(Protocol):
+    """What the simulation shares with its agents, and how they tell it what happened (it records)."""
+
+    trainer: TrainerHandle
+    agents: list["Agent"]
+    contributor_names: list[str]
+    outstanding: Outstanding          # the submissions so far, and which are still to be claimed
+    pool_size: int
+    last_accuracy: float              # the last measured accuracy (an honest agent's chance to contribute)
+    last_add_time: int
+    model_version: int                # how many adds moved the model (when cached predictions go stale)
+    paid_calls: int                   # paid predictions made so far, by anyone
+    claims_open: bool                 # whether the contract takes refunds and reports now
+    next_turn_at: list[int]           # each agent's next scheduled turn, by index
+
+    def balance(self, agent: "Agent") -> int: ...
+
+    def pool_row(self, k: int) -> np.ndarray: ...
+
+    def true_label(self, k: int) -> int: ...
+
+    def predict_row(self, k: int) -> int: ...
+
+    def decline(self, reason: str) -> None: ...
+
+    def reject(self, reason: str) -> None: ...
+
+    def added(self, agent: "Agent", k: int, label: int, receipt, now: int) -> None: ...
+
+    def claimed(self, action: int) -> None: ...
+
+    def previewed(self, reasons: np.ndarray) -> None: ...
+
+    def fee_marks(self) -> list[int]: ...
+
+    def paid_prediction(self, caller: "Agent", marks: list[int]) -> None: ...
+
+
+def confidence(trainer: TrainerHandle, x) -> int:
+    """How sure the contract's model is of its prediction for x: its margin for that class (read from
+    the trainer's public model, as `predict_many` is)."""
+    model = trainer.model
+    return int(model.margin(x, model.predict(x)))
 
 
 @dataclass
@@ -111,6 +179,95 @@ class Agent:
         raise ConfigError(f"config key 'agents.{self.name}.{key}' with its stdev gives no whole value >= 1 "
                           f"in {MAX_REDRAWS} draws; raise the mean or the stdev")
 
+    # -- its turn --------------------------------------------------------------------------------
+    def turn_at(self, now: int, world: World) -> int:
+        """When the turn scheduled for `now` acts: now (a timing agent may wait)."""
+        return now
+
+    def next_turn(self, now: int) -> int:
+        """When its next turn is, after one taken at `now`: a wait later."""
+        return now + self.wait_s()
+
+    def act(self, now: int, world: World) -> bool:
+        """A contributor's turn (see the module); whether it takes further turns."""
+        if world.paid_calls:
+            self.withdraw_earnings(world)
+        added = False
+        k = world.outstanding.count
+        if k < world.pool_size and world.balance(self) >= 1:
+            added = self.submit(k, now, world)
+        if world.claims_open:
+            self.claim(world)
+        return not (added and world.balance(self) == 0)
+
+    def withdraw_earnings(self, world: World) -> None:
+        """Pull its earnings from paid predictions when a free read shows some owed."""
+        trainer = world.trainer
+        if trainer.withdrawable(self.name) > 0:
+            try:
+                trainer.withdraw(self.name)
+            except Rejected as refusal:
+                world.reject(refusal.reason)
+
+    def submit(self, k: int, now: int, world: World) -> bool:
+        """Its add of pool sample k, if it wants to and a free read says its deposit pays; whether it added."""
+        trainer = world.trainer
+        x = world.pool_row(k)
+        label = self.label_for(world.true_label(k), now, lambda: confidence(trainer, x))
+        if not self.wants_to_contribute(world.last_accuracy):
+            world.decline(DECLINED_NOT_CONTRIBUTING)
+            return False
+        value = self.deposit(world.balance(self))
+        if now <= world.last_add_time:
+            world.decline(DECLINED_SAME_SECOND)
+            return False
+        try:
+            cost = trainer.cost_to_add(x, label)
+        except Rejected as refusal:
+            world.decline(refusal.reason)
+            return False
+        if value < cost:
+            world.decline(DECLINED_UNDERPAID)
+            return False
+        try:
+            receipt = trainer.add_data(self.name, x, label, value)
+        except Rejected as refusal:
+            world.reject(refusal.reason)
+            return False
+        world.added(self, k, label, receipt, now)
+        return True
+
+    def claim(self, world: World) -> None:
+        """Ask the contract what each pending claim would do (one free read), send those it accepts."""
+        out, trainer = world.outstanding, world.trainer
+        rows = out.active()
+        if not len(rows):
+            return
+        out.refresh_predictions(world.model_version, world.predict_row, trainer.predict_many)
+        preview = trainer.claim_preview(self.name, out.contribution_id[rows], out.prediction[rows])
+        if preview.settled.any():
+            out.settle(rows[preview.settled])
+        world.previewed(preview.reason)
+        hits = preview.action.nonzero()[0]
+        if len(hits):
+            for k, action in zip(rows[hits].tolist(), preview.action[hits].tolist()):
+                self.send_claim(world, k, action)
+
+    def send_claim(self, world: World, k: int, action: int) -> None:
+        out, trainer = world.outstanding, world.trainer
+        x = world.pool_row(k)
+        label, added = int(out.label[k]), int(out.added_time[k])
+        try:
+            if action == REFUND:
+                trainer.refund(self.name, x, label, added)
+            else:
+                trainer.report(self.name, x, label, added, world.agents[out.author[k]].name)
+        except Rejected as refusal:
+            world.reject(refusal.reason)
+            return
+        world.claimed(action)
+
+    # -- its choices -------------------------------------------------------------------------------
     def label_for(self, true_label: int, now: int = 0, confidence: Callable[[], int] | None = None) -> int:
         """The label the agent submits: flipped when its kind flips this one (`flips`), and by anyone's
         rare mistake. `confidence()` reads the model's confidence in its prediction for the sample."""
@@ -155,15 +312,54 @@ class Sleeper(Agent):
 
 
 @dataclass
+class TimingAgent(Agent):
+    honest_indices: list[int] | None = None
+
+    def turn_at(self, now: int, world: World) -> int:
+        """Its add: `lead_s` before the next scheduled honest turn, or now if none is later."""
+        if self.honest_indices is None:
+            self.honest_indices = [a.index for a in world.agents if a.kind == "honest"]
+        turns = world.next_turn_at
+        upcoming = [turns[i] for i in self.honest_indices if turns[i] > now]
+        return max(now, min(upcoming) - self.config.lead_s) if upcoming else now
+
+
+@dataclass
 class Caller(Agent):
+    sharers_seen: bool = False
+    """Whether a free read showed a verified contributor (the contract shares a payment only then)."""
+
     @property
     def adds_data(self) -> bool:
         return False
 
+    def act(self, now: int, world: World) -> bool:
+        """A paid prediction of the next pool sample in turn; whether it can pay for more (a caller
+        whose balance is below its fee stops)."""
+        value = to_units(self.config.fee)
+        if world.balance(self) < value:
+            return False
+        trainer = world.trainer
+        if not self.sharers_seen:
+            # a free read per contributor until one is verified: the contract refuses to share a payment before
+            self.sharers_seen = any(trainer.verified(name) > 0 for name in world.contributor_names)
+            if not self.sharers_seen:
+                world.decline(DECLINED_NO_SHARERS)
+                return True
+        x = world.pool_row(world.paid_calls % world.pool_size)
+        marks = world.fee_marks()
+        try:
+            trainer.predict(x, sender=self.name, value=value)
+        except Rejected as refusal:
+            world.reject(refusal.reason)
+            return True
+        world.paid_prediction(self, marks)
+        return True
 
-KIND_CLASSES = {"honest": Agent, "flipper": Agent, "unsure_flipper": UnsureFlipper, "timing": Agent,
+
+KIND_CLASSES = {"honest": Agent, "flipper": Agent, "unsure_flipper": UnsureFlipper, "timing": TimingAgent,
                 "sleeper": Sleeper, "caller": Caller}
-"""How each kind acts here; the timing agent's timing and the caller's calls live in `sim.loop`."""
+"""How each kind acts."""
 
 
 def make_agents(configs: tuple[AgentConfig, ...], seed: int, round_waits: bool = False,

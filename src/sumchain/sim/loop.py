@@ -1,29 +1,26 @@
-"""The event loop: agents take turns adding data and claiming deposits on a deployed contract.
+"""The event loop: agents take turns on a deployed contract; the loop schedules, measures, records.
 
-Faithful to the SUM simulation the study used: on its turn an agent with money submits the next
-unsubmitted sample (label flipped if malicious, or by a rare mistake), then walks the outstanding
-contributions oldest first, asking refunds for its own and reporting others' (or taking what is
-left after the any-address wait). Which claim would succeed is never decided here: one batched
-free read (`Trainer.claim_preview`) says, per pending contribution, what call would be accepted
-and otherwise the contract's reason; only accepted calls are sent, the others are counted as
-declined by that reason. An agent whose balance is 0 after its add takes no further turns, and no
-agent adds in the second of the last add (`DECLINED_SAME_SECOND`), as in the study's simulation.
-The simulator talks to the contract only through the trainer's public functions and free reads.
+Faithful to the SUM simulation the study used: each agent takes its turn itself (`sim.agents`: what
+it submits, what it claims, whether it pays for predictions, when it acts next) through the
+trainer's public functions and free reads; the loop keeps the clock, runs the turns in order,
+measures the model's accuracy and records the balances, and what each turn reports (`World`: the
+calls made, declined and refused by their reasons). Which claim would succeed is never decided here
+or by an agent: one batched free read (`Trainer.claim_preview`) says, per pending contribution, what
+call would be accepted and otherwise the contract's reason; only accepted calls are sent, the others
+are counted as declined by that reason.
+
+What happens around the turns is the run's `Scenario`: by default a contract open for contributions
+and claims until the data and the claims run out, nobody can act or nothing is added for
+`STALL_LIMIT_S`; the prediction market (`sim.market`) opens and ends a market around them.
 
 Populations (`sim.agents` for the kinds): a table of `count` agents acts as that many agents; the
 result columns per table (`balance.<table>`, `balance_pct.<table>`, `cost_per_add.<table>`) add up
-its agents (total balance over total start, total paid over total adds). A `timing` agent's turn
-waits until `lead_s` before the next scheduled turn of an honest agent (now if that is sooner); its
-next turn is a wait after that. A `caller`'s turn pays `fee` coins (it stops when it has less) for the
-prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
-(`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse).
-The contract credits each verified contribution `fee // total verified` and returns the rest to the
+its agents (total balance over total start, total paid over total adds). The contract credits each
+verified contribution `fee // total verified` of a paid prediction and returns the rest to the
 caller; what each contributor earned is the change of its `Trainer.withdrawable` across the call,
-and the caller paid their sum. A contributor pulls its earnings itself: at the start of its own
-turn, once any paid prediction was made, it withdraws when a free read shows something owed (so a
-run without callers makes no such read or call). Balances are what agents hold: earnings not yet
-withdrawn (e.g. of an agent that stopped taking turns) stay in the contract. Only contributors
-(every kind but caller) keep a run going: it ends when none can act.
+and the caller paid their sum. Balances are what agents hold: earnings not yet withdrawn (e.g. of an
+agent that stopped taking turns) stay in the contract. Only contributors (every kind but caller)
+keep a run going: it ends when none can act.
 """
 
 from __future__ import annotations
@@ -38,8 +35,7 @@ from sumchain.config import MAX_SIMULATED_S, SAMPLE_INTERVAL_S, Config
 from sumchain.contract.reasons import REASONS, REFUND
 from sumchain.data import Dataset
 from sumchain.data.dataset import product_dtype
-from sumchain.engines.protocols import TrainerHandle
-from sumchain.errors import Rejected
+from sumchain.engines.protocols import ChainHandle, TrainerHandle
 from sumchain.ledger.money import to_coins, to_units
 from sumchain.sim.agents import Agent, make_agents
 from sumchain.sim.events import EventQueue
@@ -52,19 +48,53 @@ STALL_LIMIT_S = 60 * 86_400
 TIME_LIMIT_REASON = (f"reached the simulated-time limit of {MAX_SIMULATED_S // (365 * 86_400)} years; "
                      f"shorten the agents' waits or give fewer samples (max_train)")
 
-DECLINED_NOT_CONTRIBUTING = "chose not to contribute (unsure of the label)"
-DECLINED_UNDERPAID = "deposit below the cost of adding data"
-DECLINED_NO_SHARERS = "no verified contributor yet to pay for a prediction"
-DECLINED_SAME_SECOND = "not enough time has passed since the last data was added"
-"""The study's pacing: SUM's contract refused a second add in the second of the last one, so its
-simulation never made one. The contract now takes it (priced as a one-second gap, so that one
-account cannot block everyone's adds); the agents keep the study's pacing, and its results."""
+
+class Scenario:
+    """What a run does around the agents' turns (the hooks `Simulation.run` calls, in its order).
+
+    This one: a contract open for contributions and claims from the start until the run is finished
+    (`Simulation.finished`). Another scenario (the prediction market) overrides the hooks it needs."""
+
+    claims_open = True
+    """Whether the contract takes refunds and reports during the turns."""
+    not_replayable: str | None = None
+    """Why `sumchain verify` could not replay the run's ledger (None: it can)."""
+
+    def __init__(self, config: Config, dataset: Dataset, first_pool_row: int):
+        """Refuse (`ConfigError`) a config this scenario cannot run on this data."""
+
+    def fund(self, chain: ChainHandle) -> None:
+        """Fund the participants other than the agents (the agents are funded before)."""
+
+    def begin(self, sim: "Simulation") -> None:
+        """At time 0, after the first measurement and the first turns are scheduled."""
+
+    def running(self, sim: "Simulation") -> bool:
+        """Whether the run goes on (the next event runs); when not, `sim.end_reason` says why."""
+        return not sim.finished()
+
+    def end(self, sim: "Simulation") -> None:
+        """After the last turn, before the final measurement."""
+
+    def settle(self, sim: "Simulation") -> None:
+        """After the final measurement and its row."""
+
+    def record(self, sim: "Simulation", row: dict) -> None:
+        """Add the scenario's own columns to a time-series row."""
+
+    def metrics(self, sim: "Simulation", metrics: dict) -> dict:
+        """The run's metrics with the scenario's own."""
+        return metrics
 
 
 class Simulation:
+    """The run: the agents, the clock and the records; also the `World` the agents read and report to."""
+
     def __init__(self, config: Config, dataset: Dataset, trainer: TrainerHandle, first_pool_row: int,
-                 progress: bool = False):
+                 progress: bool = False, scenario: Scenario | None = None):
         self.config = config
+        self.scenario = scenario if scenario is not None else Scenario(config, dataset, first_pool_row)
+        self.claims_open = self.scenario.claims_open
         self.trainer = trainer
         self.chain = trainer.chain
         # held in `product_dtype`: converting the int8 values was a third of each accuracy measurement
@@ -80,17 +110,17 @@ class Simulation:
         for agent in self.agents:
             self.tables.setdefault(agent.table, []).append(agent)
         self.contributors = [a for a in self.agents if a.adds_data]
-        self.honest_agents = [a for a in self.agents if a.kind == "honest"]
+        self.contributor_names = [a.name for a in self.contributors]
         self.next_turn_at = [0] * len(self.agents)             # when each agent's next turn is scheduled
         self.fees_paid = [0] * len(self.agents)                # base units, callers' paid predictions
         self.fees_earned = [0] * len(self.agents)              # base units, contributors' shares of them
         self.paid_calls = 0
-        self.anyone_verified = False
         # A sample goes to the contract in the model's input form (sparse indices, or dense values).
         model = trainer.model
         self.dense_input = model.input_kind == "dense"
         self.sample_of = model.sample
         self.predict_row = lambda k: trainer.predict(self.pool_row(k))
+        self.balance_of_address = self.chain.balance_of
         self.outstanding = Outstanding(pool_X)
         self.events = EventQueue()
         self.model_version = 0
@@ -112,12 +142,14 @@ class Simulation:
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> None:
+        scenario = self.scenario
         self.last_accuracy = self.measure_accuracy()
         self.record(0, self.last_accuracy)
         self.schedule_first_turns()
         self.events.schedule(self.config.first_accuracy_s, self._measurement)
         self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
-        while self.events and not self.finished():
+        scenario.begin(self)
+        while self.events and scenario.running(self):
             if self.events.next_time() > MAX_SIMULATED_S:
                 self.end_reason = TIME_LIMIT_REASON
                 break
@@ -127,8 +159,10 @@ class Simulation:
         self._bar.close()
         for code in np.flatnonzero(self._declined_claims[1:]) + 1:
             self.declined[REASONS[code]] += int(self._declined_claims[code])
+        scenario.end(self)
         self.last_accuracy = self.measure_accuracy()
         self.record(self.chain.now, self.last_accuracy)
+        scenario.settle(self)
 
     def finished(self) -> bool:
         if self.outstanding.num_active:
@@ -154,35 +188,20 @@ class Simulation:
 
     def _turn_of(self, agent: Agent):
         def turn(now: int) -> None:
-            if agent.kind == "timing":
-                at = self.timed_add_at(agent, now)
-                if at > now:
-                    self.events.schedule(at, act)
-                    return
+            at = agent.turn_at(now, self)
+            if at > now:
+                self.events.schedule(at, act)
+                return
             act(now)
 
         def act(now: int) -> None:
             self.counts["turns"] += 1
-            if not agent.adds_data:
-                if self.call(agent, now):
-                    self._schedule_turn(agent, now + agent.wait_s(), turn)
-                return
-            added = False
-            if self.paid_calls:
-                self.withdraw(agent)
-            if self.outstanding.count < self.pool_size and self.chain.balance_of(agent.name) >= 1:
-                added = self.submit(agent, now)
-            self.claim(agent, now)
-            self.track_malicious(now)
-            if added and self.chain.balance_of(agent.name) == 0:
-                return      # as in the study's simulation: an agent broke by its add stops taking turns
-            self._schedule_turn(agent, now + agent.wait_s(), turn)
+            goes_on = agent.act(now, self)
+            if agent.adds_data:
+                self.track_malicious(now)
+            if goes_on:
+                self._schedule_turn(agent, agent.next_turn(now), turn)
         return turn
-
-    def timed_add_at(self, agent: Agent, now: int) -> int:
-        """A timing agent's add: `lead_s` before the next scheduled honest turn, or now if none is later."""
-        upcoming = [self.next_turn_at[a.index] for a in self.honest_agents if self.next_turn_at[a.index] > now]
-        return max(now, min(upcoming) - agent.config.lead_s) if upcoming else now
 
     def _measurement(self, now: int) -> None:
         self.last_accuracy = self.measure_accuracy()
@@ -193,32 +212,20 @@ class Simulation:
         self.record(now, float("nan"))
         self.events.schedule(now + SAMPLE_INTERVAL_S, self._sample)
 
-    # -- adding data ---------------------------------------------------------------------
-    def submit(self, agent: Agent, now: int) -> bool:
-        """The agent's add of the next sample, if it wants to and a free read says it can pay; whether it added."""
-        k = self.outstanding.count
-        x = self.pool_row(k)
-        label = agent.label_for(int(self.pool_y[k]), now, lambda: self.confidence(x))
-        if not agent.wants_to_contribute(self.last_accuracy):
-            self.declined[DECLINED_NOT_CONTRIBUTING] += 1
-            return False
-        value = agent.deposit(self.chain.balance_of(agent.name))
-        if now <= self.last_add_time:
-            self.declined[DECLINED_SAME_SECOND] += 1
-            return False
-        try:
-            cost = self.trainer.cost_to_add(x, label)
-        except Rejected as refusal:
-            self.declined[refusal.reason] += 1
-            return False
-        if value < cost:
-            self.declined[DECLINED_UNDERPAID] += 1
-            return False
-        try:
-            receipt = self.trainer.add_data(agent.name, x, label, value)
-        except Rejected as refusal:
-            self.rejections[refusal.reason] += 1
-            return False
+    # -- the world the agents read and report to (`sim.agents.World`) ---------------------------
+    def balance(self, agent: Agent) -> int:
+        return self.balance_of_address(agent.name)
+
+    def true_label(self, k: int) -> int:
+        return int(self.pool_y[k])
+
+    def decline(self, reason: str) -> None:
+        self.declined[reason] += 1
+
+    def reject(self, reason: str) -> None:
+        self.rejections[reason] += 1
+
+    def added(self, agent: Agent, k: int, label: int, receipt, now: int) -> None:
         self.outstanding.add(receipt.contribution_id, receipt.added_time, agent.index, label)
         self.model_version += receipt.model_updated
         self.counts["adds"] += 1
@@ -226,79 +233,26 @@ class Simulation:
         self.adds_by[agent.index] += 1
         self.last_add_time = now
         self._bar.update(1)
-        return True
 
-    def confidence(self, x) -> int:
-        """How sure the contract's model is of its prediction for x: its margin for that class (read
-        from the trainer's public model, as `predict_many` is)."""
-        model = self.trainer.model
-        return int(model.margin(x, model.predict(x)))
+    def claimed(self, action: int) -> None:
+        self.counts["refunds" if action == REFUND else "reports"] += 1
 
-    # -- paying for predictions ----------------------------------------------------------
-    def call(self, agent: Agent, now: int) -> bool:
-        """A caller's paid prediction of the next pool sample in turn; whether it can pay for more (a
-        caller whose balance is below its fee stops)."""
-        value = to_units(agent.config.fee)
-        if self.chain.balance_of(agent.name) < value:
-            return False
-        if not self.anyone_verified:
-            # a free read per contributor until one is verified: the contract refuses to share a payment before
-            self.anyone_verified = any(self.trainer.verified(a.name) > 0 for a in self.contributors)
-            if not self.anyone_verified:
-                self.declined[DECLINED_NO_SHARERS] += 1
-                return True
-        x = self.pool_row(self.paid_calls % self.pool_size)
-        before = [self.trainer.withdrawable(a.name) for a in self.contributors]
-        try:
-            self.trainer.predict(x, sender=agent.name, value=value)
-        except Rejected as refusal:
-            self.rejections[refusal.reason] += 1
-            return True
+    def previewed(self, reasons: np.ndarray) -> None:
+        """The reasons of a claim preview: the claims not made, counted by the contract's reason."""
+        self._declined_claims += np.bincount(reasons, minlength=len(REASONS))
+
+    def fee_marks(self) -> list[int]:
+        """What each contributor is owed before a paid prediction (what it earned is the change)."""
+        withdrawable = self.trainer.withdrawable
+        return [withdrawable(name) for name in self.contributor_names]
+
+    def paid_prediction(self, caller: Agent, marks: list[int]) -> None:
         self.paid_calls += 1
-        for contributor, owed in zip(self.contributors, before):
-            earned = self.trainer.withdrawable(contributor.name) - owed
+        withdrawable = self.trainer.withdrawable
+        for contributor, owed in zip(self.contributors, marks):
+            earned = withdrawable(contributor.name) - owed
             self.fees_earned[contributor.index] += earned
-            self.fees_paid[agent.index] += earned
-        return True
-
-    def withdraw(self, agent: Agent) -> None:
-        """A contributor pulls its earnings from paid predictions when a free read shows some owed."""
-        if self.trainer.withdrawable(agent.name) > 0:
-            try:
-                self.trainer.withdraw(agent.name)
-            except Rejected as refusal:
-                self.rejections[refusal.reason] += 1
-
-    # -- claiming deposits ---------------------------------------------------------------
-    def claim(self, agent: Agent, now: int) -> None:
-        """Ask the contract what each pending claim would do (one free read), send those it accepts."""
-        out = self.outstanding
-        rows = out.active()
-        if not len(rows):
-            return
-        out.refresh_predictions(self.model_version, self.predict_row, self.trainer.predict_many)
-        preview = self.trainer.claim_preview(agent.name, out.contribution_id[rows], out.prediction[rows])
-        if preview.settled.any():
-            out.settle(rows[preview.settled])
-        self._declined_claims += np.bincount(preview.reason, minlength=len(REASONS))
-        hits = preview.action.nonzero()[0]
-        if len(hits):
-            for k, action in zip(rows[hits].tolist(), preview.action[hits].tolist()):
-                self._send_claim(agent, k, action)
-
-    def _send_claim(self, agent: Agent, k: int, action: int) -> None:
-        out = self.outstanding
-        x = self.pool_row(k)
-        label, added = int(out.label[k]), int(out.added_time[k])
-        try:
-            if action == REFUND:
-                self.trainer.refund(agent.name, x, label, added)
-                self.counts["refunds"] += 1
-            else:
-                self.trainer.report(agent.name, x, label, added, self.agents[out.author[k]].name)
-                self.counts["reports"] += 1
-        except Rejected as refusal:
-            self.rejections[refusal.reason] += 1
+            self.fees_paid[caller.index] += earned
 
     def pool_row(self, k: int) -> np.ndarray:
         """Sample k of the pool as the contract takes it."""
@@ -317,6 +271,7 @@ class Simulation:
         for table, members in self.tables.items():
             row[f"balance.{table}"] = to_coins(self.balance_of(members))
             row[f"balance_pct.{table}"] = self.percent_of_start(members)
+        self.scenario.record(self, row)
         if self.rows and self.rows[-1]["time_s"] == now:
             # One row per recorded time: an hourly sample and a measurement at the same second merge.
             if math.isnan(accuracy):

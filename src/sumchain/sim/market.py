@@ -27,24 +27,27 @@ what each participant withdrew (coins).
 
 from __future__ import annotations
 
-from sumchain.config import MAX_SIMULATED_S, Config
+from sumchain.config import SAMPLE_INTERVAL_S, Config
 from sumchain.contract.incentives.prediction_market import portion_hash, split_portions
 from sumchain.data import Dataset
+from sumchain.engines.protocols import ChainHandle
 from sumchain.errors import ConfigError, Rejected
 from sumchain.ledger.money import to_coins, to_units
-from sumchain.sim.agents import Agent
-from sumchain.sim.loop import SAMPLE_INTERVAL_S, STALL_LIMIT_S, TIME_LIMIT_REASON, Simulation, percent
+from sumchain.sim.loop import STALL_LIMIT_S, Scenario, Simulation, percent
 
 PROVIDER = "BountyProvider"
 PROCESS_BATCH = 500
 """Contributions replayed per `process_contributions` call."""
 
 
-class MarketSimulation(Simulation):
-    """The stakeable simulation's agents, turns, adds and observations (inherited), without claims,
+class MarketScenario(Scenario):
+    """The stakeable run's agents, turns, adds and observations (the shared loop), without claims,
     with the provider's calls and the market's phases around them."""
 
-    def __init__(self, config: Config, dataset: Dataset, market, first_pool_row: int, progress: bool = False):
+    claims_open = False
+    not_replayable = ("its ledger records test-set portions by hash, so sumchain verify cannot replay it")
+
+    def __init__(self, config: Config, dataset: Dataset, first_pool_row: int):
         if any(agent.name == PROVIDER for agent in config.agents):
             raise ConfigError(f"config key 'agents.{PROVIDER}' is not allowed with incentive=prediction_market: "
                               f"that name is the bounty provider's")
@@ -58,93 +61,82 @@ class MarketSimulation(Simulation):
             raise ConfigError(f"config key 'prediction_market.min_num_contributions' = {params.min_num_contributions} "
                               f"is not allowed; the market can end only with that many contributions and the data "
                               f"holds {pool} samples to contribute (after {first_pool_row} for the initial model)")
-        super().__init__(config, dataset, market, first_pool_row, progress=progress)
         self.params = params
-        self.counts["withdrawals"] = 0
         self.withdrawn: dict[str, float] = {}
         self.open = False
+        self.portions: list = []
+        self.revealed = -1
+
+    def fund(self, chain: ChainHandle) -> None:
+        chain.fund(PROVIDER, to_units(self.params.provider_balance))
 
     # -- the run -------------------------------------------------------------------------------
-    def run(self) -> None:
-        self.last_accuracy = self.measure_accuracy()
-        self.record(0, self.last_accuracy)
-        portions = split_portions(self.X_test, self.y_test, self.params.num_portions)
-        index = self.trainer.initialize_market(PROVIDER, [portion_hash(X, y) for X, y in portions],
-                                               to_units(self.params.bounty))
-        self.trainer.reveal_init_test_set(PROVIDER, *portions[index])
+    def begin(self, sim: Simulation) -> None:
+        """The provider commits the test set's portions with the bounty and reveals the one picked."""
+        sim.counts["withdrawals"] = 0
+        self.portions = split_portions(sim.X_test, sim.y_test, self.params.num_portions)
+        self.revealed = sim.trainer.initialize_market(PROVIDER, [portion_hash(X, y) for X, y in self.portions],
+                                                      to_units(self.params.bounty))
+        sim.trainer.reveal_init_test_set(PROVIDER, *self.portions[self.revealed])
         self.open = True
-        self.schedule_first_turns()
-        self.events.schedule(self.config.first_accuracy_s, self._measurement)
-        self.events.schedule(SAMPLE_INTERVAL_S, self._sample)
-        self.events.schedule(self.params.min_length_s, self._try_to_end)
-        while self.events and self.open:
-            if self.events.next_time() > MAX_SIMULATED_S:
-                self.end_reason = TIME_LIMIT_REASON
-                break
-            time, action = self.events.pop()
-            self.chain.advance_to(time)
-            action(time)
-        self._bar.close()
-        if self.trainer.phase == "reveal_test_set":
-            self._reveal_and_reward(portions, index)
-        self._finish()
+        sim.events.schedule(self.params.min_length_s, lambda now: self._try_to_end(sim, now))
 
-    def claim(self, agent: Agent, now: int) -> None:
-        """No claims during a market: rewards come after it, in the reward phase."""
+    def running(self, sim: Simulation) -> bool:
+        return self.open
 
-    def _try_to_end(self, now: int) -> None:
+    def _try_to_end(self, sim: Simulation, now: int) -> None:
         try:
-            self.trainer.end_market(PROVIDER)
+            sim.trainer.end_market(PROVIDER)
         except Rejected as refusal:
-            self.rejections[refusal.reason] += 1
-            if now - self.last_add_time > STALL_LIMIT_S or self.outstanding.count >= self.pool_size:
-                self.end_reason = "stalled: the market never had enough contributions to end"
+            sim.reject(refusal.reason)
+            if now - sim.last_add_time > STALL_LIMIT_S or sim.outstanding.count >= sim.pool_size:
+                sim.end_reason = "stalled: the market never had enough contributions to end"
                 self.open = False
                 return
-            self.events.schedule(now + SAMPLE_INTERVAL_S, self._try_to_end)
+            sim.events.schedule(now + SAMPLE_INTERVAL_S, lambda later: self._try_to_end(sim, later))
             return
         self.open = False
-        self.end_reason = "market ended, test set revealed, rewards computed and withdrawn"
+        sim.end_reason = "market ended, test set revealed, rewards computed and withdrawn"
 
-    def _reveal_and_reward(self, portions, index: int) -> None:
-        for k, (X, y) in enumerate(portions):
-            if k != index:
-                self.trainer.verify_next_test_set(PROVIDER, X, y)
-        while self.trainer.phase == "reward":
-            self.trainer.process_contributions(PROVIDER, PROCESS_BATCH)
+    def end(self, sim: Simulation) -> None:
+        """The provider reveals the other portions, then has the rewards computed, in the same second."""
+        trainer = sim.trainer
+        if trainer.phase != "reveal_test_set":
+            return
+        for k, (X, y) in enumerate(self.portions):
+            if k != self.revealed:
+                trainer.verify_next_test_set(PROVIDER, X, y)
+        while trainer.phase == "reward":
+            trainer.process_contributions(PROVIDER, PROCESS_BATCH)
 
-    def _finish(self) -> None:
-        self.last_accuracy = self.measure_accuracy()
-        self.record(self.chain.now, self.last_accuracy)
-        if self.trainer.phase == "withdraw":
-            for agent, name in [(a.table, a.name) for a in self.agents] + [(PROVIDER, PROVIDER)]:
+    def settle(self, sim: Simulation) -> None:
+        """Every agent, then the provider, withdraws; the balances are recorded again."""
+        trainer = sim.trainer
+        if trainer.phase == "withdraw":
+            for table, name in [(a.table, a.name) for a in sim.agents] + [(PROVIDER, PROVIDER)]:
                 try:
-                    amount = to_coins(self.trainer.withdraw(name))
-                    self.withdrawn[agent] = self.withdrawn.get(agent, 0.0) + amount
-                    self.counts["withdrawals"] += 1
+                    amount = to_coins(trainer.withdraw(name))
+                    self.withdrawn[table] = self.withdrawn.get(table, 0.0) + amount
+                    sim.counts["withdrawals"] += 1
                 except Rejected as refusal:
-                    self.declined[refusal.reason] += 1
-        self.track_malicious(self.chain.now)
-        self.record(self.chain.now, self.last_accuracy)
+                    sim.decline(refusal.reason)
+        sim.track_malicious(sim.chain.now)
+        sim.record(sim.chain.now, sim.last_accuracy)
 
     # -- observations ----------------------------------------------------------------------------
-    def record(self, now: int, accuracy: float) -> None:
-        """The agents' row (inherited), with the provider's balance."""
-        super().record(now, accuracy)
-        balance = self.chain.balance_of(PROVIDER)
-        self.rows[-1][f"balance.{PROVIDER}"] = to_coins(balance)
-        self.rows[-1][f"balance_pct.{PROVIDER}"] = percent(balance, to_units(self.params.provider_balance))
+    def record(self, sim: Simulation, row: dict) -> None:
+        """The provider's balance, after the agents'."""
+        balance = sim.chain.balance_of(PROVIDER)
+        row[f"balance.{PROVIDER}"] = to_coins(balance)
+        row[f"balance_pct.{PROVIDER}"] = percent(balance, to_units(self.params.provider_balance))
 
-    def market_metrics(self) -> dict:
-        view = self.trainer.market_view()
-        return {"phase": view.phase, "rounds": view.rounds, "dropped": view.dropped,
-                "contributions": view.contributions, "test_samples": view.test_samples,
-                "bounty": self.params.bounty, "withdrawn": dict(self.withdrawn)}
-
-    def add_market_metrics(self, metrics: dict) -> dict:
+    def metrics(self, sim: Simulation, metrics: dict) -> dict:
         """The stakeable run's metrics with the provider among the balances, plus `market`."""
-        balance = self.chain.balance_of(PROVIDER)
+        balance = sim.chain.balance_of(PROVIDER)
         metrics["balances"][PROVIDER] = to_coins(balance)
         metrics["balance_pct"][PROVIDER] = percent(balance, to_units(self.params.provider_balance))
-        metrics["market"] = self.market_metrics()
+        view = sim.trainer.market_view()
+        metrics["market"] = {"phase": view.phase, "rounds": view.rounds, "dropped": view.dropped,
+                             "contributions": view.contributions, "test_samples": view.test_samples,
+                             "bounty": self.params.bounty, "withdrawn": dict(self.withdrawn)}
         return metrics

@@ -23,7 +23,7 @@ def summarise(sim: Simulation, initial_accuracy: float, baseline_accuracy: float
     final = sim.last_accuracy
     tables = sim.tables
     adds = sum(sim.adds_by)
-    honest = sim.honest_agents
+    honest = [a for a in sim.agents if a.kind == "honest"]
     return {
         "initial_accuracy": initial_accuracy,
         "final_accuracy": final,

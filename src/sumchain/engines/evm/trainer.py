@@ -15,14 +15,14 @@ simulation's chain that is the simulator's clock, on a live chain the time the n
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from sumchain.components import evm_mechanisms
-from sumchain.contract import AddReceipt, ClaimPreview, ContributionView, Trainer
+from sumchain.contract import AddReceipt, ClaimPreview, ContributionView
+from sumchain.contract.samples import check_features, check_label
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact
 from sumchain.engines.evm.backend import Outcome, keccak256
@@ -52,8 +52,7 @@ class EvmTrainer:
         self.num_features, self.max_features, num_classes = self._read("model_shape")
         self.family = template.family
         self.mechanism_name = evm_mechanisms()[self._read("MECHANISM")[0]]
-        self._shape = SimpleNamespace(model=SimpleNamespace(num_features=self.num_features, num_classes=num_classes,
-                                                             input_kind=template.input_kind))
+        self.num_classes, self._dense = num_classes, template.input_kind == "dense"
         self._template = template.copy()
         self._pack, self._unpack = wire(template)
         self._claimers: dict[bytes, set[str]] = {}
@@ -257,12 +256,10 @@ class EvmTrainer:
 
     # -- argument checks (the Python engine's, so refusals match before anything is sent) ------
     def _features(self, x) -> np.ndarray:
-        if self._shape.model.input_kind == "dense":
-            return Trainer._dense_features(self._shape, x)
-        return Trainer._features(self._shape, x)
+        return check_features(x, self.num_features, self._dense)
 
     def _label(self, y) -> int:
-        return Trainer._label(self._shape, y)
+        return check_label(y, self.num_classes)
 
     def _check_bound(self, x: np.ndarray) -> None:
         """A sample over the compiled array bound cannot even be encoded: refuse it as the contract would."""

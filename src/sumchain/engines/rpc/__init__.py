@@ -21,6 +21,8 @@ from sumchain.config import Config
 from sumchain.engines.evm.deploy import deploy_contract, gas_price_wei
 from sumchain.engines.evm.trainer import EvmTrainer
 from sumchain.engines.rpc.backend import NodeError, RpcBackend
+from sumchain.engines.rpc.devnode import (CHAIN_ID, HARDFORK, HARDHAT_VERSION, DevNode, DevNodeError, funded_accounts,
+                                          start_dev_node)
 from sumchain.errors import ConfigError
 from sumchain.models import Model
 
@@ -80,5 +82,6 @@ def deploy_rpc(config: Config, model: Model, simulation: bool = True) -> EvmTrai
     return deploy_contract(config, model, backend, simulation=simulation)[0]
 
 
-__all__ = ["KEYS_VARIABLE", "SIMULATION_NODE_COMMAND", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain",
-           "keys_from_environment"]
+__all__ = ["CHAIN_ID", "HARDFORK", "HARDHAT_VERSION", "KEYS_VARIABLE", "SIMULATION_NODE_COMMAND", "DevNode",
+           "DevNodeError", "NodeError", "RpcBackend", "deploy_rpc", "fresh_dev_chain", "funded_accounts",
+           "keys_from_environment", "start_dev_node"]
