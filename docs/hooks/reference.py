@@ -1,8 +1,8 @@
 """MkDocs hook: writes the reference pages (every config key, every command) from the code at build time.
 
-The config reference reads `sumchain.config`: its dataclass fields and defaults, the registries of
-allowed names, and the messages of `_validate`'s checks (the allowed ranges a user is told on a bad
-value). The CLI reference reads each subcommand's argparse parser from `sumchain.cli.build_parser()`.
+The config reference reads `sumchain.config.reference()` (every key with its type, default, allowed
+names and engines, built from the components' descriptors) and the messages of `_validate`'s checks
+(the allowed ranges a user is told on a bad value). The CLI reference reads each subcommand's argparse parser from `sumchain.cli.build_parser()`.
 So neither page can drift from the code; this module is the only place that knows how they are laid
 out. A key with no meaning below is a build warning, which `mkdocs build --strict` turns into a failure.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import dataclasses
 import inspect
 import logging
 import sys
@@ -85,17 +84,6 @@ MEANINGS = {
     "agents.<Name>.fee": "`kind = \"caller\"`: coins each paid prediction offers",
 }
 
-ENGINE_ONLY = {"rpc_url": ("rpc",), "gas_price_gwei": ("evm", "rpc"), "max_features": ("evm", "rpc"),
-               "logistic_regression.": ("python",), "prediction_market.": ("python",)}
-"""Keys read by some engines only (a prefix stands for a table)."""
-
-
-def _registries(config) -> dict[str, tuple[str, ...]]:
-    return {"dataset": config.DATASETS, "engine": config.ENGINES, "incentive": config.INCENTIVES,
-            "model": config.MODELS, "features": config.FEATURE_MODES, "csv_encoding": config.CSV_ENCODINGS,
-            "wait_rounding": config.WAIT_ROUNDINGS, "agents.<Name>.kind": config.AGENT_KINDS}
-
-
 def _checks(config) -> dict[str, list[str]]:
     """What `_validate` tells a user about each key: the messages of its `_check(condition, key, allowed, value)` calls."""
     found: dict[str, list[str]] = {}
@@ -139,35 +127,24 @@ def _value(value) -> str:
     return f"`{value}`"
 
 
-def _config_rows(config) -> list[tuple[str, str, str]]:
-    """(key, type, default) for every key, in the order of the dataclasses."""
-    rows = []
-    tables = {**config.MODEL_TABLES, **config.MECHANISM_TABLES}
-    for f in dataclasses.fields(config.Config):
-        if f.name == "agents":
-            continue
-        if f.name in tables:
-            for sub in dataclasses.fields(tables[f.name]):
-                rows.append((f"{f.name}.{sub.name}", str(sub.type), _value(sub.default)))
-        else:
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            rows.append((f.name, str(f.type), _value(default)))
+def _config_rows(config) -> list[dict]:
+    """Every key from `config.reference()` (built from the components' descriptors), agent keys named
+    `agents.<Name>.key`, each agent key's default per default table where the tables differ."""
     agents = config._default_agents()
-    for f in dataclasses.fields(config.AgentConfig):
-        if f.name == "name":
-            continue
-        values = [getattr(agent, f.name) for agent in agents]
-        default = _value(values[0]) if len(set(map(repr, values))) == 1 else ", ".join(
-            f"{agent.name} {_value(v)}" for agent, v in zip(agents, values))
-        rows.append((f"agents.<Name>.{f.name}", str(f.type), default))
+    rows = []
+    for row in config.reference():
+        key = row["key"].replace("agents.*.", "agents.<Name>.")
+        default = _value(row["default"])
+        if key.startswith("agents.<Name>."):
+            values = [getattr(agent, key.rsplit(".", 1)[1]) for agent in agents]
+            if len(set(map(repr, values))) > 1:
+                default = ", ".join(f"{agent.name} {_value(v)}" for agent, v in zip(agents, values))
+        rows.append({**row, "key": key, "default": default})
     return rows
 
 
-def _engines(config, key: str) -> str:
-    for prefix, engines in ENGINE_ONLY.items():
-        if key == prefix or (prefix.endswith(".") and key.startswith(prefix)):
-            return ", ".join(engines)
-    return "all"
+def _engines(config, row: dict) -> str:
+    return "all" if set(row["engines"]) >= set(config.ENGINES) else ", ".join(row["engines"])
 
 
 def _group(key: str) -> str:
@@ -181,10 +158,10 @@ def _group(key: str) -> str:
 def config_page() -> str:
     from sumchain import config
 
-    registries, checks = _registries(config), _checks(config)
+    checks = _checks(config)
     only = {"model": f"on evm and rpc only: {', '.join(config.EVM_MODELS)}",
             "incentive": f"python only: {', '.join(config.PYTHON_ONLY_INCENTIVES)}"}
-    rows = sorted(_config_rows(config), key=lambda row: ("." in row[0]) + row[0].startswith("agents."))
+    rows = sorted(_config_rows(config), key=lambda row: ("." in row["key"]) + row["key"].startswith("agents."))
     lines = ["# Configuration keys", "",
              "Every key for `--set key=value` and for TOML files (`--config`), generated from `sumchain.config`. "
              "Agents' keys are per table: `--set agents.Good.mean_deposit=5`, or an `[agents.Good]` table; a "
@@ -192,7 +169,8 @@ def config_page() -> str:
              "`quality_priced.*`, ...) is read only when `model` or `incentive` names it. How to use them: "
              "[Configure a run](../guides/configure.md).", ""]
     group = None
-    for key, kind, default in rows:
+    for row in rows:
+        key, kind, default = row["key"], row["type"], row["default"]
         if _group(key) != group:
             group = _group(key)
             lines += [f"## {group}", ""]
@@ -200,16 +178,16 @@ def config_page() -> str:
         if meaning is None:
             log.warning("config key '%s' has no meaning in docs/hooks/reference.py", key)
             meaning = ""
-        allowed = [", ".join(f"`{name}`" for name in registries[key])] if key in registries else []
+        allowed = [", ".join(f"`{name}`" for name in row["allowed"])] if row["allowed"] else []
         allowed += checks.get(key, [])
-        engines = _engines(config, key) + (f" ({only[key]})" if key in only else "")
+        engines = _engines(config, row) + (f" ({only[key]})" if key in only else "")
         lines += [f"### `{key}`", "", meaning[:1].upper() + meaning[1:] + ".", "",
                   f"- type: `{kind.replace(' | None', '')}`{' or empty' if kind.endswith('| None') else ''}; "
                   f"default: {default}; engines: {engines}"]
         if allowed:
             lines.append(f"- allowed: {'; '.join(allowed)}")
         lines.append("")
-    for key in MEANINGS.keys() - {row[0] for row in rows}:
+    for key in MEANINGS.keys() - {row["key"] for row in rows}:
         log.warning("docs/hooks/reference.py describes '%s', which is not a config key", key)
     return "\n".join(lines) + "\n"
 
