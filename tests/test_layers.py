@@ -13,7 +13,6 @@ LAYERS = [
     {"ledger"},
     {"contract"},
     {"engines"},
-    {"live"},
     {"sim"},
     {"experiments"},
     {"report"},

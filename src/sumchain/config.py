@@ -34,6 +34,8 @@ CSV_ENCODINGS = ("thermometer", "standardised")
 standardised on the training rows (for the dense model families)."""
 WAIT_ROUNDINGS = ("truncate", "round")
 TX_GAS_CAP = components.TX_GAS_CAP
+CLAIM_GAP_S = components.vyper_constant("stakeable", "CLAIM_GAP_S")
+"""Claims that may take a whole deposit wait at least this long after the refund wait (the contract's own)."""
 """EIP-7825: the most gas one transaction may use (16,777,216)."""
 EVM_GAS_BUDGET = TX_GAS_CAP * 3 // 4
 """What the config lets one contract call need at most: a quarter of the cap is headroom (other
@@ -629,11 +631,11 @@ def _validate(config: Config) -> None:
         _check_wait(key, getattr(c, key))
     _validate_evm_gas(c)
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
-    _check(c.any_address_claim_wait_s >= c.refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s",
-           f"must be >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
+    _check(c.any_address_claim_wait_s >= c.refund_wait_s + CLAIM_GAP_S, "any_address_claim_wait_s",
+           f"must be >= refund_wait_s + 7 days = {c.refund_wait_s + CLAIM_GAP_S} seconds",
            c.any_address_claim_wait_s)
-    _check(c.owner_claim_wait_s is None or c.owner_claim_wait_s >= c.refund_wait_s + 7 * DAY_S,
-           "owner_claim_wait_s", f"must be empty or >= refund_wait_s + 7 days = {c.refund_wait_s + 7 * DAY_S} seconds",
+    _check(c.owner_claim_wait_s is None or c.owner_claim_wait_s >= c.refund_wait_s + CLAIM_GAP_S,
+           "owner_claim_wait_s", f"must be empty or >= refund_wait_s + 7 days = {c.refund_wait_s + CLAIM_GAP_S} seconds",
            c.owner_claim_wait_s)
     _check(0 <= c.depleted_pct <= 100, "depleted_pct", "must be between 0 and 100", c.depleted_pct)
     _check(c.accuracy_interval_s >= SAMPLE_INTERVAL_S, "accuracy_interval_s",

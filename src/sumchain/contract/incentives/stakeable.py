@@ -40,11 +40,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sumchain.components import MechanismDescriptor
+from sumchain.components import MechanismDescriptor, vyper_constant
 from sumchain.contract import reasons as R
 from sumchain.contract.data_handler import Contribution
 from sumchain.errors import Rejected
 from sumchain.ledger.money import to_units
+
+CLAIM_GAP_S = vyper_constant("stakeable", "CLAIM_GAP_S")
+"""The least time between the refund wait's end and a claim that may take a whole deposit (7 days),
+as the contract defines it (`stakeable.vy`)."""
 
 
 class ClaimFacts(NamedTuple):
@@ -140,12 +144,12 @@ class Stakeable:
     def __init__(self, refund_wait_s: int = 86_400, any_address_claim_wait_s: int = 9 * 86_400,
                  owner_claim_wait_s: int | None = None, cost_weight: int = 1, owner: str = "owner",
                  start_time: int = 0):
-        if any_address_claim_wait_s < refund_wait_s + 7 * 86_400:
+        if any_address_claim_wait_s < refund_wait_s + CLAIM_GAP_S:
             raise ValueError("any_address_claim_wait_s must be >= refund_wait_s + 7 days")
         self.refund_wait_s = int(refund_wait_s)
         self.any_address_claim_wait_s = int(any_address_claim_wait_s)
         self.owner_claim_wait_s = int(any_address_claim_wait_s if owner_claim_wait_s is None else owner_claim_wait_s)
-        if self.owner_claim_wait_s < refund_wait_s + 7 * 86_400:
+        if self.owner_claim_wait_s < refund_wait_s + CLAIM_GAP_S:
             raise ValueError("owner_claim_wait_s must be >= refund_wait_s + 7 days")
         self.cost_weight = int(cost_weight)
         self.owner = owner

@@ -12,6 +12,10 @@ import reasons
 
 DAY_S: constant(uint256) = 86400
 TIME_LIMIT: constant(uint256) = 2**64      # data_handler stores a time in 64 bits
+# The least time between the refund wait's end and the first claim that may take a whole deposit (by
+# anyone, or by the owner): an author always has this long to take back a deposit the model agrees with.
+# The Python engine and the config read it from here (sumchain.components.vyper_constant).
+CLAIM_GAP_S: constant(uint256) = 7 * DAY_S
 
 owner: public(address)
 refund_wait_s: public(uint256)
@@ -31,8 +35,8 @@ snapshot: HashMap[address, uint256]
 @deploy
 def __init__(owner: address, refund_wait_s: uint256, any_address_claim_wait_s: uint256,
              owner_claim_wait_s: uint256, cost_weight: uint256, start_time: uint256):
-    assert any_address_claim_wait_s >= refund_wait_s + 7 * DAY_S, "any_address_claim_wait_s must be >= refund_wait_s + 7 days"
-    assert owner_claim_wait_s >= refund_wait_s + 7 * DAY_S, "owner_claim_wait_s must be >= refund_wait_s + 7 days"
+    assert any_address_claim_wait_s >= refund_wait_s + CLAIM_GAP_S, "any_address_claim_wait_s must be >= refund_wait_s + 7 days"
+    assert owner_claim_wait_s >= refund_wait_s + CLAIM_GAP_S, "owner_claim_wait_s must be >= refund_wait_s + 7 days"
     self.owner = owner
     self.refund_wait_s = refund_wait_s
     self.any_address_claim_wait_s = any_address_claim_wait_s
