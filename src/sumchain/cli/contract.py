@@ -41,7 +41,8 @@ class Command:
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "contract", help="use a deployed trainer contract: status, predict, add, contributions, refund, report",
+        "contract",
+        help="use a deployed trainer contract: status, predict, add, contributions, refund, report, withdraw",
         description="Use a sumchain trainer contract deployed on an Ethereum node. Say which with --deployment "
                     "FILE (the manifest sumchain deploy wrote) or --rpc URL --at 0xADDRESS. Transactions are "
                     "signed with the key in SUMCHAIN_PRIVATE_KEY or the keystore in SUMCHAIN_KEYSTORE, else sent "
