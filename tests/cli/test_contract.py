@@ -207,8 +207,12 @@ def test_signer_and_amount_refusals_send_nothing(deployment, rpc_url, capsys, mo
         assert "SUMCHAIN_PRIVATE_KEY does not hold a valid private key" in line and "1234" not in line
         monkeypatch.setenv("SUMCHAIN_PRIVATE_KEY", BOB_KEY)
         assert "is not the address of the key" in refused(capsys, *add, "--from", ALICE)
+        assert "is not the address of the key" in refused(capsys, *add, "--from", ALICE, "--dry-run")
         monkeypatch.delenv("SUMCHAIN_PRIVATE_KEY")
         assert "is not an unlocked account of the node" in refused(capsys, *add, "--from", "0x" + "78" * 20)
+        assert "is not an unlocked account of the node" in refused(capsys, *add, "--from", "0x" + "78" * 20,
+                                                                   "--dry-run")
+        assert "-4" in refused(capsys, "contributions", *d, "--from-block", "-4")
         assert "is below the cost to add now" in refused(capsys, *add, "--from", ALICE, "--deposit", "0.000001")
         assert "more than 18 decimals" in refused(capsys, *add, "--from", ALICE, "--deposit", "1.0000000000000000001")
         assert "must be a decimal number of coins" in refused(capsys, *add, "--from", ALICE, "--deposit", "lots")
