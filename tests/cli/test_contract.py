@@ -218,6 +218,8 @@ def test_signer_and_amount_refusals_send_nothing(deployment, rpc_url, capsys, mo
         assert "must be a decimal number of coins" in refused(capsys, *add, "--from", ALICE, "--deposit", "lots")
         assert "--label must be a class index from 0 to 1 or a name: negative, positive" in refused(
             capsys, "add", *d, "--text", GOOD_TEXT, "--label", "great", "--from", ALICE)
+        assert "must be whole numbers separated by commas" in refused(capsys, "add", *d, "--features", "1,,2",
+                                                                      "--label", "0", "--from", ALICE)
         assert "feature index 60 is out of range" in refused(capsys, "add", *d, "--features", "1,60", "--label",
                                                              "0", "--from", ALICE)
         assert "there is no contribution 5" in refused(capsys, "refund", "5", *d, "--from", ALICE)

@@ -145,7 +145,8 @@ def sample_of(contract, args: argparse.Namespace):
     if args.text is not None:
         return contract.features(contract.encode(args.text))
     try:
-        values = [int(part) for part in args.features.replace(" ", "").split(",") if part]
+        text = args.features.replace(" ", "")
+        values = [int(part) for part in text.split(",")] if text else []   # "1,,2" is a typo, not 1,2
     except ValueError:
         raise ContractError(f"--features must be whole numbers separated by commas, such as 1,4,17; "
                             f"got {args.features!r}") from None
