@@ -207,13 +207,19 @@ def test_signer_and_amount_refusals_send_nothing(deployment, rpc_url, capsys, mo
         assert "SUMCHAIN_PRIVATE_KEY does not hold a valid private key" in line and "1234" not in line
         monkeypatch.setenv("SUMCHAIN_PRIVATE_KEY", BOB_KEY)
         assert "is not the address of the key" in refused(capsys, *add, "--from", ALICE)
+        assert "is not the address of the key" in refused(capsys, *add, "--from", ALICE, "--dry-run")
         monkeypatch.delenv("SUMCHAIN_PRIVATE_KEY")
         assert "is not an unlocked account of the node" in refused(capsys, *add, "--from", "0x" + "78" * 20)
+        assert "is not an unlocked account of the node" in refused(capsys, *add, "--from", "0x" + "78" * 20,
+                                                                   "--dry-run")
+        assert "-4" in refused(capsys, "contributions", *d, "--from-block", "-4")
         assert "is below the cost to add now" in refused(capsys, *add, "--from", ALICE, "--deposit", "0.000001")
         assert "more than 18 decimals" in refused(capsys, *add, "--from", ALICE, "--deposit", "1.0000000000000000001")
         assert "must be a decimal number of coins" in refused(capsys, *add, "--from", ALICE, "--deposit", "lots")
         assert "--label must be a class index from 0 to 1 or a name: negative, positive" in refused(
             capsys, "add", *d, "--text", GOOD_TEXT, "--label", "great", "--from", ALICE)
+        assert "must be whole numbers separated by commas" in refused(capsys, "add", *d, "--features", "1,,2",
+                                                                      "--label", "0", "--from", ALICE)
         assert "feature index 60 is out of range" in refused(capsys, "add", *d, "--features", "1,60", "--label",
                                                              "0", "--from", ALICE)
         assert "there is no contribution 5" in refused(capsys, "refund", "5", *d, "--from", ALICE)

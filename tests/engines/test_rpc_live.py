@@ -91,3 +91,10 @@ def test_add_refund_and_a_refusal_on_a_live_chain(live):
     kinds = [(tx.sender, tx.function, tx.status) for block in trainer.chain.blocks for tx in block.transactions]
     assert kinds == [("alice", "add_data", "ok"), ("alice", "refund", "rejected"), ("alice", "refund", "ok"),
                      (UNLOCKED, "add_data", "ok")]
+
+
+@pytest.mark.parametrize("key", [OWNER_KEY[:-2] + "zz", "0x1234", OWNER_KEY + "00"])
+def test_a_malformed_key_is_one_line_that_never_quotes_it(key):
+    with pytest.raises(NodeError, match="the private key given for 'alice' is not valid") as error:
+        RpcBackend("http://127.0.0.1:1", keys={"alice": key})     # refused before the node is asked
+    assert key[2:12] not in str(error.value) and error.value.__cause__ is None

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sumchain.config import EVM_MODELS
 from sumchain.contract import reasons as R
 from sumchain.engines.evm.artefacts import trainer_artefact
-from sumchain.live.contract import LiveContract, immutables_bytes, match_artefact, open_contract, when
+from sumchain.live.contract import ContractError, LiveContract, immutables_bytes, match_artefact, open_contract, when
 from sumchain.live.signers import Signer
 from tests.live.deployment import ALICE, BOB, DAY, advance, deployment  # noqa: F401 (a fixture)
 
@@ -70,6 +70,10 @@ def test_reads_and_previews_on_a_dev_node(deployment, rpc_url):
     assert [c.cost for c in events] == [s.amount for s in added]
     assert list(contract.contributions(from_block=events[1].block, to_block=events[1].block)) == [events[1]]
     assert contract.find(2) == events[2]
+    with pytest.raises(ContractError, match="a block number is a whole number from 0, got -4"):
+        list(contract.contributions(from_block=-4))
+    with pytest.raises(ContractError, match="the block range 10..2 is empty"):
+        list(contract.contributions(from_block=10, to_block=2))
 
     first = events[0]
     refund = contract.claim("refund", ALICE, first)

@@ -146,7 +146,8 @@ def sample_of(contract, args: argparse.Namespace):
     if args.text is not None:
         return contract.features(contract.encode(args.text))
     try:
-        values = [int(part) for part in args.features.replace(" ", "").split(",") if part]
+        text = args.features.replace(" ", "")
+        values = [int(part) for part in text.split(",")] if text else []   # "1,,2" is a typo, not 1,2
     except ValueError:
         raise ContractError(f"--features must be whole numbers separated by commas, such as 1,4,17; "
                             f"got {args.features!r}") from None
@@ -264,13 +265,13 @@ def add(contract, args: argparse.Namespace) -> Result:
     refund_from = contract.now() + contract.parameters.refund_wait_s + 1
     plan = {"features": [int(i) for i in x], "label": y, "cost": money(cost), "deposit": money(deposit),
             "returned": money(deposit - cost), "model_agrees": prediction == y}
+    signer = signer_of(contract, args)      # a dry run refuses the sender the real one would refuse
     if args.dry_run:
         return Result([f"adding costs {coins(cost)} now (deposit {coins(deposit)}, {coins(deposit - cost)} "
                        f"returned); the model {agrees} label {contract.class_name(y)}",
                        f"refund possible from {when(refund_from)} if the model agrees with it then "
                        f"(a day counted from the block it is added in)"],
-                      {**plan, "dry_run": True, "refund_possible_from": refund_from})
-    signer = signer_of(contract, args)
+                      {**plan, "dry_run": True, "refund_possible_from": refund_from, "from": signer.address})
     sent = contract.add(signer, x, y, deposit)
     event = sent.event
     refund_from = int(event["time"]) + contract.parameters.refund_wait_s + 1

@@ -412,7 +412,9 @@ class LiveContract:
             raise ContractError(f"the page size must be at least 1 block, got {page_blocks}")
         first = self.first_block if from_block is None else int(from_block)
         last = self.block_number() if to_block is None else int(to_block)
-        if first < 0 or last < first:
+        if first < 0 or last < 0:
+            raise ContractError(f"a block number is a whole number from 0, got {min(first, last)}")
+        if last < first:
             raise ContractError(f"the block range {first}..{last} is empty; give --from-block <= --to-block")
         topics = [["0x" + self._topics[name].hex() for name in names]]
         for start in range(first, last + 1, page_blocks):

@@ -21,6 +21,7 @@ Fields (`FORMAT` names the layout):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,41 @@ class Manifest:
         except (TypeError, KeyError, ValueError):
             raise ManifestError(f"{source} has a transaction without what, hash and gas") from None
         values = {name: data[name] for name in names if name in data}
+        _check_types(values, source)
         values["transactions"] = transactions
         return cls(**values)
+
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_INTEGERS = ("chain_id", "block", "state_chunks", "max_tx_gas")
+_STRINGS = ("rpc_url", "family", "artefact", "code_hash", "mechanism", "config_digest")
+
+
+def _check_types(values: dict[str, Any], source: str) -> None:
+    """An edited or damaged field is refused here, in one line, before it reaches a node or a traceback."""
+    def bad(name: str, allowed: str) -> ManifestError:
+        return ManifestError(f"{source} has a bad {name} ({str(values[name])[:40]!r}): {allowed} is needed")
+    for name in _INTEGERS:
+        value = values.get(name, 0)
+        if type(value) is not int or not 0 <= value < 2**256:
+            raise bad(name, "an integer from 0 to 2**256 - 1")
+    for name in _STRINGS:
+        if not isinstance(values[name], str):
+            raise bad(name, "a string")
+    if values["address"] is not None and values["address"] != "" and not (
+            isinstance(values["address"], str) and _HEX_ADDRESS.fullmatch(values["address"])):
+        raise bad("address", "a 0x-address of 40 hex digits (or empty while deploying)")
+    if not (isinstance(values["deployer"], str) and _HEX_ADDRESS.fullmatch(values["deployer"])):
+        raise bad("deployer", "a 0x-address of 40 hex digits")
+    for name in ("parameters", "config", "encoder"):
+        if not isinstance(values[name], dict):
+            raise bad(name, "a JSON object")
+    if any(type(v) is not int for v in values["parameters"].values()):
+        raise bad("parameters", "a JSON object of integers")
+    if not (isinstance(values["class_names"], list) and all(isinstance(n, str) for n in values["class_names"])):
+        raise bad("class_names", "a list of strings")
+    if not isinstance(values.get("finished", False), bool):
+        raise bad("finished", "true or false")
 
 
 def write_manifest(path: str | Path, manifest: Manifest) -> Path:

@@ -67,7 +67,11 @@ class RpcBackend:
         for name, key in (keys or {}).items():
             from eth_account import Account
 
-            self._accounts[name] = Account.from_key(key)
+            try:
+                self._accounts[name] = Account.from_key(key)
+            except Exception:           # eth-account raises several types, some quoting the value: never echo it
+                raise NodeError(f"the private key given for {name!r} is not valid (32 bytes of hex, "
+                                f"0x-prefixed)") from None
         self._signers = {account.address.lower(): account for account in self._accounts.values()}
         self.chain_id = self._number(self._request("eth_chainId"), "eth_chainId")
         self._impersonated: set[str] = set()

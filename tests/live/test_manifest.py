@@ -1,0 +1,46 @@
+"""The manifest refuses a damaged or edited field in one line, before anything reaches a node."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sumchain.live.manifest import Manifest, ManifestError, read_manifest, write_manifest
+
+
+def _manifest() -> Manifest:
+    return Manifest(chain_id=31337, address="0x" + "ab" * 20, deployer="0x" + "cd" * 20, block=1,
+                    rpc_url="http://127.0.0.1:8545", family="perceptron", artefact="trainer_perceptron",
+                    code_hash="0x" + "00" * 32, mechanism="stakeable", parameters={"num_features": 100},
+                    config={"num_words": 100}, config_digest="abc", encoder={"kind": "features"},
+                    class_names=["negative", "positive"], state_chunks=1, finished=True)
+
+
+def test_a_written_manifest_reads_back_the_same(tmp_path):
+    path = write_manifest(tmp_path / "deployment.json", _manifest())
+    assert read_manifest(path) == _manifest()
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("chain_id", "abc"), ("chain_id", 10**400), ("chain_id", True), ("chain_id", 1.5), ("chain_id", -1),
+    ("block", -5), ("max_tx_gas", "big"), ("address", 123), ("address", "0xZZ"), ("address", "0x12"),
+    ("deployer", None), ("parameters", []), ("parameters", {"num_features": "x"}), ("config", "x"),
+    ("encoder", []), ("class_names", "ab"), ("class_names", [1, 2]), ("finished", "yes"),
+    ("code_hash", 5), ("rpc_url", None),
+])
+def test_a_field_of_the_wrong_type_is_one_line_naming_it(tmp_path, name, value):
+    data = _manifest().to_dict()
+    data[name] = value
+    path = tmp_path / "deployment.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ManifestError, match=f"bad {name} ") as error:
+        read_manifest(path)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unfinished_manifest_has_no_address_yet(tmp_path):
+    data = _manifest().to_dict() | {"address": "", "finished": False}
+    path = tmp_path / "deployment.json"
+    path.write_text(json.dumps(data))
+    assert read_manifest(path).address == ""
