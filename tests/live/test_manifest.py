@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sumchain.live.manifest import Manifest, ManifestError, read_manifest, write_manifest
+from sumchain.live.manifest import Manifest, ManifestError, read_manifest, shareable_url, write_manifest
 
 
 def _manifest() -> Manifest:
@@ -44,3 +44,12 @@ def test_an_unfinished_manifest_has_no_address_yet(tmp_path):
     path = tmp_path / "deployment.json"
     path.write_text(json.dumps(data))
     assert read_manifest(path).address == ""
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
+    ("https://user:secret@node.example/rpc", "https://node.example/rpc"),
+    ("https://node.example:8443/rpc?apikey=secret", "https://node.example:8443/rpc"),
+])
+def test_a_manifest_shows_the_node_url_without_credentials(url, shown):
+    assert shareable_url(url) == shown

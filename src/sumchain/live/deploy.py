@@ -35,7 +35,7 @@ from sumchain.engines.rpc.backend import RpcBackend
 from sumchain.errors import SumchainError
 from sumchain.files import check_output_file
 from sumchain.live.encoder import encoder_spec
-from sumchain.live.manifest import Manifest, Transaction, read_manifest, write_manifest
+from sumchain.live.manifest import Manifest, Transaction, read_manifest, shareable_url, write_manifest
 from sumchain.live.signers import Signer, choose_signer
 from sumchain.models import Model
 
@@ -102,7 +102,8 @@ def deploy_live(rpc_url: str, manifest_path: str | Path = DEFAULT_MANIFEST, conf
     chunks = state_chunks(model, plan.max_tx_gas)
     if manifest is None:
         manifest = Manifest(
-            chain_id=backend.chain_id, address="", deployer=signer.address, block=0, rpc_url=rpc_url,
+            chain_id=backend.chain_id, address="", deployer=signer.address, block=0,
+            rpc_url=shareable_url(rpc_url),
             family=model.family, artefact=trainer_name(model.family), code_hash="", mechanism=plan.config.incentive,
             parameters={}, config=plan.config.to_dict(), config_digest=plan.config.digest(),
             encoder=encoder_spec(plan.config, dataset), class_names=list(dataset.class_names),

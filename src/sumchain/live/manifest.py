@@ -129,6 +129,19 @@ def _check_types(values: dict[str, Any], source: str) -> None:
         raise bad("finished", "true or false")
 
 
+def shareable_url(url: str) -> str:
+    """The node's URL as a manifest may show it: without credentials (`user:key@`) or a query string,
+    which providers use for API keys. A key inside the path (`.../v3/KEY`) cannot be told from a
+    path: deploy through a URL without one, and give clients theirs with --rpc."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def write_manifest(path: str | Path, manifest: Manifest) -> Path:
     """Write atomically: a reader sees the previous manifest or this one, never half of one."""
     return write_json(Path(path), manifest.to_dict())
