@@ -1,9 +1,7 @@
 """A deployment on a real dev node with the manifest `sumchain deploy` writes, for the live tests.
 
-The contract is deployed by `deploy_rpc(config, model, simulation=False)` (the node keeps its own
-clock), from Hardhat's first dev account; the manifest's fields are read back from the node: the
-creation block and every deployment transaction with its gas, the code's keccak256, the constructor's
-values by the constructor's argument names.
+The contract is deployed by `sumchain deploy`'s own code (`sumchain.live.deploy.deploy_live`: the
+node keeps its own clock) from Hardhat's first dev account, which also writes the manifest.
 """
 
 from __future__ import annotations
@@ -13,16 +11,9 @@ from pathlib import Path
 import pytest
 
 from sumchain.config import Config
-from sumchain.data import load_dataset
-from sumchain.engines import initial_model
-from sumchain.engines.evm.artefacts import trainer_artefact, trainer_name
-from sumchain.engines.evm.backend import keccak256
-from sumchain.engines.evm.deploy import EVM_MECHANISMS
-from sumchain.engines.evm.model_state import constructor_args
-from sumchain.engines.rpc import KEYS_VARIABLE, RpcBackend, deploy_rpc
-from sumchain.ledger.money import to_units
-from sumchain.live.encoder import encoder_spec
-from sumchain.live.manifest import Manifest, Transaction, write_manifest
+from sumchain.engines.rpc import RpcBackend
+from sumchain.live.deploy import deploy_live
+from sumchain.live.manifest import Manifest
 
 # Hardhat's well-known dev accounts (its test mnemonic): unlocked on every Hardhat node.
 OWNER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -64,41 +55,11 @@ def fresh_node(url: str, start: int = 10 * DAY) -> None:
     rpc(node, "evm_mine")
 
 
-def deploy_with_manifest(url: str, path: Path, monkeypatch, **overrides) -> Manifest:
-    """Deploy a small trainer on the node at `url` and write its manifest to `path`."""
-    monkeypatch.setenv(KEYS_VARIABLE, f"owner={OWNER_KEY}")
-    config = Config.from_overrides({**SMALL, "engine": "rpc", "rpc_url": url, **overrides})
-    dataset = load_dataset(config)
-    model = initial_model(config, dataset)
-    node = RpcBackend(url)
-    before = int(rpc(node, "eth_blockNumber"), 16)
-    trainer = deploy_rpc(config, model, simulation=False)
-    after = int(rpc(node, "eth_blockNumber"), 16)
-    transactions = []
-    for number in range(before + 1, after + 1):
-        for tx_hash in rpc(node, "eth_getBlockByNumber", hex(number), False)["transactions"]:
-            receipt = rpc(node, "eth_getTransactionReceipt", tx_hash)
-            what = "create" if receipt["contractAddress"] else f"transaction {len(transactions)}"
-            transactions.append(Transaction(what, tx_hash, int(receipt["gasUsed"], 16)))
-    transactions[-1] = Transaction("finish_initialisation", transactions[-1].hash, transactions[-1].gas)
-    artefact = trainer_artefact(model.family)
-    constructor = next(item for item in artefact.abi if item["type"] == "constructor")
-    quality = config.quality_priced
-    start_time = int(rpc(node, "eth_getBlockByNumber", hex(before + 1), False)["timestamp"], 16)
-    values = (model.num_features, config.max_features, *constructor_args(model),
-              EVM_MECHANISMS.index(config.incentive), config.refund_wait_s, config.any_address_claim_wait_s,
-              config.owner_wait_s, to_units(config.cost_weight), start_time, quality.weight, quality.margin_scale)
-    code = bytes.fromhex(rpc(node, "eth_getCode", trainer.address, "latest")[2:])
-    manifest = Manifest(
-        chain_id=node.chain_id, address=trainer.address, deployer=OWNER, block=before + 1, rpc_url=url,
-        family=model.family, artefact=trainer_name(model.family), code_hash="0x" + keccak256(code).hex(),
-        mechanism=config.incentive,
-        parameters={p["name"]: int(v) for p, v in zip(constructor["inputs"], values)},
-        config=config.to_dict(), config_digest=config.digest(), encoder=encoder_spec(config, dataset),
-        class_names=list(dataset.class_names), state_chunks=len(transactions) - 2, finished=True,
-        transactions=transactions)
-    write_manifest(path, manifest)
-    return manifest
+def deploy_with_manifest(url: str, path: Path, **overrides) -> Manifest:
+    """Deploy a small trainer on the node at `url` from its first account, as `sumchain deploy` does
+    (same code: `deploy_live`), and write its manifest to `path`."""
+    config = Config.from_overrides({**SMALL, **overrides})
+    return deploy_live(url, path, config=config, requested_from=OWNER).manifest
 
 
 SIGNER_VARIABLES = ("SUMCHAIN_PRIVATE_KEY", "SUMCHAIN_KEYSTORE", "SUMCHAIN_KEYSTORE_PASSWORD")
@@ -112,7 +73,6 @@ def deployment(rpc_url, tmp_path, monkeypatch) -> Path:
     for name in SIGNER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "deployment.json"
-    deploy_with_manifest(rpc_url, path, monkeypatch)
-    monkeypatch.delenv(KEYS_VARIABLE)
+    deploy_with_manifest(rpc_url, path)
     advance(rpc_url, 60)
     return path

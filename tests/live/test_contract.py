@@ -97,7 +97,7 @@ def test_every_family_and_mechanism_is_recognised(rpc_url, tmp_path, monkeypatch
 
     fresh_node(rpc_url)
     path = tmp_path / "deployment.json"
-    manifest = deploy_with_manifest(rpc_url, path, monkeypatch, model=model, incentive=incentive)
+    manifest = deploy_with_manifest(rpc_url, path, model=model, incentive=incentive)
     advance(rpc_url, 60)
     by_manifest = open_contract(str(path))
     by_address = open_contract(rpc_url=rpc_url, address=manifest.address)

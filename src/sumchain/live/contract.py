@@ -28,8 +28,8 @@ from sumchain.contract import reasons as R
 from sumchain.contract.samples import check_features
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact, trainer_artefact, trainer_name
-from sumchain.engines.evm.backend import BLOCK_GAS_LIMIT, TX_GAS_CAP, keccak256
-from sumchain.engines.rpc.backend import RpcBackend
+from sumchain.engines.evm.backend import TX_GAS_CAP, keccak256
+from sumchain.engines.rpc.backend import GAS_MARGIN, RpcBackend
 from sumchain.errors import Rejected, SumchainError
 from sumchain.live.encoder import encode_text
 from sumchain.live.manifest import Manifest, read_manifest
@@ -47,9 +47,6 @@ PREVIEW_BOUND = 1024
 READ_BLOCK = "pending"
 """Reads run on the pending block: its time is the one a transaction sent now gets, whereas the latest
 block's time may be the very second of the last add, when no data can be added yet."""
-
-GAS_MARGIN = (6, 5)
-"""A transaction's gas limit over the node's estimate: state may change between estimate and mining."""
 
 
 MOVED = {"add_data": ("DataAdded", "cost"), "refund": ("Refund", "amount"), "report": ("Report", "amount"),
@@ -575,4 +572,4 @@ class LiveContract:
                                                               "data": "0x" + data.hex(), "value": hex(value)},
                                                              READ_BLOCK])
         needed = int(estimate, 16)
-        return max(needed, min(needed * GAS_MARGIN[0] // GAS_MARGIN[1], TX_GAS_CAP, BLOCK_GAS_LIMIT))
+        return max(needed, min(needed * GAS_MARGIN[0] // GAS_MARGIN[1], TX_GAS_CAP))
