@@ -113,22 +113,22 @@ def signer_of(contract, args: argparse.Namespace):
     """Who sends: `choose_signer` over the node's unlocked accounts and --from."""
     from sumchain.live.signers import choose_signer
 
-    return choose_signer(contract.backend.accounts(), args.sender)
+    return choose_signer(contract.backend.unlocked_accounts, args.sender)
 
 
 def viewer_of(contract, args: argparse.Namespace) -> str | None:
     """Whose balance and claims a read shows: --from (no key needed to read), else the signer if any."""
     import os
 
-    from sumchain.live.contract import ContractError, is_address
-    from sumchain.live.signers import KEY_VARIABLE, KEYSTORE_VARIABLE
+    from sumchain.live.contract import ContractError
+    from sumchain.live.signers import KEY_VARIABLE, KEYSTORE_VARIABLE, is_address
 
     if args.sender:
         if not is_address(args.sender):
             raise ContractError(f"--from must be a 0x-address of 40 hex digits, got {args.sender!r}")
         return args.sender.lower()
     configured = any(os.environ.get(name, "").strip() for name in (KEY_VARIABLE, KEYSTORE_VARIABLE))
-    if not configured and not contract.backend.accounts():
+    if not configured and not contract.backend.unlocked_accounts:
         return None                 # a public node and no key: nobody to show
     return signer_of(contract, args).address       # a damaged key or keystore is said, not skipped
 

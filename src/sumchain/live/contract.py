@@ -33,7 +33,7 @@ from sumchain.engines.rpc.backend import GAS_MARGIN, RpcBackend
 from sumchain.errors import Rejected, SumchainError
 from sumchain.live.encoder import encode_text
 from sumchain.live.manifest import Manifest, read_manifest
-from sumchain.live.signers import Signer
+from sumchain.live.signers import Signer, is_address
 
 MECHANISMS = ("stakeable", "points", "quality_priced")
 """By the contract's MECHANISM number."""
@@ -150,11 +150,6 @@ def when(timestamp: int) -> str:
     """A block time for a person, rounded up to the minute (from that minute on, it is possible)."""
     moment = datetime.fromtimestamp(-(-int(timestamp) // 60) * 60, tz=timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def is_address(text: str) -> bool:
-    body = text[2:] if text.startswith(("0x", "0X")) else ""
-    return len(body) == 40 and all(c in "0123456789abcdefABCDEF" for c in body)
 
 
 def immutables_bytes(artefact: Artefact) -> int:

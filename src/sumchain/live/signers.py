@@ -34,6 +34,12 @@ class SignerError(SumchainError):
     """No usable signer: a missing or malformed key, a wrong password, an unknown --from; one line."""
 
 
+def is_address(text: str) -> bool:
+    """A 0x-address: 0x and 40 hex digits (any case)."""
+    body = text[2:] if text.startswith(("0x", "0X")) else ""
+    return len(body) == 40 and all(c in "0123456789abcdefABCDEF" for c in body)
+
+
 @dataclass(frozen=True)
 class Signer:
     """The sending account: its 0x-address (lower case) and, for a key, the key (never shown)."""
@@ -86,7 +92,7 @@ def choose_signer(unlocked_accounts: list[str], requested: str | None = None,
     """The signer for this command; `unlocked_accounts` are the node's (`eth_accounts`), `requested` is --from."""
     environ = os.environ if environ is None else environ
     requested = requested.lower() if requested else None
-    if requested is not None and not (len(requested) == 42 and requested.startswith("0x")):
+    if requested is not None and not is_address(requested):
         raise SignerError(f"--from must be a 0x-address of 40 hex digits, got {requested!r}")
     if environ.get(KEY_VARIABLE, "").strip():
         signer = _from_key(environ[KEY_VARIABLE], KEY_VARIABLE)

@@ -120,10 +120,6 @@ class RpcBackend:
         self._signers[account.address.lower()] = account
         return account.address.lower()
 
-    def accounts(self) -> list[str]:
-        """The node's unlocked accounts in the node's order (`eth_accounts`; empty on a public node)."""
-        return list(self.unlocked_accounts)
-
     def request(self, method: str, params: list | None = None) -> Any:
         """Any other JSON-RPC request (code, logs, block numbers), its result; a refusal is a `NodeError`."""
         return self._request(method, params)
