@@ -3,7 +3,8 @@
 A fenced block whose info string is `bash run` or `python run` is run as written; `bash run-small`
 is run with small settings appended to each `sumchain` command that takes `--set` (keys the command
 already sets are left alone). Shell blocks hold `sumchain ...` lines only (a `#` starts a comment);
-each runs in a subprocess in a fresh folder. Plain `bash`, `sh` and `python` blocks are not run.
+each runs in a subprocess in a fresh folder. Every other `sumchain` command in a shell block (a full
+study, a node) is parsed by the real parser and its config keys checked, so none can drift either.
 """
 
 from __future__ import annotations
@@ -89,3 +90,49 @@ def test_block_runs(block, tmp_path):
         done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S)
         shown = " ".join(argv[2:]) if block.language == "bash" else "the python block"
         assert done.returncode == 0, f"{block}: {shown} exited {done.returncode}:\n{done.stderr[-2000:]}"
+
+
+SHELL = re.compile(r"^```(?:sh|bash)\b[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def shown_commands() -> list[tuple[str, list[str]]]:
+    """Every `sumchain ...` command in every shell block of the pages, run or not, with its place."""
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for match in SHELL.finditer(text):
+            line = text.count("\n", 0, match.start()) + 2
+            for offset, row in enumerate(match.group(1).replace("\\\n", " ").splitlines()):
+                for part in row.split("&&"):
+                    words = shlex.split(part, comments=True)
+                    if words[:1] == [".venv/bin/sumchain"]:
+                        words[0] = "sumchain"
+                    if words[:1] == ["sumchain"]:
+                        found.append((f"{page.relative_to(ROOT)}:{line + offset}", words))
+    return found
+
+
+SHOWN = shown_commands()
+
+
+def test_shown_commands_are_found():
+    assert len(SHOWN) >= 25
+
+
+@pytest.mark.parametrize("place,words", SHOWN, ids=[place for place, _ in SHOWN])
+def test_every_shown_command_parses_and_its_settings_are_valid(place, words):
+    """Commands too long to run in the suite (a full study, a node) still cannot drift: each one the
+    pages show is parsed by the real parser, and the config keys it sets are checked by the config."""
+    from sumchain.cli import build_parser
+    from sumchain.config import Config
+    from sumchain.experiments.grid import axis_from_assignment
+
+    if words[1:] == ["COMMAND", "--help"]:
+        return
+    args = build_parser().parse_args(words[1:])
+    if getattr(args, "assignments", None):
+        # a swept key gives one config per value: its first value stands for them all
+        overrides = {}
+        for text in args.assignments:
+            overrides.update(axis_from_assignment(text).overrides(axis_from_assignment(text).values[0]))
+        Config.from_overrides(overrides)
