@@ -24,6 +24,8 @@ import sumchain.cli as cli
 from sumchain import Config
 from sumchain.experiments.store import PARTS, RESULTS, RESULTS_CSV, TIMESERIES, read_results
 
+pytestmark = pytest.mark.slow     # starts and kills real processes
+
 SMALL = ["--set", "num_words=100", "--set", "max_train=800", "--set", "max_test=200"]
 STANDALONE = "import sys, sumchain.cli as cli; sys.exit(cli.main(sys.argv[1:]))"
 DEADLINE_S = 600

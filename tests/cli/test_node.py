@@ -18,6 +18,8 @@ import pytest
 from sumchain.cli import main
 from sumchain.engines.rpc.devnode import free_port
 
+pytestmark = pytest.mark.slow     # starts and kills real processes
+
 FIRST_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 FIRST_KEY_HEX = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 

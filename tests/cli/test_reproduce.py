@@ -17,6 +17,7 @@ def sumchain():
     return lambda *args: cli.main(list(args))
 
 
+@pytest.mark.slow
 def test_tiny_reproduction_writes_the_report_and_reuses_runs(sumchain, tmp_path, capsys):
     args = ["reproduce", "--only", "cost_weight,stdev_deposit", *TINY, "--out", str(tmp_path)]
     assert sumchain(*args) == 0
@@ -61,6 +62,7 @@ def test_a_dataset_chosen_twice_differently_exits_2(sumchain, tmp_path, capsys):
     assert "choose the dataset once" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_phase_section_runs_both_roundings_and_reports_finding_8(sumchain, tmp_path, capsys):
     assert sumchain("reproduce", "--only", "phase", *TINY, "--out", str(tmp_path)) == 0
     out = capsys.readouterr().out

@@ -59,6 +59,7 @@ def test_bad_values_exit_2_with_one_line(sumchain, tmp_path, capsys, bad, words)
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_interrupted_sweep_keeps_its_rows_and_the_rerun_runs_only_the_rest(sumchain, tmp_path, capsys):
     # Enough runs that the sweep is still going when two rows are stored, however fast runs are.
     total = 6 * 10

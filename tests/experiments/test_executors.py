@@ -50,6 +50,7 @@ def test_the_dataset_is_loaded_once_per_data_key(monkeypatch):
     assert len(loads) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [lambda: LocalExecutor(workers=2), lambda: DaskExecutor(workers=2)],
                          ids=["local", "dask"])
 def test_backend_equality(make, serial):
