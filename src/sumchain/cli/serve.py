@@ -26,6 +26,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--dev-accounts", action="store_true",
                         help="let the page send from the node's unlocked accounts (a dev node on 127.0.0.1 only; "
                              "no key is involved)")
+    parser.add_argument("--gas-price-gwei", metavar="GWEI",
+                        help="the gas price of the dev accounts' transactions (default: the node's eth_gasPrice)")
     parser.set_defaults(handler=run)
 
 
@@ -42,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
                             f"loopback --host (127.0.0.1), not {args.host}")
     if args.runs is not None and not args.runs.is_dir():
         raise SumchainError(f"--runs {args.runs} is not a folder (give the folder holding run or sweep folders)")
-    app = create_app(rpc=args.rpc, deployments=args.deployments, runs=args.runs, dev_accounts=args.dev_accounts)
+    from sumchain.cli.contract import _gwei
+
+    gas_price = _gwei(args.gas_price_gwei) if args.gas_price_gwei else None
+    app = create_app(rpc=args.rpc, deployments=args.deployments, runs=args.runs, dev_accounts=args.dev_accounts,
+                     gas_price=gas_price)
     print(f"sumchain serve: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

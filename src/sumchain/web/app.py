@@ -56,12 +56,13 @@ async def index(request):
     return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
 
-def create_app(*, rpc: str | None, deployments: Path | None, runs: Path | None, dev_accounts: bool) -> Starlette:
+def create_app(*, rpc: str | None, deployments: Path | None, runs: Path | None, dev_accounts: bool,
+               gas_price: int | None = None) -> Starlette:
     """The app for the node at `rpc` with the manifests in `deployments`, and the run folders in `runs`.
 
     `dev_accounts`: the contract app may send from the node's unlocked accounts (a loopback dev node
-    only; `chain_api` checks it)."""
-    chain = chain_api.ChainApi(rpc, Path(deployments) if deployments else None, dev_accounts)
+    only; `chain_api` checks it), at `gas_price` wei (default: the node's eth_gasPrice)."""
+    chain = chain_api.ChainApi(rpc, Path(deployments) if deployments else None, dev_accounts, gas_price)
     return Starlette(
         routes=[Route("/", index),
                 Mount("/api/chain", routes=chain.routes()),
