@@ -199,6 +199,7 @@ function sampleInputs(model: Model, prefix: string): { box: HTMLElement; body: (
 }
 
 async function renderTab(name: string, model: Model, base: string, panel: HTMLElement): Promise<void> {
+  panel.setAttribute("aria-busy", "true");
   try {
     if (name === "predict") predictTab(model, base, panel);
     else if (name === "add") addTab(model, base, panel);
@@ -206,6 +207,8 @@ async function renderTab(name: string, model: Model, base: string, panel: HTMLEl
     else await contributionsTab(name === "mine", base, panel, null);
   } catch (error) {
     fill(panel, el("p", { class: "error" }, message(error)));
+  } finally {
+    panel.removeAttribute("aria-busy");
   }
 }
 
@@ -226,9 +229,29 @@ function addTab(model: Model, base: string, panel: HTMLElement): void {
   const sample = sampleInputs(model, "add");
   const names = model.class_names.length ? model.class_names : Array.from({ length: model.parameters.num_classes }, (_, i) => `class ${i}`);
   const label = el("select", { id: "add-label" }, ...names.map((n, i) => el("option", { value: String(i) }, `${n} (${i})`)));
-  const deposit = el("input", { id: "add-deposit", value: model.cost_to_add?.coins ?? "", size: 24 });
+  const deposit = el("input", { id: "add-deposit", size: 24, placeholder: "the cost to add this sample now" });
+  const quote = el("p", { id: "add-quote", role: "status" });
   const out = el("div", { id: "add-receipt", role: "status" });
   const button = el("button", { id: "add-button" }, "Add data");
+  let asked = 0;
+  const check = async () => {
+    const ask = ++asked;
+    try {
+      const q = await postJSON<any>(`${base}/quote`, { ...sample.body(), label: label.value });
+      if (ask !== asked) return;
+      fill(quote, "Cost to add this sample now: ", el("strong", { "data-wei": q.cost.wei }, coins(q.cost)),
+        `; the model predicts ${q.class_name}, so it ${q.model_agrees ? "agrees with" : "disagrees with"} this label.`);
+      quote.className = "";
+    } catch (error) {
+      if (ask !== asked) return;
+      quote.textContent = message(error);
+      quote.className = "muted";
+    }
+  };
+  let timer = 0;
+  const later = () => { clearTimeout(timer); timer = window.setTimeout(check, 300); };
+  sample.box.addEventListener("input", later);
+  label.addEventListener("change", later);
   button.addEventListener("click", () => busy(button, out, async () => {
     const r = await sendAs(base, { action: "add", ...sample.body(), label: label.value, deposit: deposit.value.trim() });
     fill(out, receipt(r, [
@@ -240,8 +263,8 @@ function addTab(model: Model, base: string, panel: HTMLElement): void {
     out.className = "";
     await refreshBalance(base);
   }));
-  fill(panel, sample.box, el("label", { for: label.id }, "Label"), label,
-    el("label", { for: deposit.id }, "Deposit in coins (default: the cost to add now; the contract returns what is over the cost)"),
+  fill(panel, sample.box, el("label", { for: label.id }, "Label"), label, quote,
+    el("label", { for: deposit.id }, "Deposit in coins (default: the cost to add this sample now; the contract returns what is over the cost)"),
     deposit, el("p", {}, button), out);
 }
 
