@@ -59,7 +59,7 @@ function signerBar(onChange: () => void): HTMLElement {
   const parts: HTMLElement[] = [el("strong", {}, "Sign with:")];
   if (info!.dev_accounts) {
     const pick = el("select", { id: "dev-account", onchange: () => { signer = { kind: "dev", address: pick.value }; show(); } },
-      ...info!.accounts.map((a) => el("option", { value: a.address }, `${a.address} (${a.balance.coins} coins)`)));
+      ...info!.accounts.map((a) => el("option", { value: a.address }, a.address)));
     if (!signer && info!.accounts.length) signer = { kind: "dev", address: info!.accounts[0].address };
     if (signer?.kind === "dev") pick.value = signer.address;
     parts.push(el("label", { for: "dev-account", class: "inline" }, "a dev node account"), pick, el("span", {}, "or"));
@@ -90,6 +90,27 @@ function signerBar(onChange: () => void): HTMLElement {
     el("div", { class: "row" }, status, balance), note);
   show();
   return bar;
+}
+
+/** The facts a transaction changes (cost, counts, block), read anew. */
+async function refreshFacts(base: string): Promise<void> {
+  const model = await getJSON<Model>(base);
+  const cost = document.getElementById("cost-to-add");
+  if (cost) {
+    cost.textContent = model.cost_to_add ? coins(model.cost_to_add) : `not possible now: ${model.cost_refusal}`;
+    cost.dataset.wei = model.cost_to_add?.wei ?? "";
+  }
+  const count = document.getElementById("contribution-count");
+  if (count) count.textContent = `${model.contributions} (verified ${model.verified})`;
+  const chain = document.getElementById("chain-now");
+  if (chain) chain.textContent = chainNow(model);
+}
+
+const chainNow = (model: Model) => `${model.chain_id}, block ${model.block}, block time ${model.time_utc}`;
+
+function gasPrice(wei: string): string {
+  const value = BigInt(wei);
+  return value % 1_000_000_000n === 0n ? `${value / 1_000_000_000n} gwei` : `${wei} wei`;
 }
 
 async function refreshBalance(base: string): Promise<void> {
@@ -165,6 +186,7 @@ async function modelPage(root: HTMLElement, address: string): Promise<void> {
   const tabs = el("div", { class: "tabs", role: "tablist" });
   const showTab = (name: string) => {
     current = name;
+    panel.dataset.tab = name;
     for (const b of Array.from(tabs.children) as HTMLElement[]) b.classList.toggle("active", b.dataset.tab === name);
     void renderTab(name, model, base, panel);
   };
@@ -181,7 +203,7 @@ async function modelPage(root: HTMLElement, address: string): Promise<void> {
       el("dt", {}, "Cost to add now"), el("dd", { id: "cost-to-add", "data-wei": model.cost_to_add?.wei ?? "" },
         model.cost_to_add ? coins(model.cost_to_add) : `not possible now: ${model.cost_refusal}`),
       el("dt", {}, "Contributions"), el("dd", { id: "contribution-count" }, `${model.contributions} (verified ${model.verified})`),
-      el("dt", {}, "Chain"), el("dd", {}, `${model.chain_id}, block ${model.block}, block time ${model.time_utc}`)),
+      el("dt", {}, "Chain"), el("dd", { id: "chain-now" }, chainNow(model))),
     signerBar(() => { void refreshBalance(base); if (panel.isConnected) showTab(current); }),
     tabs, panel);
   showTab(current);
@@ -261,7 +283,7 @@ function addTab(model: Model, base: string, panel: HTMLElement): void {
       ["The model", r.model_agrees ? "agrees with the label" : "disagrees with the label", "agrees"],
       ["Refund possible from", `${r.refund_possible_from_utc}, if the model agrees with it then`, "refund-from"]]));
     out.className = "";
-    await refreshBalance(base);
+    await Promise.all([refreshBalance(base), refreshFacts(base)]);
   }));
   fill(panel, sample.box, el("label", { for: label.id }, "Label"), label, quote,
     el("label", { for: deposit.id }, "Deposit in coins (default: the cost to add this sample now; the contract returns what is over the cost)"),
@@ -271,7 +293,7 @@ function addTab(model: Model, base: string, panel: HTMLElement): void {
 function receipt(r: any, facts: [string, string, string][]): HTMLElement {
   const all: [string, string, string][] = [...facts,
     ["Transaction", r.tx_hash, "tx"], ["Block", String(r.block), "block"],
-    ["Gas used", `${Number(r.gas_used).toLocaleString("en")} at ${r.gas_price_wei} wei`, "gas"],
+    ["Gas used", `${Number(r.gas_used).toLocaleString("en")} at ${gasPrice(r.gas_price_wei)}`, "gas"],
     ["Fee", coins(r.fee), "fee"], ["Balance now", coins(r.balance), "balance"]];
   const dl = el("dl", { class: "facts card" });
   for (const [name, value, key] of all) {
@@ -301,7 +323,8 @@ function paid(row: Row): string {
   return row.payouts.map((p) => (p.kind === "refund" ? `refunded ${coins(p.amount)}` : `reported: ${coins(p.amount)} taken by ${short(p.claimer)}`)).join("; ");
 }
 
-async function contributionsTab(mine: boolean, base: string, panel: HTMLElement, to: number | null): Promise<void> {
+async function contributionsTab(mine: boolean, base: string, panel: HTMLElement, to: number | null,
+                                kept?: HTMLElement): Promise<void> {
   if (!signer) {
     fill(panel, el("p", {}, "Choose who signs (above) to see which contributions you can claim."));
     return;
@@ -310,8 +333,9 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
   const answer = await getJSON<Range & { contributions: Row[] }>(`${base}/contributions`, { viewer: who, to_block: to });
   const action = mine ? "refund" : "report";
   const rows = answer.contributions.filter((r) => (r.author === who) === mine);
-  const out = el("p", { id: `${action}-result`, role: "status" });
-  const reload = (next: number | null) => void contributionsTab(mine, base, panel, next).catch((e) => fill(out, message(e)));
+  if (panel.dataset.tab !== (mine ? "mine" : "others")) return;       // another tab was chosen meanwhile
+  const out = kept ?? el("p", { id: `${action}-result`, role: "status" });
+  const reload = (next: number | null) => void contributionsTab(mine, base, panel, next, out).catch((e) => fill(out, message(e)));
   const body = rows.map((row) => {
     const button = el("button", { class: action, "data-id": row.id, disabled: row.action !== action, title: row.words },
       mine ? "Refund" : "Report");
@@ -319,7 +343,7 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
       const r = await sendAs(base, { action, id: row.id });
       fill(out, `${mine ? "Refunded" : "Reported"} contribution ${row.id}: ${coins(r.moved)} paid to you; fee ${coins(r.fee)}.`);
       out.className = "ok";
-      await refreshBalance(base);
+      await Promise.all([refreshBalance(base), refreshFacts(base)]);
       reload(to);
     }));
     const state = [paid(row), row.words].filter((s) => s).join("; ");
@@ -336,6 +360,7 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
 
 async function historyTab(base: string, panel: HTMLElement, to: number | null): Promise<void> {
   const answer = await getJSON<Range & { events: any[] }>(`${base}/history`, { to_block: to });
+  if (panel.dataset.tab !== "history") return;
   const rows = answer.events.map((e) => [String(e.block),
     e.event === "added" ? `added #${e.id} (${e.class_name})` : e.event === "refund" ? "refund" : "report",
     el("span", { class: "mono", title: e.who }, short(e.who)), coins(e.amount), el("span", { class: "mono", title: e.tx_hash }, short(e.tx_hash))]);
