@@ -7,7 +7,8 @@ import { link, onRoute } from "../shared/router";
 import { connect, discover, type Wallet, walletMessage, wallets } from "./wallet";
 
 interface Money { wei: string; coins: string }
-interface Account { address: string; balance: Money }
+interface Account { address: string }
+interface Models { chain_id: number; models: ModelRow[]; skipped: { file: string; reason: string }[] }
 interface Info { rpc: string | null; chain_id: number | null; dev_accounts: boolean; accounts: Account[] }
 interface ModelRow { file: string; address: string; family: string; mechanism: string; contributions: number; verified: number }
 interface Model {
@@ -35,13 +36,16 @@ const message = (error: unknown) => (error instanceof ApiError ? error.message :
 onRoute("contracts", async (root, path) => {
   fill(root, el("p", { class: "muted" }, "Loading…"));
   try {
-    info = info ?? await getJSON<Info>("/api/chain/info");
+    const asked = getJSON<Info>("/api/chain/info");          // asked together with the page's own data
+    const data = path.length === 0 ? getJSON<Models>("/api/chain/models") : getJSON<Model>(`/api/chain/model/${path[0]}`);
+    data.catch(() => undefined);                              // awaited below, after the node is known
+    info = info ?? await asked;
     if (!info.rpc) {
       fill(root, el("h1", {}, "Contracts"), el("p", { class: "error" }, "No node: start sumchain serve with --rpc URL."));
       return;
     }
-    if (path.length === 0) await modelsPage(root);
-    else await modelPage(root, path[0]);
+    if (path.length === 0) modelsPage(root, await data as Models);
+    else modelPage(root, path[0], await data as Model);
   } catch (error) {
     fill(root, el("h1", {}, "Contracts"), el("p", { class: "error", id: "page-error" }, message(error)));
   }
@@ -148,8 +152,7 @@ async function busy(button: HTMLButtonElement, out: HTMLElement, work: () => Pro
 }
 
 // -- the models -----------------------------------------------------------------------------
-async function modelsPage(root: HTMLElement): Promise<void> {
-  const listed = await getJSON<{ chain_id: number; models: ModelRow[]; skipped: { file: string; reason: string }[] }>("/api/chain/models");
+function modelsPage(root: HTMLElement, listed: Models): void {
   const address = el("input", { id: "open-address", placeholder: "0x… a sumchain contract's address", size: 46 });
   const error = el("p", { id: "open-error", class: "error" });
   const open = () => {
@@ -177,9 +180,8 @@ async function modelsPage(root: HTMLElement): Promise<void> {
 const TABS: [string, string][] = [["predict", "Predict"], ["add", "Add data"], ["mine", "My contributions"],
   ["others", "Others' contributions"], ["history", "History"]];
 
-async function modelPage(root: HTMLElement, address: string): Promise<void> {
+function modelPage(root: HTMLElement, address: string, model: Model): void {
   const base = `/api/chain/model/${address}`;
-  const model = await getJSON<Model>(base);
   const p = model.parameters;
   const panel = el("div", { id: "panel" });
   let current = "predict";

@@ -78,6 +78,7 @@ class ChainApi:
                              f"sumchain deploy wrote)")
         self.rpc, self.deployments, self.dev_accounts, self.gas_price = rpc, deployments, dev_accounts, gas_price
         self._opened: dict[str, LiveContract] = {}
+        self._node = None
         self._lock = threading.Lock()          # one transaction at a time: nonces stay in order
 
     def routes(self) -> list[Route]:
@@ -160,14 +161,17 @@ class ChainApi:
             return self._opened[address]
 
     def _backend(self):
+        """The node, connected once (reads only: sends go through an opened contract's own backend)."""
         from sumchain.engines.rpc import RpcBackend
 
-        try:
-            return RpcBackend(self._rpc(), impersonate=False)
-        except SumchainError:
-            raise
-        except Exception as error:
-            raise Unreachable(f"the node at {self.rpc} does not answer: {type(error).__name__}") from None
+        if self._node is None:
+            try:
+                self._node = RpcBackend(self._rpc(), impersonate=False)
+            except SumchainError:
+                raise
+            except Exception as error:
+                raise Unreachable(f"the node at {self.rpc} does not answer: {type(error).__name__}") from None
+        return self._node
 
     # -- reads -------------------------------------------------------------------------------
     def info(self, params, body) -> dict[str, Any]:
@@ -176,7 +180,7 @@ class ChainApi:
         backend = self._backend()
         accounts = []
         if self.dev_accounts:
-            accounts = [{"address": a, "balance": money(backend.balance(a))} for a in backend.unlocked_accounts]
+            accounts = [{"address": a} for a in backend.unlocked_accounts]
         return {"rpc": self.rpc, "chain_id": backend.chain_id, "dev_accounts": self.dev_accounts,
                 "block": int(backend.request("eth_blockNumber"), 16), "accounts": accounts}
 
