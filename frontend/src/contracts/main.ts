@@ -209,6 +209,7 @@ function modelPage(root: HTMLElement, address: string, model: Model): void {
     signerBar(() => { void refreshBalance(base); if (panel.isConnected) showTab(current); }),
     tabs, panel);
   showTab(current);
+  void refreshBalance(base);
 }
 
 function sampleInputs(model: Model, prefix: string): { box: HTMLElement; body: () => { text?: string; features?: string } } {
