@@ -223,6 +223,9 @@ def test_add_refund_and_report_from_two_accounts(app, deployed, web_node, new_pa
     alice.page.wait_for_selector("table#history")
     events = alice.page.locator("table#history tbody tr").all_text_contents()
     assert [e.split("added")[0] != e for e in events] == [True, True, False, False]
+    legend = alice.page.locator("#history-chart .u-legend").text_content()
+    assert all(name in legend for name in ("contributions added", "refunds", "reports"))
+    assert alice.page.locator("#history-chart canvas").count() == 1
     alice.screenshot("contracts-history")
     assert alice.problems == [] and bob.problems == []
 
