@@ -36,8 +36,11 @@ WALLET = """
       if (answer.error) throw Object.assign(new Error(answer.error.message), { code: answer.error.code });
       return answer.result;
     },
-    on() {}, removeListener() {},
+    on(name, listener) { (listeners[name] = listeners[name] || []).push(listener); },
+    removeListener() {},
   };
+  const listeners = {};
+  state.emit = (name, value) => (listeners[name] || []).forEach((listener) => listener(value));
   const detail = Object.freeze({ info: { uuid: "0b7e2f5c-test", name: "Test wallet", icon: "data:,",
                                          rdns: "org.sumchain.test" }, provider });
   const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
@@ -283,6 +286,11 @@ def test_an_injected_wallet_on_the_wrong_chain_refusing_then_signing(app, deploy
     before = balance(web_node.url, CAROL)
     shown = add(page, GOOD_TEXT, None, "1")
     assert balance(web_node.url, CAROL) == before - shown["cost"] - shown["fee"] == shown["balance"]
+
+    page.evaluate("window.__wallet.emit('accountsChanged', [])")      # the person switched accounts
+    page.wait_for_function("document.getElementById('wallet-message').textContent !== ''")
+    assert page.text_content("#wallet-message") == "The wallet switched account or chain: connect it again."
+    assert CAROL not in page.text_content("#signer-address")
 
 
 def api(app, path: str, body: dict | None = None) -> tuple[int, dict]:

@@ -80,7 +80,13 @@ function signerBar(onChange: () => void): HTMLElement {
     button.disabled = true;
     button.classList.add("busy");
     try {
-      const wallet = await connect(found[0], info!.chain_id!);
+      const wallet = await connect(found[0], info!.chain_id!, () => {
+        if (signer?.kind !== "wallet" || signer.wallet !== wallet) return;
+        signer = null;
+        const message = document.getElementById("wallet-message");
+        if (message) message.textContent = "The wallet switched account or chain: connect it again.";
+        show();
+      });
       signer = { kind: "wallet", address: wallet.address, wallet };
       show();
     } catch (error) {
