@@ -16,6 +16,8 @@ from typing import Callable
 
 TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "strong", "em", "code", "pre",
                   "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "a", "img"})
+ALIGN = re.compile(r"text-align:\s*(left|right|center)\b")
+"""A table column's alignment, kept as the plain `align` attribute (no style reaches the page)."""
 VOID = frozenset({"hr", "br", "img"})
 SAFE_LINK = re.compile(r"^(https?://|#|[A-Za-z0-9_][A-Za-z0-9_./-]*$)")
 """Links a report may hold: the web, the page itself, or a relative path (no scheme, no leading /)."""
@@ -60,8 +62,9 @@ class _Cleaner(HTMLParser):
                 return
             name = src.rsplit("/", 1)[-1].removesuffix(".png")
             kept = [("src", url), ("alt", values.get("alt", "")), ("data-figure", name)]
-        elif tag in ("th", "td") and values.get("align") in ("left", "right", "center"):
-            kept = [("align", values["align"])]
+        elif tag in ("th", "td"):
+            align = ALIGN.search(values.get("style", "")) or ALIGN.search(f"text-align: {values.get('align', '')}")
+            kept = [("align", align.group(1))] if align else []
         attributes = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in kept)
         self.out.append(f"<{tag}{attributes}>")
 

@@ -116,7 +116,8 @@ def list_outputs(runs: Path) -> list[dict[str, Any]]:
 
 
 def _entry(runs: Path, folder: Path, kind: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"path": relative(runs, folder), "kind": kind, "modified": _modified(folder)}
+    entry: dict[str, Any] = {"path": relative(runs, folder), "kind": kind, "modified": _modified(folder),
+                             "summary": {}}
     try:
         if kind == "run":
             metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
