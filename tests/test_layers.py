@@ -17,6 +17,7 @@ LAYERS = [
     {"experiments"},
     {"report"},
     {"live"},
+    {"web"},
     {"cli"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

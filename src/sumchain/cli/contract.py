@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from sumchain.errors import SumchainError
+from sumchain.live.words import claim_data, claim_words, coins, money, sent_data  # noqa: F401 (shared words)
 
 
 @dataclass
@@ -96,19 +97,6 @@ def _gwei(text: str) -> int:
     return int(value * 10**9)
 
 
-def coins(units: int) -> str:
-    from sumchain.ledger.money import format_coins
-
-    return f"{format_coins(units)} coin{'' if units == 10**18 else 's'}"
-
-
-def money(units: int) -> dict[str, str]:
-    """An amount for JSON: exact wei as text (it exceeds a double's 2**53) and the same in coins."""
-    from sumchain.ledger.money import format_coins
-
-    return {"wei": str(int(units)), "coins": format_coins(units)}
-
-
 def signer_of(contract, args: argparse.Namespace):
     """Who sends: `choose_signer` over the node's unlocked accounts and --from."""
     from sumchain.live.signers import choose_signer
@@ -157,35 +145,6 @@ def sample_of(contract, args: argparse.Namespace):
 def sent_words(sent, what: str) -> list[str]:
     return [f"{what}: transaction {sent.tx_hash} in block {sent.block}",
             f"gas used {sent.gas_used:,} at {Decimal(sent.gas_price) / 10**9} gwei: fee {coins(sent.fee)}"]
-
-
-def sent_data(sent) -> dict[str, Any]:
-    return {"tx_hash": sent.tx_hash, "block": sent.block, "gas_used": sent.gas_used,
-            "gas_price_wei": str(sent.gas_price), "fee": money(sent.fee), "value": money(sent.value),
-            "amount": money(sent.amount)}
-
-
-def claim_words(claim) -> str:
-    from sumchain.live.contract import when
-
-    if claim.action != "none":
-        return f"{claim.action} possible now: pays {coins(claim.amount)}"
-    words = claim.reason or "nothing to claim"
-    if claim.possible_from is not None:
-        words += f"; {claim.then} possible from {when(claim.possible_from)} {claim.condition}".rstrip()
-    return words
-
-
-def claim_data(claim) -> dict[str, Any]:
-    from sumchain.live.contract import when
-
-    c = claim.contribution
-    return {"id": c.id, "author": c.author, "label": c.y, "added_time": c.time, "deposit": money(c.cost),
-            "action": claim.action, "amount": money(claim.amount), "reason_code": claim.code,
-            "reason": claim.reason, "settled": claim.settled, "prediction": claim.prediction,
-            "possible_from": claim.possible_from,
-            "possible_from_utc": when(claim.possible_from) if claim.possible_from is not None else None,
-            "then": claim.then, "condition": claim.condition, "words": claim_words(claim)}
 
 
 # -- the subcommands -------------------------------------------------------------------------

@@ -7,5 +7,6 @@
 - `signers.py`: who signs a transaction (a key from the environment or a keystore, or a dev node's
   unlocked account), never from a command-line argument;
 - `contract.py`: a deployed trainer opened from a manifest or an address, checked to be sumchain's
-  code on the right chain, then read (parameters, costs, counts, events, claim previews) and sent to.
+  code on the right chain, then read (parameters, costs, counts, events, claim previews) and sent to;
+- `words.py`: amounts and claims in words and JSON, the same for `sumchain contract` and `sumchain serve`.
 """

@@ -514,20 +514,17 @@ class LiveContract:
         return None, None, ""
 
     def _claim_calldata(self, action: str, c: Contribution) -> bytes:
-        if action == "refund":
-            return self._functions["refund"].calldata(c.packed, c.y, c.time)
-        return self._functions["report"].calldata(c.packed, c.y, c.time, c.author)
+        return self._functions[action].calldata(*self.claim_arguments(action, c))
 
     # -- calls that send ---------------------------------------------------------------------
     def add(self, signer: Signer, x: np.ndarray, y: int, deposit: int) -> Sent:
         return self.send(signer, "add_data", deposit, self.pack(x), y)
 
     def refund(self, signer: Signer, contribution: Contribution) -> Sent:
-        return self.send(signer, "refund", 0, contribution.packed, contribution.y, contribution.time)
+        return self.send(signer, "refund", 0, *self.claim_arguments("refund", contribution))
 
     def report(self, signer: Signer, contribution: Contribution) -> Sent:
-        c = contribution
-        return self.send(signer, "report", 0, c.packed, c.y, c.time, c.author)
+        return self.send(signer, "report", 0, *self.claim_arguments("report", contribution))
 
     def use(self, signer: Signer) -> None:
         """Send as `signer` from now on (its key, if it has one, signs locally)."""
@@ -538,11 +535,7 @@ class LiveContract:
         """One transaction, after a read of the same call shows it would pass (else `Refused`, nothing
         sent); a revert once mined is `Refused` too, with the transaction's hash and gas."""
         self.use(signer)
-        data = self._functions[function].calldata(*args)
-        check = self.backend.call(self.address, data, sender=signer.address, value=value, block=READ_BLOCK,
-                                  gas=TX_GAS_CAP)
-        if not check.success:
-            raise Refused(abi.revert_reason(check.output))
+        data = self.prepare(signer.address, function, value, *args)
         outcome, receipt = self.backend.send(signer.address, self.address, data, value, self._gas_limit(signer,
                                                                                                        data, value))
         tx_hash = receipt["transactionHash"]
@@ -560,6 +553,29 @@ class LiveContract:
         amount = int(event.get(key, 0)) if key else 0
         return Sent(function, tx_hash, int(receipt["blockNumber"], 16), outcome.gas_used, price, value, amount,
                     event)
+
+    def prepare(self, sender: str, function: str, value: int, *args: Any) -> bytes:
+        """The call's data, once a read of the same call from `sender` shows it would pass (else
+        `Refused`): what `send` sends, or what a wallet in a browser is asked to sign."""
+        data = self._functions[function].calldata(*args)
+        check = self.backend.call(self.address, data, sender=sender, value=value, block=READ_BLOCK, gas=TX_GAS_CAP)
+        if not check.success:
+            raise Refused(abi.revert_reason(check.output))
+        return data
+
+    def claim_arguments(self, action: str, c: Contribution) -> tuple:
+        """The arguments of refund or report for contribution `c` (the call names it by its event's fields)."""
+        return (c.packed, c.y, c.time) if action == "refund" else (c.packed, c.y, c.time, c.author)
+
+    def decode_events(self, logs: list[dict]) -> dict[str, dict[str, Any]]:
+        """This contract's events among a receipt's raw logs, by name."""
+        events = {}
+        for log in logs:
+            topics = [bytes.fromhex(t[2:]) for t in log.get("topics", [])]
+            event = self._events.get(topics[0]) if topics and log.get("address", "").lower() == self.address else None
+            if event is not None:
+                events[event.name] = event.decode(topics, bytes.fromhex(log["data"][2:]))
+        return events
 
     def _gas_limit(self, signer: Signer, data: bytes, value: int) -> int:
         """The node's estimate plus a margin, within the per-transaction cap of recent hardforks."""

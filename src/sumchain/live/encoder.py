@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from sumchain.data.hashing import TokenHasher
-from sumchain.data.keras_index import INDEX_FROM, OOV, START
+from sumchain.data.keras_index import INDEX_FROM, MARKER_NAMES, OOV, START
 from sumchain.data.tokenize import tokenize
 from sumchain.errors import SumchainError
 
@@ -93,3 +93,17 @@ def encode_text(spec: dict[str, Any], text: str) -> np.ndarray:
         rank = {word: i for i, word in enumerate(spec["words"], start=FIRST_WORD)}
         indices = [START] + [rank.get(token, OOV) for token in tokens]
     return np.unique(np.asarray([i for i in indices if 0 <= i < width], dtype=np.int64))
+
+
+def feature_words(spec: dict[str, Any], x) -> list[str] | None:
+    """The words of a sample's features under the deployment's encoder (the inverse of `encode_text`
+    where there is one, Keras' markers by their names), or None for hashing and
+    features encoders, whose features name no single word."""
+    kind = check_spec(spec)["kind"]
+    words = spec.get("words") or []
+    if kind == "vocabulary":
+        return [words[i - 1] if 0 < i <= len(words) else f"<{i}>" for i in map(int, x)]
+    if kind == "keras_index":
+        return [MARKER_NAMES.get(i) or (words[i - FIRST_WORD] if 0 <= i - FIRST_WORD < len(words) else f"<{i}>")
+                for i in map(int, x)]
+    return None

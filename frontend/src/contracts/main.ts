@@ -1,0 +1,323 @@
+// The contract app: the models on the node (#/contracts) and a model's page (#/contracts/0xADDRESS)
+// with Predict, Add data, My contributions, Others' contributions and History. Every check and every
+// word about a claim comes from the server (sumchain.live); this page only shows them, as text.
+import { ApiError, getJSON, postJSON } from "../shared/api";
+import { el, fill, table } from "../shared/dom";
+import { link, onRoute } from "../shared/router";
+import { connect, discover, type Wallet, walletMessage, wallets } from "./wallet";
+
+interface Money { wei: string; coins: string }
+interface Account { address: string; balance: Money }
+interface Info { rpc: string | null; chain_id: number | null; dev_accounts: boolean; accounts: Account[] }
+interface ModelRow { file: string; address: string; family: string; mechanism: string; contributions: number; verified: number }
+interface Model {
+  address: string; chain_id: number; file: string | null; parameters: Record<string, any>; class_names: string[];
+  text: boolean; cost_to_add: Money | null; cost_refusal: string | null; contributions: number; verified: number;
+  first_block: number; block: number; time_utc: string; refund_wait: string; page_blocks: number;
+}
+interface Payout { kind: string; claimer: string; amount: Money; block: number }
+interface Row {
+  id: number; author: string; label: number; class_name: string; deposit: Money; added_utc: string; action?: string;
+  words?: string; sample_words: string[] | null; features: number[]; payouts: Payout[]; block: number;
+}
+interface Range { from_block: number; to_block: number; first_block: number; latest: number }
+
+type Signer = { kind: "dev"; address: string } | { kind: "wallet"; address: string; wallet: Wallet };
+
+let info: Info | null = null;
+let signer: Signer | null = null;
+discover();
+
+const coins = (m: Money | null | undefined) => (m ? `${m.coins} coin${m.coins === "1" ? "" : "s"}` : "");
+const short = (address: string) => `${address.slice(0, 8)}…${address.slice(-6)}`;
+const message = (error: unknown) => (error instanceof ApiError ? error.message : walletMessage(error));
+
+onRoute("contracts", async (root, path) => {
+  fill(root, el("p", { class: "muted" }, "Loading…"));
+  try {
+    info = info ?? await getJSON<Info>("/api/chain/info");
+    if (!info.rpc) {
+      fill(root, el("h1", {}, "Contracts"), el("p", { class: "error" }, "No node: start sumchain serve with --rpc URL."));
+      return;
+    }
+    if (path.length === 0) await modelsPage(root);
+    else await modelPage(root, path[0]);
+  } catch (error) {
+    fill(root, el("h1", {}, "Contracts"), el("p", { class: "error", id: "page-error" }, message(error)));
+  }
+});
+
+// -- who signs ------------------------------------------------------------------------------
+function signerBar(onChange: () => void): HTMLElement {
+  const status = el("span", { id: "signer-address", class: "mono" });
+  const balance = el("span", { id: "signer-balance", class: "muted" });
+  const note = el("p", { id: "wallet-message", class: "error", role: "alert" });
+  const show = () => {
+    status.textContent = signer ? `${signer.kind === "wallet" ? signer.wallet.name : "dev account"} ${signer.address}` : "no account chosen";
+    onChange();
+  };
+  const parts: HTMLElement[] = [el("strong", {}, "Sign with:")];
+  if (info!.dev_accounts) {
+    const pick = el("select", { id: "dev-account", onchange: () => { signer = { kind: "dev", address: pick.value }; show(); } },
+      ...info!.accounts.map((a) => el("option", { value: a.address }, `${a.address} (${a.balance.coins} coins)`)));
+    if (!signer && info!.accounts.length) signer = { kind: "dev", address: info!.accounts[0].address };
+    if (signer?.kind === "dev") pick.value = signer.address;
+    parts.push(el("label", { for: "dev-account", class: "inline" }, "a dev node account"), pick, el("span", {}, "or"));
+  }
+  const button = el("button", { id: "connect-wallet", class: "secondary" }, "Connect wallet");
+  button.addEventListener("click", async () => {
+    note.textContent = "";
+    const found = wallets();
+    if (!found.length) {
+      note.textContent = "No browser wallet found: install one (any EIP-6963 wallet), or start sumchain serve with --dev-accounts on a dev node.";
+      return;
+    }
+    button.disabled = true;
+    button.classList.add("busy");
+    try {
+      const wallet = await connect(found[0], info!.chain_id!);
+      signer = { kind: "wallet", address: wallet.address, wallet };
+      show();
+    } catch (error) {
+      note.textContent = walletMessage(error);
+    } finally {
+      button.disabled = false;
+      button.classList.remove("busy");
+    }
+  });
+  parts.push(button);
+  const bar = el("div", { class: "card", id: "signer" }, el("div", { class: "row" }, ...parts),
+    el("div", { class: "row" }, status, balance), note);
+  show();
+  return bar;
+}
+
+async function refreshBalance(base: string): Promise<void> {
+  const out = document.getElementById("signer-balance");
+  if (!out || !signer) return;
+  const account = await getJSON<{ balance: Money; verified: number }>(`${base}/account/${signer.address}`);
+  out.textContent = `balance ${coins(account.balance)} · verified contributions ${account.verified}`;
+  out.dataset.wei = account.balance.wei;
+}
+
+/** Send an add, refund or report as the chosen signer; the receipt's facts, or an error thrown. */
+async function sendAs(base: string, body: Record<string, unknown>): Promise<any> {
+  if (!signer) throw new ApiError("Choose who signs first: a dev account or your wallet.", 0);
+  if (signer.kind === "dev") return postJSON(`${base}/send`, { ...body, from: signer.address });
+  const call = await postJSON<any>(`${base}/prepare`, { ...body, from: signer.address });
+  const hash = await signer.wallet.send(call);
+  return { ...call, ...await postJSON<any>(`${base}/receipt`, { tx_hash: hash, function: call.function }) };
+}
+
+/** Run `work` with `button` showing it is busy; errors go to `out`; the button is always restored. */
+async function busy(button: HTMLButtonElement, out: HTMLElement, work: () => Promise<void>): Promise<void> {
+  button.disabled = true;
+  button.classList.add("busy");
+  out.className = "muted";
+  out.textContent = "Working…";
+  try {
+    await work();
+  } catch (error) {
+    fill(out, message(error));
+    out.className = "error";
+  } finally {
+    button.disabled = false;
+    button.classList.remove("busy");
+  }
+}
+
+// -- the models -----------------------------------------------------------------------------
+async function modelsPage(root: HTMLElement): Promise<void> {
+  const listed = await getJSON<{ chain_id: number; models: ModelRow[]; skipped: { file: string; reason: string }[] }>("/api/chain/models");
+  const address = el("input", { id: "open-address", placeholder: "0x… a sumchain contract's address", size: 46 });
+  const error = el("p", { id: "open-error", class: "error" });
+  const open = () => {
+    const text = address.value.trim();
+    if (/^0x[0-9a-fA-F]{40}$/.test(text)) location.hash = link("contracts", text.toLowerCase());
+    else error.textContent = "An address is 0x followed by 40 hex digits.";
+  };
+  fill(root,
+    el("h1", {}, "Contracts"),
+    el("p", { class: "muted" }, `Node ${info!.rpc}, chain ${listed.chain_id}.`),
+    listed.models.length
+      ? table(["Model", "Family", "Mechanism", "Contributions", "Verified", "Manifest"], listed.models.map((m) => [
+        el("a", { href: link("contracts", m.address), class: "mono" }, m.address), m.family, m.mechanism,
+        String(m.contributions), String(m.verified), m.file]), { id: "models" })
+      : el("p", { id: "models" }, "No deployments listed: give sumchain serve --deployments DIR (the manifests of sumchain deploy), or open one by address."),
+    listed.skipped.length ? el("details", {}, el("summary", {}, `${listed.skipped.length} manifest(s) not listed`),
+      table(["Manifest", "Why"], listed.skipped.map((s) => [s.file, s.reason]))) : null,
+    el("h2", {}, "Open by address"),
+    el("div", { class: "row" }, address, el("button", { id: "open-button", onclick: open }, "Open")),
+    error,
+    signerBar(() => undefined));
+}
+
+// -- a model --------------------------------------------------------------------------------
+const TABS: [string, string][] = [["predict", "Predict"], ["add", "Add data"], ["mine", "My contributions"],
+  ["others", "Others' contributions"], ["history", "History"]];
+
+async function modelPage(root: HTMLElement, address: string): Promise<void> {
+  const base = `/api/chain/model/${address}`;
+  const model = await getJSON<Model>(base);
+  const p = model.parameters;
+  const panel = el("div", { id: "panel" });
+  let current = "predict";
+  const tabs = el("div", { class: "tabs", role: "tablist" });
+  const showTab = (name: string) => {
+    current = name;
+    for (const b of Array.from(tabs.children) as HTMLElement[]) b.classList.toggle("active", b.dataset.tab === name);
+    void renderTab(name, model, base, panel);
+  };
+  for (const [name, title] of TABS) tabs.appendChild(el("button", { id: `tab-${name}`, "data-tab": name, onclick: () => showTab(name) }, title));
+  const classes = model.class_names.length ? model.class_names.map((n, i) => `${n} (${i})`).join(", ") : `${p.num_classes} classes`;
+  fill(root,
+    el("p", {}, el("a", { href: link("contracts") }, "← all models")),
+    el("h1", {}, `${p.family} · ${p.mechanism}`),
+    el("dl", { class: "facts card", id: "facts" },
+      el("dt", {}, "Contract"), el("dd", { class: "mono" }, model.address),
+      el("dt", {}, "Manifest"), el("dd", {}, model.file ?? "none (opened by address: no text encoder, no class names)"),
+      el("dt", {}, "Model"), el("dd", {}, `${p.num_features} features, classes ${classes}`),
+      el("dt", {}, "Refund"), el("dd", {}, `after ${model.refund_wait}, if the model agrees with the contribution then`),
+      el("dt", {}, "Cost to add now"), el("dd", { id: "cost-to-add", "data-wei": model.cost_to_add?.wei ?? "" },
+        model.cost_to_add ? coins(model.cost_to_add) : `not possible now: ${model.cost_refusal}`),
+      el("dt", {}, "Contributions"), el("dd", { id: "contribution-count" }, `${model.contributions} (verified ${model.verified})`),
+      el("dt", {}, "Chain"), el("dd", {}, `${model.chain_id}, block ${model.block}, block time ${model.time_utc}`)),
+    signerBar(() => { void refreshBalance(base); if (panel.isConnected) showTab(current); }),
+    tabs, panel);
+  showTab(current);
+}
+
+function sampleInputs(model: Model, prefix: string): { box: HTMLElement; body: () => { text?: string; features?: string } } {
+  const text = el("textarea", { id: `${prefix}-text`, placeholder: "the text, as a person writes it" });
+  const features = el("input", { id: `${prefix}-features`, placeholder: "or the feature indices: 1,4,17", size: 40 });
+  const box = el("div", {},
+    model.text ? el("label", { for: text.id }, "Text (encoded on the server by the deployment's own encoder)") : null,
+    model.text ? text : null,
+    el("label", { for: features.id }, model.text ? "…or feature indices" : "Feature indices (this deployment has no text encoder)"),
+    features);
+  return { box, body: () => (features.value.trim() ? { features: features.value.trim() } : { text: text.value }) };
+}
+
+async function renderTab(name: string, model: Model, base: string, panel: HTMLElement): Promise<void> {
+  try {
+    if (name === "predict") predictTab(model, base, panel);
+    else if (name === "add") addTab(model, base, panel);
+    else if (name === "history") await historyTab(base, panel, null);
+    else await contributionsTab(name === "mine", base, panel, null);
+  } catch (error) {
+    fill(panel, el("p", { class: "error" }, message(error)));
+  }
+}
+
+function predictTab(model: Model, base: string, panel: HTMLElement): void {
+  const sample = sampleInputs(model, "predict");
+  const out = el("p", { id: "predict-result", role: "status" });
+  const button = el("button", { id: "predict-button" }, "Predict (free)");
+  button.addEventListener("click", () => busy(button, out, async () => {
+    const r = await postJSON<{ prediction: number; class_name: string; features: number[] }>(`${base}/predict`, sample.body());
+    fill(out, "The model predicts ", el("strong", { "data-class": r.prediction }, r.class_name),
+      el("span", { class: "muted" }, ` (features ${r.features.join(", ")})`));
+    out.className = "";
+  }));
+  fill(panel, sample.box, el("p", {}, button), out);
+}
+
+function addTab(model: Model, base: string, panel: HTMLElement): void {
+  const sample = sampleInputs(model, "add");
+  const names = model.class_names.length ? model.class_names : Array.from({ length: model.parameters.num_classes }, (_, i) => `class ${i}`);
+  const label = el("select", { id: "add-label" }, ...names.map((n, i) => el("option", { value: String(i) }, `${n} (${i})`)));
+  const deposit = el("input", { id: "add-deposit", value: model.cost_to_add?.coins ?? "", size: 24 });
+  const out = el("div", { id: "add-receipt", role: "status" });
+  const button = el("button", { id: "add-button" }, "Add data");
+  button.addEventListener("click", () => busy(button, out, async () => {
+    const r = await sendAs(base, { action: "add", ...sample.body(), label: label.value, deposit: deposit.value.trim() });
+    fill(out, receipt(r, [
+      ["Contribution", String(r.id), "id"],
+      ["Deposit sent", coins(r.deposit), "deposit"],
+      ["Cost taken", coins(r.cost), "cost"],
+      ["The model", r.model_agrees ? "agrees with the label" : "disagrees with the label", "agrees"],
+      ["Refund possible from", `${r.refund_possible_from_utc}, if the model agrees with it then`, "refund-from"]]));
+    out.className = "";
+    await refreshBalance(base);
+  }));
+  fill(panel, sample.box, el("label", { for: label.id }, "Label"), label,
+    el("label", { for: deposit.id }, "Deposit in coins (default: the cost to add now; the contract returns what is over the cost)"),
+    deposit, el("p", {}, button), out);
+}
+
+function receipt(r: any, facts: [string, string, string][]): HTMLElement {
+  const all: [string, string, string][] = [...facts,
+    ["Transaction", r.tx_hash, "tx"], ["Block", String(r.block), "block"],
+    ["Gas used", `${Number(r.gas_used).toLocaleString("en")} at ${r.gas_price_wei} wei`, "gas"],
+    ["Fee", coins(r.fee), "fee"], ["Balance now", coins(r.balance), "balance"]];
+  const dl = el("dl", { class: "facts card" });
+  for (const [name, value, key] of all) {
+    const wei = key === "fee" ? r.fee.wei : key === "cost" ? r.cost?.wei : key === "deposit" ? r.deposit?.wei
+      : key === "balance" ? r.balance?.wei : key === "gas" ? String(r.gas_used) : null;
+    dl.append(el("dt", {}, name), el("dd", { "data-field": key, "data-wei": wei, class: key === "tx" ? "mono" : null }, value));
+  }
+  return dl;
+}
+
+// -- contributions and history, a block range at a time ----------------------------------------
+function rangeBar(range: Range, pageBlocks: number, reload: (to: number | null) => void): HTMLElement {
+  const earlier = el("button", { id: "range-earlier", class: "secondary", disabled: range.from_block <= range.first_block },
+    "Earlier blocks");
+  earlier.addEventListener("click", () => reload(range.from_block - 1));
+  const later = el("button", { id: "range-later", class: "secondary", disabled: range.to_block >= range.latest }, "Later blocks");
+  later.addEventListener("click", () => reload(Math.min(range.latest, range.to_block + pageBlocks)));
+  return el("div", { class: "row" }, el("span", { id: "range", class: "muted" },
+    `Blocks ${range.from_block} to ${range.to_block} (latest ${range.latest})`), earlier, later);
+}
+
+function sampleText(row: Row): string {
+  return row.sample_words ? row.sample_words.join(" ") : `features ${row.features.join(", ")}`;
+}
+
+function paid(row: Row): string {
+  return row.payouts.map((p) => (p.kind === "refund" ? `refunded ${coins(p.amount)}` : `reported: ${coins(p.amount)} taken by ${short(p.claimer)}`)).join("; ");
+}
+
+async function contributionsTab(mine: boolean, base: string, panel: HTMLElement, to: number | null): Promise<void> {
+  if (!signer) {
+    fill(panel, el("p", {}, "Choose who signs (above) to see which contributions you can claim."));
+    return;
+  }
+  const who = signer.address;
+  const answer = await getJSON<Range & { contributions: Row[] }>(`${base}/contributions`, { viewer: who, to_block: to });
+  const action = mine ? "refund" : "report";
+  const rows = answer.contributions.filter((r) => (r.author === who) === mine);
+  const out = el("p", { id: `${action}-result`, role: "status" });
+  const reload = (next: number | null) => void contributionsTab(mine, base, panel, next).catch((e) => fill(out, message(e)));
+  const body = rows.map((row) => {
+    const button = el("button", { class: action, "data-id": row.id, disabled: row.action !== action, title: row.words },
+      mine ? "Refund" : "Report");
+    button.addEventListener("click", () => busy(button, out, async () => {
+      const r = await sendAs(base, { action, id: row.id });
+      fill(out, `${mine ? "Refunded" : "Reported"} contribution ${row.id}: ${coins(r.moved)} paid to you; fee ${coins(r.fee)}.`);
+      out.className = "ok";
+      await refreshBalance(base);
+      reload(to);
+    }));
+    const state = [paid(row), row.words].filter((s) => s).join("; ");
+    return [String(row.id), ...(mine ? [] : [el("span", { class: "mono", title: row.author }, short(row.author))]),
+      row.class_name, el("span", { class: "sample" }, sampleText(row)), row.added_utc, coins(row.deposit),
+      el("span", { class: "state" }, state), button];
+  });
+  const header = ["#", ...(mine ? [] : ["Author"]), "Label", "Sample", "Added", "Deposit", "State", ""];
+  const shown = rows.length ? table(header, body, { id: mine ? "mine" : "others" })
+    : el("p", { id: mine ? "mine" : "others" }, mine ? "You have no contributions in these blocks." : "No one else contributed in these blocks.");
+  for (const [i, row] of rows.entries()) (shown.querySelectorAll("tbody tr")[i] as HTMLElement | undefined)?.setAttribute("data-id", String(row.id));
+  fill(panel, rangeBar(answer, 10_000, reload), shown, out);
+}
+
+async function historyTab(base: string, panel: HTMLElement, to: number | null): Promise<void> {
+  const answer = await getJSON<Range & { events: any[] }>(`${base}/history`, { to_block: to });
+  const rows = answer.events.map((e) => [String(e.block),
+    e.event === "added" ? `added #${e.id} (${e.class_name})` : e.event === "refund" ? "refund" : "report",
+    el("span", { class: "mono", title: e.who }, short(e.who)), coins(e.amount), el("span", { class: "mono", title: e.tx_hash }, short(e.tx_hash))]);
+  const reload = (next: number | null) => void historyTab(base, panel, next);
+  fill(panel, rangeBar(answer, 10_000, reload),
+    rows.length ? table(["Block", "Event", "Who", "Amount", "Transaction"], rows, { id: "history" })
+      : el("p", { id: "history" }, "No events in these blocks."));
+}
