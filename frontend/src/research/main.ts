@@ -226,12 +226,16 @@ function resultsTable(sweep: Sweep, chosen: Set<string>, changed: () => void): N
     el("div", { class: "scroll" }, el("table", { class: "results" }, el("thead", {}, header), body)));
 }
 
+let overlayAsked = 0;
+
 async function drawOverlay(box: HTMLElement, path: string, sweep: Sweep, chosen: Set<string>): Promise<void> {
+  const asked = ++overlayAsked;      // a quicker answer to an earlier choice must not replace a later one
   if (!sweep.has_series) return fill(box, el("p", { class: "muted" }, "This folder stores no time series."));
   if (!chosen.size) return fill(box, el("p", { class: "muted" }, "Tick runs in the table to overlay their accuracy or balances."));
   try {
     const { runs } = await getJSON<{ runs: ({ config_hash: string; label: string } & Series)[] }>(
       "/api/research/series", { path, runs: Array.from(chosen).join(",") });
+    if (asked !== overlayAsked) return;
     const agents = Array.from(new Set(runs.flatMap((r) => Object.keys(r.balance))));
     const chart = el("div", { id: "overlay-chart" });
     const show = (what: string) => {
@@ -247,7 +251,7 @@ async function drawOverlay(box: HTMLElement, path: string, sweep: Sweep, chosen:
     fill(box, select("show", ["accuracy", ...agents], "accuracy", show), chart);
     show("accuracy");
   } catch (error) {
-    fill(box, problem(error));
+    if (asked === overlayAsked) fill(box, problem(error));
   }
 }
 
