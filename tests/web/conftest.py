@@ -79,11 +79,14 @@ def watch(page) -> Watched:
 @pytest.fixture
 def new_page(browser):
     """A function giving a fresh page (its own context) with its problems recorded; closed after the test.
-    Takes `init_script`, JavaScript run before the page's own (an injected wallet, say)."""
+    Takes `init_script`, JavaScript run before the page's own (an injected wallet, say), and
+    `functions`, Python functions the page may call (`window.<name>(...)`, answered asynchronously)."""
     contexts = []
 
-    def make(init_script: str | None = None, viewport=(1200, 900)) -> Watched:
+    def make(init_script: str | None = None, functions: dict | None = None, viewport=(1200, 900)) -> Watched:
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        for name, function in (functions or {}).items():
+            context.expose_function(name, function)
         if init_script:
             context.add_init_script(init_script)
         contexts.append(context)
@@ -107,14 +110,14 @@ class Server:
 
 @contextmanager
 def serving(*, rpc: str | None = None, deployments: Path | None = None, runs: Path | None = None,
-            dev_accounts: bool = False):
+            dev_accounts: bool = False, **options):
     """`sumchain serve`'s app (the same `create_app`, under uvicorn) on a free loopback port, in a thread."""
     import uvicorn
 
     from sumchain.engines.rpc.devnode import free_port
     from sumchain.web.app import create_app
 
-    app = create_app(rpc=rpc, deployments=deployments, runs=runs, dev_accounts=dev_accounts)
+    app = create_app(rpc=rpc, deployments=deployments, runs=runs, dev_accounts=dev_accounts, **options)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, lifespan="off"))

@@ -7,7 +7,8 @@ import { link, onRoute } from "../shared/router";
 import { connect, discover, type Wallet, walletMessage, wallets } from "./wallet";
 
 interface Money { wei: string; coins: string }
-interface Account { address: string; balance: Money }
+interface Account { address: string }
+interface Models { chain_id: number; models: ModelRow[]; skipped: { file: string; reason: string }[] }
 interface Info { rpc: string | null; chain_id: number | null; dev_accounts: boolean; accounts: Account[] }
 interface ModelRow { file: string; address: string; family: string; mechanism: string; contributions: number; verified: number }
 interface Model {
@@ -35,13 +36,16 @@ const message = (error: unknown) => (error instanceof ApiError ? error.message :
 onRoute("contracts", async (root, path) => {
   fill(root, el("p", { class: "muted" }, "Loading…"));
   try {
-    info = info ?? await getJSON<Info>("/api/chain/info");
+    const asked = getJSON<Info>("/api/chain/info");          // asked together with the page's own data
+    const data = path.length === 0 ? getJSON<Models>("/api/chain/models") : getJSON<Model>(`/api/chain/model/${path[0]}`);
+    data.catch(() => undefined);                              // awaited below, after the node is known
+    info = info ?? await asked;
     if (!info.rpc) {
       fill(root, el("h1", {}, "Contracts"), el("p", { class: "error" }, "No node: start sumchain serve with --rpc URL."));
       return;
     }
-    if (path.length === 0) await modelsPage(root);
-    else await modelPage(root, path[0]);
+    if (path.length === 0) modelsPage(root, await data as Models);
+    else modelPage(root, path[0], await data as Model);
   } catch (error) {
     fill(root, el("h1", {}, "Contracts"), el("p", { class: "error", id: "page-error" }, message(error)));
   }
@@ -59,7 +63,7 @@ function signerBar(onChange: () => void): HTMLElement {
   const parts: HTMLElement[] = [el("strong", {}, "Sign with:")];
   if (info!.dev_accounts) {
     const pick = el("select", { id: "dev-account", onchange: () => { signer = { kind: "dev", address: pick.value }; show(); } },
-      ...info!.accounts.map((a) => el("option", { value: a.address }, `${a.address} (${a.balance.coins} coins)`)));
+      ...info!.accounts.map((a) => el("option", { value: a.address }, a.address)));
     if (!signer && info!.accounts.length) signer = { kind: "dev", address: info!.accounts[0].address };
     if (signer?.kind === "dev") pick.value = signer.address;
     parts.push(el("label", { for: "dev-account", class: "inline" }, "a dev node account"), pick, el("span", {}, "or"));
@@ -90,6 +94,27 @@ function signerBar(onChange: () => void): HTMLElement {
     el("div", { class: "row" }, status, balance), note);
   show();
   return bar;
+}
+
+/** The facts a transaction changes (cost, counts, block), read anew. */
+async function refreshFacts(base: string): Promise<void> {
+  const model = await getJSON<Model>(base);
+  const cost = document.getElementById("cost-to-add");
+  if (cost) {
+    cost.textContent = model.cost_to_add ? coins(model.cost_to_add) : `not possible now: ${model.cost_refusal}`;
+    cost.dataset.wei = model.cost_to_add?.wei ?? "";
+  }
+  const count = document.getElementById("contribution-count");
+  if (count) count.textContent = `${model.contributions} (verified ${model.verified})`;
+  const chain = document.getElementById("chain-now");
+  if (chain) chain.textContent = chainNow(model);
+}
+
+const chainNow = (model: Model) => `${model.chain_id}, block ${model.block}, block time ${model.time_utc}`;
+
+function gasPrice(wei: string): string {
+  const value = BigInt(wei);
+  return value % 1_000_000_000n === 0n ? `${value / 1_000_000_000n} gwei` : `${wei} wei`;
 }
 
 async function refreshBalance(base: string): Promise<void> {
@@ -127,8 +152,7 @@ async function busy(button: HTMLButtonElement, out: HTMLElement, work: () => Pro
 }
 
 // -- the models -----------------------------------------------------------------------------
-async function modelsPage(root: HTMLElement): Promise<void> {
-  const listed = await getJSON<{ chain_id: number; models: ModelRow[]; skipped: { file: string; reason: string }[] }>("/api/chain/models");
+function modelsPage(root: HTMLElement, listed: Models): void {
   const address = el("input", { id: "open-address", placeholder: "0x… a sumchain contract's address", size: 46 });
   const error = el("p", { id: "open-error", class: "error" });
   const open = () => {
@@ -156,15 +180,15 @@ async function modelsPage(root: HTMLElement): Promise<void> {
 const TABS: [string, string][] = [["predict", "Predict"], ["add", "Add data"], ["mine", "My contributions"],
   ["others", "Others' contributions"], ["history", "History"]];
 
-async function modelPage(root: HTMLElement, address: string): Promise<void> {
+function modelPage(root: HTMLElement, address: string, model: Model): void {
   const base = `/api/chain/model/${address}`;
-  const model = await getJSON<Model>(base);
   const p = model.parameters;
   const panel = el("div", { id: "panel" });
   let current = "predict";
   const tabs = el("div", { class: "tabs", role: "tablist" });
   const showTab = (name: string) => {
     current = name;
+    panel.dataset.tab = name;
     for (const b of Array.from(tabs.children) as HTMLElement[]) b.classList.toggle("active", b.dataset.tab === name);
     void renderTab(name, model, base, panel);
   };
@@ -181,10 +205,11 @@ async function modelPage(root: HTMLElement, address: string): Promise<void> {
       el("dt", {}, "Cost to add now"), el("dd", { id: "cost-to-add", "data-wei": model.cost_to_add?.wei ?? "" },
         model.cost_to_add ? coins(model.cost_to_add) : `not possible now: ${model.cost_refusal}`),
       el("dt", {}, "Contributions"), el("dd", { id: "contribution-count" }, `${model.contributions} (verified ${model.verified})`),
-      el("dt", {}, "Chain"), el("dd", {}, `${model.chain_id}, block ${model.block}, block time ${model.time_utc}`)),
+      el("dt", {}, "Chain"), el("dd", { id: "chain-now" }, chainNow(model))),
     signerBar(() => { void refreshBalance(base); if (panel.isConnected) showTab(current); }),
     tabs, panel);
   showTab(current);
+  void refreshBalance(base);
 }
 
 function sampleInputs(model: Model, prefix: string): { box: HTMLElement; body: () => { text?: string; features?: string } } {
@@ -199,6 +224,7 @@ function sampleInputs(model: Model, prefix: string): { box: HTMLElement; body: (
 }
 
 async function renderTab(name: string, model: Model, base: string, panel: HTMLElement): Promise<void> {
+  panel.setAttribute("aria-busy", "true");
   try {
     if (name === "predict") predictTab(model, base, panel);
     else if (name === "add") addTab(model, base, panel);
@@ -206,6 +232,8 @@ async function renderTab(name: string, model: Model, base: string, panel: HTMLEl
     else await contributionsTab(name === "mine", base, panel, null);
   } catch (error) {
     fill(panel, el("p", { class: "error" }, message(error)));
+  } finally {
+    panel.removeAttribute("aria-busy");
   }
 }
 
@@ -226,9 +254,29 @@ function addTab(model: Model, base: string, panel: HTMLElement): void {
   const sample = sampleInputs(model, "add");
   const names = model.class_names.length ? model.class_names : Array.from({ length: model.parameters.num_classes }, (_, i) => `class ${i}`);
   const label = el("select", { id: "add-label" }, ...names.map((n, i) => el("option", { value: String(i) }, `${n} (${i})`)));
-  const deposit = el("input", { id: "add-deposit", value: model.cost_to_add?.coins ?? "", size: 24 });
+  const deposit = el("input", { id: "add-deposit", size: 24, placeholder: "the cost to add this sample now" });
+  const quote = el("p", { id: "add-quote", role: "status" });
   const out = el("div", { id: "add-receipt", role: "status" });
   const button = el("button", { id: "add-button" }, "Add data");
+  let asked = 0;
+  const check = async () => {
+    const ask = ++asked;
+    try {
+      const q = await postJSON<any>(`${base}/quote`, { ...sample.body(), label: label.value });
+      if (ask !== asked) return;
+      fill(quote, "Cost to add this sample now: ", el("strong", { "data-wei": q.cost.wei }, coins(q.cost)),
+        `; the model predicts ${q.class_name}, so it ${q.model_agrees ? "agrees with" : "disagrees with"} this label.`);
+      quote.className = "";
+    } catch (error) {
+      if (ask !== asked) return;
+      quote.textContent = message(error);
+      quote.className = "muted";
+    }
+  };
+  let timer = 0;
+  const later = () => { clearTimeout(timer); timer = window.setTimeout(check, 300); };
+  sample.box.addEventListener("input", later);
+  label.addEventListener("change", later);
   button.addEventListener("click", () => busy(button, out, async () => {
     const r = await sendAs(base, { action: "add", ...sample.body(), label: label.value, deposit: deposit.value.trim() });
     fill(out, receipt(r, [
@@ -238,17 +286,17 @@ function addTab(model: Model, base: string, panel: HTMLElement): void {
       ["The model", r.model_agrees ? "agrees with the label" : "disagrees with the label", "agrees"],
       ["Refund possible from", `${r.refund_possible_from_utc}, if the model agrees with it then`, "refund-from"]]));
     out.className = "";
-    await refreshBalance(base);
+    await Promise.all([refreshBalance(base), refreshFacts(base)]);
   }));
-  fill(panel, sample.box, el("label", { for: label.id }, "Label"), label,
-    el("label", { for: deposit.id }, "Deposit in coins (default: the cost to add now; the contract returns what is over the cost)"),
+  fill(panel, sample.box, el("label", { for: label.id }, "Label"), label, quote,
+    el("label", { for: deposit.id }, "Deposit in coins (default: the cost to add this sample now; the contract returns what is over the cost)"),
     deposit, el("p", {}, button), out);
 }
 
 function receipt(r: any, facts: [string, string, string][]): HTMLElement {
   const all: [string, string, string][] = [...facts,
     ["Transaction", r.tx_hash, "tx"], ["Block", String(r.block), "block"],
-    ["Gas used", `${Number(r.gas_used).toLocaleString("en")} at ${r.gas_price_wei} wei`, "gas"],
+    ["Gas used", `${Number(r.gas_used).toLocaleString("en")} at ${gasPrice(r.gas_price_wei)}`, "gas"],
     ["Fee", coins(r.fee), "fee"], ["Balance now", coins(r.balance), "balance"]];
   const dl = el("dl", { class: "facts card" });
   for (const [name, value, key] of all) {
@@ -278,7 +326,8 @@ function paid(row: Row): string {
   return row.payouts.map((p) => (p.kind === "refund" ? `refunded ${coins(p.amount)}` : `reported: ${coins(p.amount)} taken by ${short(p.claimer)}`)).join("; ");
 }
 
-async function contributionsTab(mine: boolean, base: string, panel: HTMLElement, to: number | null): Promise<void> {
+async function contributionsTab(mine: boolean, base: string, panel: HTMLElement, to: number | null,
+                                kept?: HTMLElement): Promise<void> {
   if (!signer) {
     fill(panel, el("p", {}, "Choose who signs (above) to see which contributions you can claim."));
     return;
@@ -287,8 +336,9 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
   const answer = await getJSON<Range & { contributions: Row[] }>(`${base}/contributions`, { viewer: who, to_block: to });
   const action = mine ? "refund" : "report";
   const rows = answer.contributions.filter((r) => (r.author === who) === mine);
-  const out = el("p", { id: `${action}-result`, role: "status" });
-  const reload = (next: number | null) => void contributionsTab(mine, base, panel, next).catch((e) => fill(out, message(e)));
+  if (panel.dataset.tab !== (mine ? "mine" : "others")) return;       // another tab was chosen meanwhile
+  const out = kept ?? el("p", { id: `${action}-result`, role: "status" });
+  const reload = (next: number | null) => void contributionsTab(mine, base, panel, next, out).catch((e) => fill(out, message(e)));
   const body = rows.map((row) => {
     const button = el("button", { class: action, "data-id": row.id, disabled: row.action !== action, title: row.words },
       mine ? "Refund" : "Report");
@@ -296,7 +346,7 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
       const r = await sendAs(base, { action, id: row.id });
       fill(out, `${mine ? "Refunded" : "Reported"} contribution ${row.id}: ${coins(r.moved)} paid to you; fee ${coins(r.fee)}.`);
       out.className = "ok";
-      await refreshBalance(base);
+      await Promise.all([refreshBalance(base), refreshFacts(base)]);
       reload(to);
     }));
     const state = [paid(row), row.words].filter((s) => s).join("; ");
@@ -313,6 +363,7 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
 
 async function historyTab(base: string, panel: HTMLElement, to: number | null): Promise<void> {
   const answer = await getJSON<Range & { events: any[] }>(`${base}/history`, { to_block: to });
+  if (panel.dataset.tab !== "history") return;
   const rows = answer.events.map((e) => [String(e.block),
     e.event === "added" ? `added #${e.id} (${e.class_name})` : e.event === "refund" ? "refund" : "report",
     el("span", { class: "mono", title: e.who }, short(e.who)), coins(e.amount), el("span", { class: "mono", title: e.tx_hash }, short(e.tx_hash))]);

@@ -17,7 +17,8 @@ import threading
 from sumchain import __version__
 from sumchain.errors import SumchainError
 
-SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce", "study", "gas", "node", "deploy", "contract", "serve")
+SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce", "study", "gas", "node", "deploy", "contract",
+               "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -78,6 +78,7 @@ class ChainApi:
                              f"sumchain deploy wrote)")
         self.rpc, self.deployments, self.dev_accounts, self.gas_price = rpc, deployments, dev_accounts, gas_price
         self._opened: dict[str, LiveContract] = {}
+        self._node = None
         self._lock = threading.Lock()          # one transaction at a time: nonces stay in order
 
     def routes(self) -> list[Route]:
@@ -87,6 +88,7 @@ class ChainApi:
                 Route(model, self._json(self.model)),
                 Route(model + "/account/{who}", self._json(self.account)),
                 Route(model + "/predict", self._json(self.predict), methods=["POST"]),
+                Route(model + "/quote", self._json(self.quote), methods=["POST"]),
                 Route(model + "/prepare", self._json(self.prepare), methods=["POST"]),
                 Route(model + "/send", self._json(self.send), methods=["POST"]),
                 Route(model + "/receipt", self._json(self.receipt), methods=["POST"]),
@@ -159,14 +161,17 @@ class ChainApi:
             return self._opened[address]
 
     def _backend(self):
+        """The node, connected once (reads only: sends go through an opened contract's own backend)."""
         from sumchain.engines.rpc import RpcBackend
 
-        try:
-            return RpcBackend(self._rpc(), impersonate=False)
-        except SumchainError:
-            raise
-        except Exception as error:
-            raise Unreachable(f"the node at {self.rpc} does not answer: {type(error).__name__}") from None
+        if self._node is None:
+            try:
+                self._node = RpcBackend(self._rpc(), impersonate=False)
+            except SumchainError:
+                raise
+            except Exception as error:
+                raise Unreachable(f"the node at {self.rpc} does not answer: {type(error).__name__}") from None
+        return self._node
 
     # -- reads -------------------------------------------------------------------------------
     def info(self, params, body) -> dict[str, Any]:
@@ -175,7 +180,7 @@ class ChainApi:
         backend = self._backend()
         accounts = []
         if self.dev_accounts:
-            accounts = [{"address": a, "balance": money(backend.balance(a))} for a in backend.unlocked_accounts]
+            accounts = [{"address": a} for a in backend.unlocked_accounts]
         return {"rpc": self.rpc, "chain_id": backend.chain_id, "dev_accounts": self.dev_accounts,
                 "block": int(backend.request("eth_blockNumber"), 16), "accounts": accounts}
 
@@ -318,18 +323,13 @@ class ChainApi:
         after the checks `sumchain contract` makes; a refusal says why, and when that may change."""
         action = body.get("action")
         if action == "add":
-            x, y = self._sample(contract, body), contract.label(str(body.get("label", "")))
-            try:
-                cost = contract.cost_to_add(x, y)
-            except Refused as refusal:
-                raise Refused(f"adding is not possible now: {refusal.reason}") from None
-            deposit = cost if body.get("deposit") in (None, "") else self._coins(body["deposit"])
-            if deposit < cost:
-                raise ContractError(f"the deposit {money(deposit)['coins']} coins is below the cost to add now, "
-                                    f"{money(cost)['coins']} coins: send at least that (the rest is returned)")
-            return "add_data", deposit, (contract.pack(x), y), {
-                "action": action, "features": [int(i) for i in x], "label": y, "cost": money(cost),
-                "deposit": money(deposit), "model_agrees": contract.predict(x) == y}
+            x, y, plan = self._add_plan(contract, body)
+            deposit = int(plan["cost"]["wei"]) if body.get("deposit") in (None, "") else self._coins(body["deposit"])
+            if deposit < int(plan["cost"]["wei"]):
+                raise ContractError(f"the deposit {money(deposit)['coins']} coins is below the cost to add this "
+                                    f"sample now, {plan['cost']['coins']} coins: send at least that (the rest is "
+                                    f"returned)")
+            return "add_data", deposit, (contract.pack(x), y), {**plan, "action": action, "deposit": money(deposit)}
         if action in ("refund", "report"):
             try:
                 number = int(body.get("id"))
@@ -342,6 +342,21 @@ class ChainApi:
             return action, 0, contract.claim_arguments(action, c), {"action": action, "id": c.id,
                                                                      "amount": money(claim.amount)}
         raise ContractError(f"action must be add, refund or report, got {str(action)[:40]!r}")
+
+    def _add_plan(self, contract: LiveContract, body: dict) -> tuple[Any, int, dict[str, Any]]:
+        """(sample, label, what adding them would cost now and whether the model agrees)."""
+        x, y = self._sample(contract, body), contract.label(str(body.get("label", "")))
+        try:
+            cost = contract.cost_to_add(x, y)
+        except Refused as refusal:
+            raise Refused(f"adding is not possible now: {refusal.reason}") from None
+        prediction = contract.predict(x)
+        return x, y, {"features": [int(i) for i in x], "label": y, "cost": money(cost), "prediction": prediction,
+                      "class_name": contract.class_name(prediction), "model_agrees": prediction == y}
+
+    def quote(self, params, body) -> dict[str, Any]:
+        """What adding this sample with this label would cost now (the default deposit)."""
+        return self._add_plan(self._open(params["address"]), body)[2]
 
     def _sent(self, contract: LiveContract, event: dict, function: str) -> dict[str, Any]:
         moved = int(event.get(MOVED[function][1], 0)) if event else 0

@@ -1,0 +1,281 @@
+"""The contract app in a real browser against a real node and a real `sumchain serve`: SUM's manual
+checklist, automated. One node, one deployment and one server for the module; the journey's steps
+run in order (each account's balance is checked to the wei against what the page shows)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from sumchain.cli import main
+from sumchain.contract.reasons import MODEL_DISAGREES, REASONS
+from sumchain.engines.rpc import RpcBackend
+from sumchain.live.contract import open_contract
+from tests.cli.test_contract import BAD_FEATURES, GOOD_TEXT
+from tests.live.deployment import ALICE, BOB, CAROL, DAY, advance, deploy_with_manifest
+
+GWEI = 10**9
+"""The dev accounts' gas price: above 0, so that fees show in the balances."""
+
+WALLET = """
+(() => {
+  const state = window.__wallet = { chain: "0x1", account: null, rejectAccounts: false, rejectSend: false };
+  const rejected = () => Object.assign(new Error("User rejected the request."), { code: 4001 });
+  const provider = {
+    async request({ method, params }) {
+      if (method === "eth_chainId") return state.chain;
+      if (method === "eth_requestAccounts" || method === "eth_accounts") {
+        if (state.rejectAccounts) throw rejected();
+        return [state.account];
+      }
+      if (method === "eth_sendTransaction" && state.rejectSend) throw rejected();
+      const answer = JSON.parse(await window.nodeRequest(JSON.stringify({ method, params: params || [] })));
+      if (answer.error) throw Object.assign(new Error(answer.error.message), { code: answer.error.code });
+      return answer.result;
+    },
+    on() {}, removeListener() {},
+  };
+  const detail = Object.freeze({ info: { uuid: "0b7e2f5c-test", name: "Test wallet", icon: "data:,",
+                                         rdns: "org.sumchain.test" }, provider });
+  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+})();
+"""
+"""An injected EIP-1193 wallet, announced through EIP-6963: the test sets its chain and whether the
+person accepts; what it signs, the node's unlocked account signs (forwarded through `nodeRequest`)."""
+
+
+@pytest.fixture(scope="module")
+def deployed(web_node, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("deployments")
+    manifest = deploy_with_manifest(web_node.url, folder / "perceptron.json")
+    (folder / "notes.json").write_text("{}")          # not a manifest: listed as skipped, not an error
+    advance(web_node.url, 60)
+    return folder, manifest
+
+
+@pytest.fixture(scope="module")
+def app(serve, web_node, deployed):
+    return serve(rpc=web_node.url, deployments=deployed[0], dev_accounts=True, gas_price=GWEI)
+
+
+def balance(url: str, address: str) -> int:
+    return RpcBackend(url).balance(address)
+
+
+def hold_clock(url: str) -> None:
+    """The next block's time fixed, one second after the latest: the cost the test reads, the cost the
+    page quotes and the cost the transaction pays are the same (the cost moves with time)."""
+    backend = RpcBackend(url)
+    latest = int(backend.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+    backend.request("evm_setNextBlockTimestamp", [latest + 1])
+
+
+def wei(page, selector: str) -> int:
+    return int(page.get_attribute(selector, "data-wei"))
+
+
+def open_model(watched, app, address: str, account: str | None = None):
+    page = watched.page
+    page.goto(f"{app.url}/#/contracts/{address}")
+    page.wait_for_selector("#facts")
+    if account:
+        page.select_option("#dev-account", account)
+        page.wait_for_function(f"document.getElementById('signer-address').textContent.includes('{account}')")
+    return page
+
+
+def add(page, text: str | None, features: str | None, label: str) -> dict:
+    tab(page, "add")
+    if text:
+        page.fill("#add-text", text)
+    if features:
+        page.fill("#add-features", features)
+    page.select_option("#add-label", label)
+    page.wait_for_selector("#add-quote strong")
+    quoted = wei(page, "#add-quote strong")
+    page.click("#add-button")
+    page.wait_for_selector("#add-receipt [data-field=fee]")
+    fields = {key: wei(page, f"#add-receipt [data-field={key}]") for key in ("deposit", "cost", "fee", "balance")}
+    return {**fields, "quoted": quoted, "id": int(page.text_content("#add-receipt [data-field=id]"))}
+
+
+def tab(page, name: str) -> None:
+    """Show a tab and wait until it is drawn anew."""
+    page.click(f"#tab-{name}")
+    page.wait_for_selector("#panel:not([aria-busy])")
+
+
+def row(page, table: str, contribution: int):
+    return page.locator(f"#{table} tbody tr[data-id='{contribution}']")
+
+
+def test_the_models_page_loads_without_errors(app, deployed, new_page):
+    watched = new_page()
+    page = watched.page
+    page.goto(app.url + "/")
+    page.wait_for_selector("table#models")
+    assert page.text_content("table#models tbody tr td a") == deployed[1].address
+    assert "perceptron" in page.text_content("table#models") and "stakeable" in page.text_content("table#models")
+    assert "1 manifest(s) not listed" in page.text_content("details summary")
+    watched.screenshot("contracts-models")
+    assert watched.problems == []
+
+
+def test_open_by_address_refuses_what_is_not_a_sumchain_contract(app, new_page):
+    page = new_page().page
+    page.goto(app.url + "/")
+    page.wait_for_selector("#open-address")
+    page.fill("#open-address", ALICE)           # an account: no code there
+    page.click("#open-button")
+    page.wait_for_selector("#page-error")
+    assert page.text_content("#page-error").startswith(f"there is no contract at {ALICE} on chain 31337")
+
+
+def test_predict_shows_what_the_command_line_predicts(app, deployed, new_page, capsys):
+    folder, manifest = deployed
+    watched = new_page()
+    page = open_model(watched, app, manifest.address)
+    for text, features in ((GOOD_TEXT, None), (None, BAD_FEATURES)):
+        page.fill("#predict-text", text or "")
+        page.fill("#predict-features", features or "")
+        page.click("#predict-button")
+        page.wait_for_selector("#predict-result strong")
+        shown = int(page.get_attribute("#predict-result strong", "data-class"))
+        sample = ("--text", text) if text else ("--features", features)
+        assert main(["contract", "predict", "--deployment", str(folder / "perceptron.json"), *sample, "--json"]) == 0
+        expected = json.loads(capsys.readouterr().out)
+        assert shown == expected["prediction"]
+        assert page.text_content("#predict-result strong").startswith(expected["class_name"])
+        if text:
+            watched.screenshot("contracts-predict")
+        page.evaluate("document.getElementById('predict-result').textContent = ''")
+    assert watched.problems == []
+
+
+def test_add_refund_and_report_from_two_accounts(app, deployed, web_node, new_page):
+    folder, manifest = deployed
+    url = web_node.url
+    contract = open_contract(str(folder / "perceptron.json"))
+    good_x = contract.features(contract.encode(GOOD_TEXT))
+    bad_x = contract.features([int(i) for i in BAD_FEATURES.split(",")])
+    alice, bob = new_page(), new_page()
+
+    # alice adds good data, bob bad data: the deposit is the contract's cost, balances drop by it and the fee
+    added = {}
+    for watched, who, text, features, label, x in ((alice, ALICE, GOOD_TEXT, None, "1", good_x),
+                                                   (bob, BOB, None, BAD_FEATURES, "1", bad_x)):
+        page = open_model(watched, app, manifest.address, who)
+        hold_clock(url)
+        cost, before = contract.cost_to_add(x, int(label)), balance(url, who)
+        shown = add(page, text, features, label)
+        assert shown["quoted"] == shown["deposit"] == shown["cost"] == cost
+        assert shown["fee"] > 0 and balance(url, who) == before - cost - shown["fee"] == shown["balance"]
+        added[who] = shown
+    watched_add = alice
+    assert (added[ALICE]["id"], added[BOB]["id"]) == (0, 1)
+    watched_add.screenshot("contracts-add")
+
+    # before the wait, alice's refund is disabled with the contract's reason and when it becomes possible
+    tab(alice.page, "mine")
+    assert row(alice.page, "mine", 0).locator("button.refund").is_disabled()
+    assert "not enough time has passed to ask for a refund; refund possible from" in \
+        row(alice.page, "mine", 0).locator(".state").text_content()
+
+    advance(url, DAY + 60)
+    tab(alice.page, "mine")
+    refund = row(alice.page, "mine", 0).locator("button.refund")
+    refund.wait_for()
+    assert refund.is_enabled()
+    before = balance(url, ALICE)
+    refund.click()
+    alice.page.wait_for_selector("#refund-result.ok")
+    fee = balance_fee(url, before, ALICE, added[ALICE]["deposit"])
+    assert 0 < fee < GWEI * 300_000
+    row(alice.page, "mine", 0).locator(".state", has_text="refunded").wait_for()
+    assert row(alice.page, "mine", 0).locator("button.refund").is_disabled()
+    alice.screenshot("contracts-mine")
+
+    # bob's wrong label: refund disabled, with the contract's reason in words
+    tab(bob.page, "mine")
+    bad = row(bob.page, "mine", 1)
+    bad.wait_for()
+    assert bad.locator("button.refund").is_disabled()
+    assert REASONS[MODEL_DISAGREES] in bad.locator(".state").text_content()
+
+    # alice (now with a verified contribution) reports it and takes bob's deposit
+    tab(alice.page, "others")
+    report = row(alice.page, "others", 1).locator("button.report")
+    report.wait_for()
+    assert report.is_enabled()
+    before = balance(url, ALICE)
+    report.click()
+    alice.page.wait_for_selector("#report-result.ok")
+    balance_fee(url, before, ALICE, added[BOB]["cost"])
+    row(alice.page, "others", 1).locator(".state", has_text="reported").wait_for()
+    alice.screenshot("contracts-others")
+
+    tab(alice.page, "history")
+    alice.page.wait_for_selector("table#history")
+    events = alice.page.locator("table#history tbody tr").all_text_contents()
+    assert [e.split("added")[0] != e for e in events] == [True, True, False, False]
+    alice.screenshot("contracts-history")
+    assert alice.problems == [] and bob.problems == []
+
+
+def balance_fee(url: str, before: int, who: str, paid: int) -> int:
+    """The fee of `who`'s last transaction, after checking the balance rose by `paid` less that fee."""
+    backend = RpcBackend(url)
+    block = backend.request("eth_getBlockByNumber", ["latest", True])
+    (tx,) = [t for t in block["transactions"] if t["from"].lower() == who]
+    receipt = backend.request("eth_getTransactionReceipt", [tx["hash"]])
+    fee = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+    assert balance(url, who) == before + paid - fee
+    return fee
+
+
+def test_an_injected_wallet_on_the_wrong_chain_refusing_then_signing(app, deployed, web_node, new_page):
+    folder, manifest = deployed
+
+    def node_request(body: str) -> str:
+        request = urllib.request.Request(web_node.url, data=json.dumps({"jsonrpc": "2.0", "id": 1,
+                                                                         **json.loads(body)}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read().decode()
+
+    watched = new_page(init_script=WALLET, functions={"nodeRequest": node_request})
+    page = open_model(watched, app, manifest.address)
+    page.evaluate(f"window.__wallet.account = '{CAROL}'")
+
+    def connect() -> str:
+        page.click("#connect-wallet")
+        page.wait_for_function("document.getElementById('wallet-message').textContent !== ''")
+        assert page.locator(".busy").count() == 0 and page.is_enabled("#connect-wallet")
+        return page.text_content("#wallet-message")
+
+    assert connect() == ("Your wallet is on chain 1, but this node is chain 31337: switch the wallet to chain 31337 "
+                         "(or add this network to it), then connect again.")
+    watched.screenshot("contracts-wallet-wrong-chain")
+    page.evaluate("window.__wallet.chain = '0x7a69'; window.__wallet.rejectAccounts = true")
+    assert connect() == "You rejected the request in your wallet: nothing was sent."
+
+    page.evaluate("window.__wallet.rejectAccounts = false; window.__wallet.rejectSend = true")
+    page.click("#connect-wallet")
+    page.wait_for_function(f"document.getElementById('signer-address').textContent.includes('Test wallet {CAROL}')")
+    tab(page, "add")
+    page.fill("#add-text", GOOD_TEXT)
+    blocks = RpcBackend(web_node.url).request("eth_blockNumber")
+    page.click("#add-button")
+    page.wait_for_selector("#add-receipt.error")
+    assert page.text_content("#add-receipt") == "You rejected the request in your wallet: nothing was sent."
+    assert page.locator(".busy").count() == 0 and page.is_enabled("#add-button")
+    assert RpcBackend(web_node.url).request("eth_blockNumber") == blocks
+
+    page.evaluate("window.__wallet.rejectSend = false")
+    before = balance(web_node.url, CAROL)
+    shown = add(page, GOOD_TEXT, None, "1")
+    assert balance(web_node.url, CAROL) == before - shown["cost"] - shown["fee"] == shown["balance"]
