@@ -171,9 +171,10 @@ def test_encoded_traversal_and_links_out_of_runs_are_refused(serve, research_run
     assert [o["path"] for o in get(server, "outputs")[1]["outputs"]] == ["runs/default"]   # the link is not followed
 
 
-def test_without_runs_every_route_says_how_to_give_them(serve):
+def test_without_runs_the_list_is_empty_and_every_other_route_says_how_to_give_them(serve):
     server = serve(runs=None)
-    status, answer, _ = get(server, "outputs")
+    assert get(server, "outputs")[:2] == (200, {"runs": None, "outputs": []})
+    status, answer, _ = get(server, "run", path="runs/default")
     assert status == 404 and answer["error"] == "no runs folder: start sumchain serve with --runs DIR"
 
 

@@ -58,7 +58,11 @@ function heading(title: string, kind: string, path: string, ...extra: (Node | st
 // -- the list ---------------------------------------------------------------------------------------
 
 async function listPage(root: HTMLElement): Promise<void> {
-  const { runs, outputs } = await getJSON<{ runs: string; outputs: Output[] }>("/api/research/outputs");
+  const { runs, outputs } = await getJSON<{ runs: string | null; outputs: Output[] }>("/api/research/outputs");
+  if (runs === null) {
+    return fill(root, el("h1", {}, "Research"), el("p", {}, "No runs folder: start sumchain serve with ",
+      el("code", {}, "--runs DIR"), " to explore the runs, sweeps and studies written under DIR."));
+  }
   const filter = el("input", { type: "search", placeholder: "filter by path or kind", "aria-label": "filter outputs" });
   const body = el("div");
   const draw = () => {

@@ -24,6 +24,7 @@ from sumchain.web.research import BadRequest, NotFound
 
 FILE_TYPES = {".png": "image/png", ".csv": "text/csv; charset=utf-8", ".md": "text/markdown; charset=utf-8"}
 """What `/file` serves from an output folder: its figures, statistics tables and report text."""
+NO_RUNS = "no runs folder: start sumchain serve with --runs DIR"
 
 
 def routes(runs_dir: Path | None) -> list[Route]:
@@ -44,8 +45,10 @@ class ResearchApi:
 
     def handler(self, method: Callable[[Request], Any]) -> Callable[[Request], Response]:
         def endpoint(request: Request) -> Response:
-            if self.runs is None:
-                return JSONResponse({"error": "no runs folder: start sumchain serve with --runs DIR"}, 404)
+            if self.runs is None:       # the listing is empty (the page says why); anything else is not there
+                if method == self.outputs:
+                    return _json({"runs": None, "outputs": []})
+                return JSONResponse({"error": NO_RUNS}, 404)
             try:
                 result = method(request)
             except BadRequest as error:
