@@ -123,5 +123,6 @@ def test_a_report_page_shows_the_report_with_its_figures_interactive(server, new
     assert pixels(page, ".figure-chart canvas", [(0x24, 0x57, 0xC5)])["counts"][0] > 30
     page.select_option(".figure select", "gap")
     assert pixels(page, ".figure-chart canvas", [(0x24, 0x57, 0xC5)])["counts"][0] > 30
-    watched.screenshot(f"research-{output}")
+    whole = watched.screenshot(f"research-{output}")
+    page.locator(".figure").first.screenshot(path=str(whole.with_name(f"research-{output}-figure.png")))
     assert watched.problems == []
