@@ -100,6 +100,9 @@ def test_a_sweep_table_sorts_and_filters_and_its_charts_are_drawn(server, new_pa
     legend = [th.text_content().strip() for th in page.query_selector_all("#bands-chart .u-legend .u-series th")]
     assert legend[0] == "learning_rate" and "incentive=points" in legend and "incentive=stakeable" in legend
     assert pixels(page, "#bands-chart canvas", [(0x24, 0x57, 0xC5)])["painted"] > 1000
+    page.select_option("select[aria-label=metric]", "gap")          # another metric: asked of the server
+    page.wait_for_selector("#bands-chart[data-drawn='learning_rate gap incentive']")
+    assert pixels(page, "#bands-chart canvas", [(0xC2, 0x41, 0x0C)])["counts"][0] > 30
     # overlay two runs' time series
     boxes = page.query_selector_all("table.results tbody input[type=checkbox]")
     boxes[0].check()

@@ -65,6 +65,10 @@ def test_a_sweep_table_has_the_swept_parameters_and_every_run(server, research_r
     assert sorted(sweep["parameters"]) == ["incentive", "learning_rate"]
     assert sweep["runs"] == len(sweep["rows"]) == 12 and sweep["failed"] == 0 and sweep["has_series"]
     assert {"final_accuracy", "gap", "bad_depleted_day", "balance_pct.Good"} <= set(sweep["metrics"])
+    plot = sweep["plot"]               # the page's first plot comes with the table
+    assert (plot["x"], plot["metric"], plot["group"]) == ("learning_rate", "final_accuracy", "incentive")
+    assert plot["lines"] == get(server, "bands", path="sweeps/lr", x="learning_rate", metric="final_accuracy",
+                                group="incentive")[1]["lines"]
     row = dict(zip(sweep["columns"], sweep["rows"][0]))
     stored = pd.read_parquet(research_runs / "sweeps/lr/results.parquet").set_index("config_hash")
     assert row["final_accuracy"] == pytest.approx(stored.loc[row["config_hash"], "final_accuracy"])

@@ -16,9 +16,10 @@ interface Run {
   path: string; metrics: Record<string, any>; config: string | null; agents: string[]; series: Series;
   gas: { by_function: GasFunction[] } | null; plot: boolean;
 }
+interface Plot { x: string; metric: string; group: string | null; lines: BandLine[] }
 interface Sweep {
   path: string; kind: string; columns: string[]; rows: Cell[][]; parameters: string[]; metrics: string[];
-  runs: number; failed: number; has_series: boolean;
+  runs: number; failed: number; has_series: boolean; plot: Plot | null;
 }
 interface Report { path: string; kind: string; html: string; figures: Record<string, { x: string; lines: Record<string, BandLine[]> }> }
 
@@ -160,29 +161,32 @@ async function sweepPage(root: HTMLElement, path: string): Promise<void> {
 
 function bandsControls(box: HTMLElement, path: string, sweep: Sweep): void {
   const parameters = sweep.parameters.length ? sweep.parameters : ["seed"];
-  const column = (p: string) => sweep.rows.map((row) => row[sweep.columns.indexOf(p)]);
-  const x = parameters.find((p) => column(p).every((v) => typeof v === "number")) ?? parameters[0];
-  const state = { x, metric: sweep.metrics.includes("final_accuracy") ? "final_accuracy" : sweep.metrics[0],
-    group: parameters.find((p) => p !== x) ?? "" };
+  if (!sweep.plot) return fill(box, el("p", { class: "muted" }, "No finished runs to plot yet."));
+  const state = { x: sweep.plot.x, metric: sweep.plot.metric, group: sweep.plot.group ?? "" };
   const chart = el("div", { id: "bands-chart" });
   const note = el("p", { class: "muted" });
-  const draw = async () => {
+  let asked = 0;
+  const draw = async (first?: Plot) => {
+    const mine = ++asked;        // only the latest choice is drawn
     try {
-      const answer = await getJSON<{ lines: BandLine[] }>("/api/research/bands", { path, x: state.x, metric: state.metric, group: state.group });
-      bandChart(chart, answer.lines, state.x, state.metric, state.group);
+      const group = state.group === state.x ? "" : state.group;
+      const answer = first ?? await getJSON<{ lines: BandLine[] }>("/api/research/bands", { path, x: state.x, metric: state.metric, group });
+      if (mine !== asked) return;
+      bandChart(chart, answer.lines, state.x, state.metric, group);
+      chart.dataset.drawn = `${state.x} ${state.metric} ${group}`;
       const runs = answer.lines.flatMap((l) => l.points);
       note.textContent = `Mean across seeds with its 95% Student-t interval (shaded); ${runs.length} points. ` +
         (runs.some((p) => (p.n ?? 0) < 2) ? "A point with fewer than 2 values has no interval." : "");
     } catch (error) {
-      fill(chart, problem(error));
+      if (mine === asked) fill(chart, problem(error));
     }
   };
   fill(box, el("div", { class: "row" },
     select("x", parameters, state.x, (v) => { state.x = v; void draw(); }),
     select("metric", sweep.metrics, state.metric, (v) => { state.metric = v; void draw(); }),
-    select("group by", ["", ...sweep.parameters.filter((p) => p !== state.x)], state.group, (v) => { state.group = v; void draw(); })),
+    select("group by", ["", ...sweep.parameters], state.group, (v) => { state.group = v; void draw(); })),
   chart, note);
-  void draw();
+  void draw(sweep.plot);
 }
 
 function resultsTable(sweep: Sweep, chosen: Set<string>, changed: () => void): Node {

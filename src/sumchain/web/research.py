@@ -216,8 +216,21 @@ def read_sweep(folder: Path) -> dict[str, Any]:
     columns = [c for c in dict.fromkeys(columns) if c in frame.columns]
     rows = [[_cell(v) for v in row] for row in frame[columns].itertuples(index=False, name=None)]
     return {"columns": columns, "rows": rows, "parameters": parameters, "metrics": metrics,
+            "plot": first_plot(frame, parameters, metrics),
             "runs": len(frame), "failed": int((frame["status"] != "ok").sum()) if "status" in frame else 0,
             "has_series": bool((folder / "timeseries.parquet").is_file() or (folder / ".timeseries-parts").is_dir())}
+
+
+def first_plot(frame: pd.DataFrame, parameters: list[str], metrics: list[str]) -> dict[str, Any] | None:
+    """The plot a sweep page opens with (sent with the table, saving the page a second request):
+    final accuracy against the first numeric swept parameter, one line per value of another."""
+    if not metrics or not len(frame):
+        return None
+    numeric = [p for p in parameters if pd.api.types.is_numeric_dtype(frame[p]) and not pd.api.types.is_bool_dtype(frame[p])]
+    x = (numeric or parameters or ["seed"])[0]
+    group = next((p for p in parameters if p != x), None)
+    metric = "final_accuracy" if "final_accuracy" in metrics else metrics[0]
+    return {"x": x, "metric": metric, "group": group, "lines": seed_bands(frame, x, metric, group)}
 
 
 def _cell(value: Any) -> Any:
