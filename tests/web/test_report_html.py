@@ -7,7 +7,7 @@ from sumchain.web.report_html import render_report
 
 
 def served(src: str) -> str | None:
-    return f"/file?path=out/{src}" if src.startswith("figures/") else None
+    return f"/file?path=out/{src}" if src.startswith(("figures/", "stats/")) else None
 
 
 def test_formatting_tables_and_figures_render():
@@ -28,8 +28,9 @@ def test_html_in_the_report_is_shown_as_text_never_as_markup():
 
 def test_links_and_images_only_where_they_are_safe():
     html = render_report("[a](javascript:alert(1)) [b](data:text/html,x) [c](https://example.org/x) [d](stats/x.csv)\n\n"
-                         "![e](/etc/passwd) ![f](http://evil/x.png) ![g](other/x.png) ![h](figures/ok.png)\n", served)
+                         "![e](/etc/passwd) ![f](http://evil/x.png) ![g](other/x.png) ![h](figures/ok.png) [i](other/y.csv)\n", served)
     assert "<a>a</a>" in html and "<a>b</a>" in html
-    assert '<a href="https://example.org/x">c</a>' in html and '<a href="stats/x.csv">d</a>' in html
+    assert '<a href="https://example.org/x">c</a>' in html and '<a href="/file?path=out/stats/x.csv">d</a>' in html
     assert "passwd" not in html.replace(">e<", "") and "evil" not in html
     assert html.count("<img") == 1 and "e f g" in html.replace("<p>", "").split("<img")[0]
+    assert "<a>i</a>" in html                       # a relative link nothing serves keeps its text only

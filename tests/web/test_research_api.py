@@ -129,13 +129,14 @@ def test_html_in_a_report_reaches_the_page_as_text(serve, research_runs, tmp_pat
     shutil.copytree(research_runs / "study", runs / "evil")
     report = runs / "evil" / "report.md"
     report.write_text(report.read_text() + '\n<script>alert(1)</script> <img src=x onerror="alert(2)">\n\n'
-                      "[click](javascript:alert(3)) ![secret](../../../etc/passwd.png)\n")
+                      "[click](javascript:alert(3)) ![secret](../../../etc/passwd.png) [table](stats/scenarios.csv)\n")
     server = serve(runs=runs)
     status, answer, _ = get(server, "report", path="evil")
     assert status == 200
     assert "<script" not in answer["html"] and "<img src=x" not in answer["html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer["html"]
     assert "javascript:" not in answer["html"] and "passwd" not in answer["html"].replace("secret", "")
+    assert '<a href="/api/research/file?path=evil/stats/scenarios.csv">table</a>' in answer["html"]
 
 
 @pytest.mark.parametrize("route, path, status, message", [

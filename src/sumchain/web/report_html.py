@@ -3,8 +3,8 @@
 A report quotes user-supplied text (config values, dataset paths, error messages), so its HTML
 must never run in the browser: Markdown's raw-HTML rules are turned off (so text that looks like a
 tag is escaped and shows as text), and the rendered HTML is rebuilt through
-an allow-list of tags and attributes (so links can only be relative or http(s), and images only
-the output's own files, served by the dashboard).
+an allow-list of tags and attributes (so links lead only to web pages or to the output's own
+files, and images only to its own pictures, both served by the dashboard).
 """
 
 from __future__ import annotations
@@ -23,16 +23,17 @@ SAFE_LINK = re.compile(r"^(https?://|#|[A-Za-z0-9_][A-Za-z0-9_./-]*$)")
 """Links a report may hold: the web, the page itself, or a relative path (no scheme, no leading /)."""
 
 
-def render_report(text: str, image_url: Callable[[str], str | None]) -> str:
-    """The HTML of Markdown `text`; `image_url` maps an image's relative path to the URL that
-    serves it (None: the image is dropped, its alt text kept)."""
+def render_report(text: str, file_url: Callable[[str], str | None]) -> str:
+    """The HTML of Markdown `text`; `file_url` maps a relative path (a link's, an image's) to the URL
+    that serves it, None if none does: such an image is dropped (its alt text kept), such a link
+    keeps its text only."""
     import markdown
 
     md = markdown.Markdown(extensions=["tables", "fenced_code"], output_format="html")
     md.preprocessors.deregister("html_block")       # raw HTML in the source is text, escaped on output
     md.inlinePatterns.deregister("html")
     rendered = md.convert(text)
-    cleaner = _Cleaner(image_url)
+    cleaner = _Cleaner(file_url)
     cleaner.feed(rendered)
     cleaner.close()
     return "".join(cleaner.out)
@@ -41,9 +42,9 @@ def render_report(text: str, image_url: Callable[[str], str | None]) -> str:
 class _Cleaner(HTMLParser):
     """Re-emits only allowed tags and attributes; text is escaped again on the way out."""
 
-    def __init__(self, image_url: Callable[[str], str | None]):
+    def __init__(self, file_url: Callable[[str], str | None]):
         super().__init__(convert_charrefs=True)
-        self.image_url = image_url
+        self.file_url = file_url
         self.out: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -53,10 +54,12 @@ class _Cleaner(HTMLParser):
         kept: list[tuple[str, str]] = []
         if tag == "a":
             href = values.get("href", "")
-            kept = [("href", href)] if SAFE_LINK.match(href) else []
+            url = (href if href.startswith(("http", "#")) else self.file_url(href)) if SAFE_LINK.match(href) else None
+            kept = [("href", url)] if url else []
         elif tag == "img":
             src = values.get("src", "")
-            url = self.image_url(src) if SAFE_LINK.match(src) and not src.startswith(("http", "#")) else None
+            url = self.file_url(src) if SAFE_LINK.match(src) and src.endswith(".png") \
+                and not src.startswith(("http", "#")) else None
             if url is None:
                 self.out.append(html.escape(values.get("alt", "")))
                 return

@@ -98,15 +98,17 @@ class ResearchApi:
         if not report.is_file():
             raise NotFound(f"{given} has no report.md yet (its command has not finished)")
 
-        def image_url(src: str) -> str | None:
+        def file_url(relative: str) -> str | None:
+            """A path in report.md (relative to its folder) as the /file URL serving it, if one does."""
             try:
-                target = research.confined(folder, src)
+                target = research.confined(folder, relative)
             except SumchainError:
                 return None
-            inside = research.relative(self.runs, target)
-            return f"/api/research/file?path={quote(inside)}" if target.suffix == ".png" else None
+            if not target.is_file() or target.suffix not in FILE_TYPES:
+                return None
+            return f"/api/research/file?path={quote(research.relative(self.runs, target))}"
 
-        return {"path": given, "kind": kind, "html": render_report(report.read_text(encoding="utf-8"), image_url),
+        return {"path": given, "kind": kind, "html": render_report(report.read_text(encoding="utf-8"), file_url),
                 "figures": research.report_figures(folder, kind)}
 
     def file(self, request: Request) -> Response:
