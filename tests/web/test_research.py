@@ -9,6 +9,8 @@ import os
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sumchain.web import research
 from sumchain.web.research import BadRequest, NotFound, confined, seed_bands
@@ -111,3 +113,38 @@ def test_listing_finds_outputs_at_any_depth_but_not_inside_one_another(tmp_path)
     assert set(found) == {"a/run1", "a/b/c/sweep1", "run2"}
     assert found["run2"]["summary"] == {"final_accuracy": 0.5, "days": 3}
     assert found["a/b/c/sweep1"]["summary"] == {}          # no results table yet
+
+
+PARTS = st.sampled_from(["a", "b", "..", ".", "", "link-out", "/", "\\", "%2e%2e", "~", "C:", "a\x00"])
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("confined")
+    runs, outside = root / "runs", root / "outside"
+    (runs / "a" / "b").mkdir(parents=True)
+    outside.mkdir()
+    os.symlink(outside, runs / "link-out")
+    return runs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.lists(PARTS, max_size=6).map("/".join) | st.text(max_size=12))
+def test_every_path_resolves_inside_runs_or_is_refused(tree, path):
+    try:
+        target = confined(tree, path)
+    except (BadRequest, NotFound) as error:
+        assert "\n" not in str(error)
+    else:
+        assert target.is_relative_to(tree.resolve()) and target.exists()
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=8))
+def test_a_band_holds_its_mean_and_narrows_to_it_only_when_the_seeds_agree(values):
+    rows = frame([(str(i), "ok", i, 100, "stakeable", v, None) for i, v in enumerate(values)])
+    [[point]] = [line["points"] for line in seed_bands(rows, "num_words", "final_accuracy")]
+    assert point["n"] == len(values) and point["mean"] == pytest.approx(sum(values) / len(values), abs=1e-6)
+    assert point["low"] <= point["mean"] + 1e-9 and point["mean"] <= point["high"] + 1e-9
+    if max(values) - min(values) > 1e-3:
+        assert point["high"] - point["low"] > 0
