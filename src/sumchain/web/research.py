@@ -64,7 +64,7 @@ def confined(runs: Path, given: str | None) -> Path:
     root = runs.resolve()
     target = (root / path).resolve()
     if not target.is_relative_to(root) or not target.exists():
-        raise NotFound(f"no {given} under --runs")
+        raise NotFound(f"no {given!r} under --runs")
     return target
 
 
@@ -138,7 +138,7 @@ def _modified(folder: Path) -> float:
 def require_kind(folder: Path, given: str, kinds: tuple[str, ...]) -> str:
     kind = kind_of(folder) if folder.is_dir() else None
     if kind not in kinds:
-        raise NotFound(f"{given} under --runs is not {' or '.join(KINDS[k][0] for k in kinds)}")
+        raise NotFound(f"{given!r} under --runs is not {' or '.join(KINDS[k][0] for k in kinds)}")
     return kind
 
 
@@ -281,7 +281,7 @@ def read_overlay(folder: Path, hashes: list[str]) -> list[dict[str, Any]]:
     known = set(results["config_hash"].astype(str))
     unknown = [h for h in hashes if h not in known]
     if unknown:
-        raise NotFound(f"no run {unknown[0]} in {folder.name}'s results")
+        raise NotFound(f"no run {unknown[0]!r} in {folder.name}'s results")
     parameters = varied_parameters(results)
     series = read_timeseries(folder)
     out = []

@@ -96,7 +96,7 @@ class ResearchApi:
         folder, given, kind = self._output(request, "reproduce", "study")
         report = folder / "report.md"
         if not report.is_file():
-            raise NotFound(f"{given} has no report.md yet (its command has not finished)")
+            raise NotFound(f"{given!r} has no report.md yet (its command has not finished)")
 
         def file_url(relative: str) -> str | None:
             """A path in report.md (relative to its folder) as the /file URL serving it, if one does."""
@@ -115,10 +115,10 @@ class ResearchApi:
         given = request.query_params.get("path")
         path = research.confined(self.runs, given)
         if not path.is_file() or path.suffix not in FILE_TYPES:
-            raise NotFound(f"{given} is not a figure, table or report the dashboard serves "
+            raise NotFound(f"{given!r} is not a figure, table or report the dashboard serves "
                            f"({', '.join(FILE_TYPES)} files in an output folder)")
         owner = next((p for p in path.parents if research.kind_of(p) is not None), None)
         if owner is None or not owner.is_relative_to(self.runs.resolve()):
-            raise NotFound(f"{given} is not inside an output folder under --runs")
+            raise NotFound(f"{given!r} is not inside an output folder under --runs")
         return FileResponse(path, media_type=FILE_TYPES[path.suffix], headers={"cache-control": "no-cache"})
 
