@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from sumchain.web import research
 from sumchain.web.research import BadRequest, NotFound, confined, seed_bands
+from tests.web.research_outputs import research_runs  # noqa: F401  (the session's outputs)
 
 T_975_2 = 4.302652729911275
 """Student's t, 97.5th percentile, 2 degrees of freedom: the 95% interval of three seeds."""
@@ -148,3 +150,20 @@ def test_a_band_holds_its_mean_and_narrows_to_it_only_when_the_seeds_agree(value
     assert point["low"] <= point["mean"] + 1e-9 and point["mean"] <= point["high"] + 1e-9
     if max(values) - min(values) > 1e-3:
         assert point["high"] - point["low"] > 0
+
+
+def test_an_overlay_reads_the_parts_a_running_sweep_has_not_folded_yet(research_runs, tmp_path):  # noqa: F811
+    folder = tmp_path / "lr"
+    shutil.copytree(research_runs / "sweeps/lr", folder)
+    whole = pd.read_parquet(folder / "timeseries.parquet")
+    (folder / ".timeseries-parts").mkdir()
+    for digest, rows in whole.groupby("config_hash"):
+        rows.to_parquet(folder / ".timeseries-parts" / f"{digest}.parquet", index=False)
+    (folder / "timeseries.parquet").unlink()
+    chosen = sorted(whole["config_hash"].unique())[:3]
+    runs = research.read_overlay(folder, chosen)
+    assert [r["config_hash"] for r in runs] == chosen
+    for run in runs:
+        stored = whole[whole["config_hash"] == run["config_hash"]].sort_values("day")
+        assert run["day"] == pytest.approx(stored["day"].tolist())
+        assert run["balance"]["Good"] == pytest.approx(stored["balance.Good"].tolist())

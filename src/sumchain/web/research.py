@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 
 from sumchain.config import Config
-from sumchain.errors import SumchainError
+from sumchain.errors import DataError, SumchainError
 from sumchain.experiments.stats import DEPLETED, mean_ci
-from sumchain.experiments.store import read_results, read_timeseries
+from sumchain.experiments.store import PARTS, TIMESERIES, read_results
 from sumchain.files import KINDS, MARKER
 
 MAX_DEPTH = 6
@@ -283,7 +283,7 @@ def read_overlay(folder: Path, hashes: list[str]) -> list[dict[str, Any]]:
     if unknown:
         raise NotFound(f"no run {unknown[0]!r} in {folder.name}'s results")
     parameters = varied_parameters(results)
-    series = read_timeseries(folder)
+    series = chosen_series(folder, hashes)
     out = []
     for digest in hashes:
         row = results[results["config_hash"].astype(str) == digest].iloc[0]
@@ -291,6 +291,22 @@ def read_overlay(folder: Path, hashes: list[str]) -> list[dict[str, Any]]:
         rows = series[series["config_hash"].astype(str) == digest].sort_values("day") if len(series) else series
         out.append({"config_hash": digest, "label": label, **series_of(rows)})
     return out
+
+
+def chosen_series(folder: Path, hashes: list[str]) -> pd.DataFrame:
+    """The stored time series of these runs only: a full reproduction stores millions of rows, of
+    which an overlay needs a few thousand, so the Parquet files are read with a filter."""
+    import pyarrow.parquet as pq
+
+    files = [folder / TIMESERIES] if (folder / TIMESERIES).is_file() else []
+    files += sorted((folder / PARTS).glob("*.parquet"))
+    frames = []
+    for path in files:
+        try:
+            frames.append(pq.read_table(path, filters=[("config_hash", "in", hashes)]).to_pandas())
+        except Exception as error:     # pyarrow raises several types for a damaged file
+            raise DataError(f"time series table '{path}' is not readable Parquet ({type(error).__name__})") from None
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["config_hash", "day"])
 
 
 # -- reproduce and study folders -------------------------------------------------------------------
