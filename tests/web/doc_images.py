@@ -8,7 +8,8 @@ from pathlib import Path
 from tests.web.conftest import RESULTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CHOSEN = ("contracts-models", "contracts-add", "contracts-mine", "contracts-others", "contracts-wallet-wrong-chain")
+CHOSEN = ("contracts-models", "contracts-add", "contracts-mine", "contracts-others", "contracts-history",
+          "contracts-wallet-wrong-chain")
 
 
 def main() -> None:

@@ -60,13 +60,26 @@ def install() -> Path:
     return directory / "node_modules"
 
 
-def build(out: Path, work: Path) -> Path:
-    """Build a copy of frontend/ (in `work`) into `out` with the cached node_modules."""
+def copy(work: Path) -> Path:
+    """A copy of frontend/'s sources in `work`, with the cached node_modules."""
     for name in SOURCES:
         source = FRONTEND / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, work / name)
     (work / "node_modules").symlink_to(install(), target_is_directory=True)
-    result = subprocess.run([tool("node"), "build.mjs", "--out", str(out)], cwd=work, capture_output=True, text=True,
-                            timeout=300)
+    return work
+
+
+def build(out: Path, work: Path) -> Path:
+    """Build a copy of frontend/ (in `work`) into `out`."""
+    result = subprocess.run([tool("node"), "build.mjs", "--out", str(out)], cwd=copy(work), capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     return out
+
+
+def type_errors(work: Path) -> str:
+    """TypeScript's complaints about a copy of frontend/ (in `work`); empty when it type-checks."""
+    compiler = copy(work) / "node_modules" / "typescript" / "bin" / "tsc"
+    result = subprocess.run([tool("node"), str(compiler), "--noEmit", "-p", "."], cwd=work, capture_output=True,
+                            text=True, timeout=300)
+    return (result.stdout + result.stderr).strip() if result.returncode else ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sumchain.web.app as web_app
-from tests.web.frontend import build
+from tests.web.frontend import build, type_errors
 
 REBUILD = "rebuild it: cd frontend && npm ci && node build.mjs, then commit src/sumchain/web/static/"
 
@@ -22,6 +22,10 @@ def test_the_shipped_assets_are_the_build_of_the_sources(tmp_path):
     assert sorted(shipped) == sorted(built), f"the shipped files are not the built ones; {REBUILD}"
     differ = [name for name in built if built[name] != shipped[name]]
     assert not differ, f"{', '.join(differ)} differ from a build of frontend/; {REBUILD}"
+
+
+def test_the_sources_type_check(tmp_path):
+    assert type_errors(tmp_path) == ""
 
 
 def test_the_package_ships_the_assets():

@@ -5,6 +5,7 @@ run in order (each account's balance is checked to the wei against what the page
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -35,8 +36,11 @@ WALLET = """
       if (answer.error) throw Object.assign(new Error(answer.error.message), { code: answer.error.code });
       return answer.result;
     },
-    on() {}, removeListener() {},
+    on(name, listener) { (listeners[name] = listeners[name] || []).push(listener); },
+    removeListener() {},
   };
+  const listeners = {};
+  state.emit = (name, value) => (listeners[name] || []).forEach((listener) => listener(value));
   const detail = Object.freeze({ info: { uuid: "0b7e2f5c-test", name: "Test wallet", icon: "data:,",
                                          rdns: "org.sumchain.test" }, provider });
   const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
@@ -222,6 +226,9 @@ def test_add_refund_and_report_from_two_accounts(app, deployed, web_node, new_pa
     alice.page.wait_for_selector("table#history")
     events = alice.page.locator("table#history tbody tr").all_text_contents()
     assert [e.split("added")[0] != e for e in events] == [True, True, False, False]
+    legend = alice.page.locator("#history-chart .u-legend").text_content()
+    assert all(name in legend for name in ("contributions added", "refunds", "reports"))
+    assert alice.page.locator("#history-chart canvas").count() == 1
     alice.screenshot("contracts-history")
     assert alice.problems == [] and bob.problems == []
 
@@ -279,3 +286,60 @@ def test_an_injected_wallet_on_the_wrong_chain_refusing_then_signing(app, deploy
     before = balance(web_node.url, CAROL)
     shown = add(page, GOOD_TEXT, None, "1")
     assert balance(web_node.url, CAROL) == before - shown["cost"] - shown["fee"] == shown["balance"]
+
+    page.evaluate("window.__wallet.emit('accountsChanged', [])")      # the person switched accounts
+    page.wait_for_function("document.getElementById('wallet-message').textContent !== ''")
+    assert page.text_content("#wallet-message") == "The wallet switched account or chain: connect it again."
+    assert CAROL not in page.text_content("#signer-address")
+
+
+def api(app, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(app.url + "/api/chain" + path, data=data,
+                                     headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_api_refuses_bad_input_in_one_line_and_sends_nothing(app, deployed, web_node):
+    address = deployed[1].address
+    model = f"/model/{address}"
+    blocks = RpcBackend(web_node.url).request("eth_blockNumber")
+    refusals = [
+        ("/model/0x1234", None, "a contract address is 0x and 40 hex digits, got '0x1234'"),
+        (f"{model}/predict", {"text": "  "}, "give the sample: its text, or its feature indices"),
+        (f"{model}/predict", {"features": "1,,2"}, "features must be whole numbers separated by commas"),
+        (f"{model}/send", {"action": "add", "from": ALICE, "text": GOOD_TEXT, "label": "sideways"},
+         "--label must be a class index from 0 to 1 or a name: negative, positive; got 'sideways'"),
+        (f"{model}/send", {"action": "add", "from": ALICE, "text": GOOD_TEXT, "label": "1", "deposit": "0.000001"},
+         "is below the cost to add this sample now"),
+        (f"{model}/send", {"action": "add", "from": "0x" + "ab" * 20, "text": GOOD_TEXT, "label": "1"},
+         "is not an unlocked account of the node"),
+        (f"{model}/send", {"action": "mint", "from": ALICE}, "action must be add, refund or report, got 'mint'"),
+        (f"{model}/prepare", {"action": "refund", "from": ALICE, "id": 99}, "there is no contribution 99"),
+        (f"{model}/receipt", {"tx_hash": "0x12", "function": "add_data"}, "tx_hash must be 0x and 64 hex digits"),
+        (f"{model}/history?from_block=9&to_block=2", None, "the block range 9..2 is empty"),
+    ]
+    for path, body, message in refusals:
+        status, answer = api(app, path, body)
+        assert status == 400 and message in answer["error"] and "\n" not in answer["error"], (path, answer)
+    assert RpcBackend(web_node.url).request("eth_blockNumber") == blocks
+
+
+def test_a_server_without_dev_accounts_never_sends_from_the_node(serve, web_node, deployed):
+    plain = serve(rpc=web_node.url, deployments=deployed[0])
+    status, answer = api(plain, f"/model/{deployed[1].address}/send",
+                         {"action": "add", "from": ALICE, "text": GOOD_TEXT, "label": "1"})
+    assert status == 400 and answer["error"].startswith("this server does not send from the node's accounts")
+    assert api(plain, "/info")[1]["accounts"] == []
+
+
+def test_text_from_the_server_is_shown_as_text_never_as_html(app, new_page):
+    page = new_page().page
+    page.goto(app.url + "/#/contracts/<img src=x onerror=window.hacked=1>")
+    page.wait_for_selector("#page-error")
+    assert "<img src=x onerror=window.hacked=1>" in page.text_content("#page-error")
+    assert page.locator("#page-contracts img").count() == 0 and page.evaluate("window.hacked") is None

@@ -4,6 +4,7 @@
 import { ApiError, getJSON, postJSON } from "../shared/api";
 import { el, fill, table } from "../shared/dom";
 import { link, onRoute } from "../shared/router";
+import { historyChart } from "./history_chart";
 import { connect, discover, type Wallet, walletMessage, wallets } from "./wallet";
 
 interface Money { wei: string; coins: string }
@@ -79,7 +80,13 @@ function signerBar(onChange: () => void): HTMLElement {
     button.disabled = true;
     button.classList.add("busy");
     try {
-      const wallet = await connect(found[0], info!.chain_id!);
+      const wallet = await connect(found[0], info!.chain_id!, () => {
+        if (signer?.kind !== "wallet" || signer.wallet !== wallet) return;
+        signer = null;
+        const message = document.getElementById("wallet-message");
+        if (message) message.textContent = "The wallet switched account or chain: connect it again.";
+        show();
+      });
       signer = { kind: "wallet", address: wallet.address, wallet };
       show();
     } catch (error) {
@@ -369,6 +376,7 @@ async function historyTab(base: string, panel: HTMLElement, to: number | null): 
     el("span", { class: "mono", title: e.who }, short(e.who)), coins(e.amount), el("span", { class: "mono", title: e.tx_hash }, short(e.tx_hash))]);
   const reload = (next: number | null) => void historyTab(base, panel, next);
   fill(panel, rangeBar(answer, 10_000, reload),
+    historyChart(answer.events, Math.max(320, panel.clientWidth || 900)),
     rows.length ? table(["Block", "Event", "Who", "Amount", "Transaction"], rows, { id: "history" })
       : el("p", { id: "history" }, "No events in these blocks."));
 }

@@ -66,11 +66,17 @@ async function checkChain(client: Client, chainId: number): Promise<void> {
   }
 }
 
-/** Connect to a wallet: it must be on chain `chainId` (checked first), then the person picks an account. */
-export async function connect(choice: Announced, chainId: number): Promise<Wallet> {
+/** Connect to a wallet: it must be on chain `chainId` (checked first), then the person picks an account.
+ * `changed` is told when the wallet switches account or chain afterwards (the page then asks again). */
+export async function connect(choice: Announced, chainId: number, changed: () => void): Promise<Wallet> {
   const client = createClient({ transport: custom(choice.provider) });
   await checkChain(client, chainId);
   const [address] = await client.request({ method: "eth_requestAccounts" });
   if (!address) throw new WalletError("The wallet gave no account.");
+  const provider = choice.provider as { on?: (event: string, listener: () => void) => void };
+  if (typeof provider.on === "function") {
+    provider.on("accountsChanged", changed);
+    provider.on("chainChanged", changed);
+  }
   return new Wallet(choice.info.name, client, address.toLowerCase(), chainId);
 }
