@@ -22,7 +22,7 @@ import pandas as pd
 from sumchain.config import Config
 from sumchain.errors import DataError, SumchainError
 from sumchain.experiments.stats import DEPLETED, mean_ci
-from sumchain.experiments.store import PARTS, TIMESERIES, read_results
+from sumchain.experiments.store import PARTS, TIMESERIES, read_results, read_table
 from sumchain.files import KINDS, MARKER
 
 MAX_DEPTH = 6
@@ -162,15 +162,12 @@ def _column(frame: pd.DataFrame, name: str) -> list[float | None]:
 
 def read_run(folder: Path) -> dict[str, Any]:
     """A run folder: metrics, config text, time series and, when the engine had gas, gas per function."""
-    from sumchain.experiments.store import read_table
-
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     frame = read_table(folder / "timeseries.parquet", "time series", "rerun sumchain simulate", required=("day",))
     config = folder / "config.toml"
     gas = None
     if (folder / "gas.csv").is_file():
-        table = pd.read_csv(folder / "gas.csv")
-        gas = {"rows": table.to_dict("records"), "by_function": _gas_by_function(table)}
+        gas = {"by_function": _gas_by_function(pd.read_csv(folder / "gas.csv"))}
     return {"metrics": metrics, "config": config.read_text(encoding="utf-8") if config.is_file() else None,
             "agents": agents_of(frame.columns), "series": series_of(frame), "gas": gas,
             "plot": (folder / "plot.png").is_file()}
