@@ -103,6 +103,7 @@ async function runPage(root: HTMLElement, path: string): Promise<void> {
     el("h2", {}, "Accuracy and balances against days"),
     el("p", { class: "muted" }, "Drag to zoom, double-click to reset; click a name in the legend to hide or show it."),
     chart, gasSection(run), declinedSection(m),
+    el("details", { class: "card" }, el("summary", {}, "every metric (metrics.json)"), el("pre", {}, JSON.stringify(m, null, 2))),
     run.config ? el("details", { class: "card" }, el("summary", {}, "config.toml"), el("pre", {}, run.config)) : null,
     run.plot ? el("p", {}, el("a", { href: fileUrl(`${path}/plot.png`), target: "_blank" }, "the run's static plot (plot.png)")) : null);
   lineChart(chart, {
