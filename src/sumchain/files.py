@@ -58,10 +58,12 @@ FLOAT_DIGITS = 12
 """Significant digits kept in JSON output: 3.856000000000004 is written 3.856."""
 
 
-def strict_json(data: Any) -> str:
+def strict_json(data: Any, indent: int | None = 2) -> str:
     """Strict JSON (RFC 8259) for people and programs: no NaN or Infinity (written null), floats
-    rounded to `FLOAT_DIGITS` significant digits, numpy scalars as plain numbers."""
-    return json.dumps(_strict(data), indent=2, allow_nan=False)
+    rounded to `FLOAT_DIGITS` significant digits, numpy scalars as plain numbers (`indent=None`:
+    compact, for a browser)."""
+    separators = None if indent is not None else (",", ":")
+    return json.dumps(_strict(data), indent=indent, separators=separators, allow_nan=False)
 
 
 def write_json(path: Path, data: Any) -> Path:
