@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sumchain import config
+from sumchain.models import MODELS
 from sumchain.cli import SUBCOMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,7 @@ def test_reference_lists_every_config_key_and_command():
     page = hook.config_page()
     keys = set(config.Config(incentive="quality_priced").flat()) | set(
         config.Config(incentive="prediction_market", model="naive_bayes").flat())
-    keys |= {f"logistic_regression.{f.name}" for f in dataclasses.fields(config.LogisticRegressionConfig)}
+    keys |= {f"logistic_regression.{f.name}" for f in dataclasses.fields(MODELS["logistic_regression"].parameters)}
     for key in keys:
         shown = re.sub(r"^agents\.\w+\.", "agents.<Name>.", key)
         assert f"### `{shown}`" in page, key

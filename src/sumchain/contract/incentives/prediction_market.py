@@ -54,7 +54,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.components import MechanismDescriptor
-from sumchain.config import PredictionMarketConfig
+from sumchain.config import DAY_S, MAX_MONEY_UNITS, WEI_PER_COIN, check, check_wait
 from sumchain.contract import reasons as R
 from sumchain.errors import Rejected
 
@@ -363,6 +363,39 @@ class PredictionMarket:
             self.pool = 0
 
 
+@dataclass(frozen=True)
+class Parameters:
+    """`incentive = "prediction_market"`: SUM's prediction market (see `sumchain.contract.market` and
+    `sumchain.sim.market`)."""
+
+    bounty: int = 100_000
+    provider_balance: int = 100_000
+    min_stake: int = 1
+    num_portions: int = 10
+    min_length_s: int = 7 * DAY_S
+    min_num_contributions: int = 100
+    group_contributions: bool = False
+    reset_model: bool = False
+
+    funds = "provider_balance"
+    """The key of the coins the mechanism's own account starts with (counted in the run's money)."""
+
+    def check(self, config) -> None:
+        check(self.bounty >= 1, "prediction_market.bounty", "must be a whole number of coins >= 1", self.bounty)
+        check(self.provider_balance >= self.bounty, "prediction_market.provider_balance",
+              f"must be >= prediction_market.bounty = {self.bounty} coins", self.provider_balance)
+        check(self.min_stake >= 1, "prediction_market.min_stake", "must be a whole number of coins >= 1", self.min_stake)
+        check(self.num_portions >= 2, "prediction_market.num_portions",
+              "must be a whole number >= 2 (one portion is revealed before the market opens)", self.num_portions)
+        check(self.min_length_s >= 0, "prediction_market.min_length_s", "must be >= 0 seconds", self.min_length_s)
+        check_wait("prediction_market.min_length_s", self.min_length_s)
+        check(self.min_stake * WEI_PER_COIN <= MAX_MONEY_UNITS, "prediction_market.min_stake",
+              f"must be <= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the most money a run holds)",
+              self.min_stake)
+        check(self.min_num_contributions >= 1, "prediction_market.min_num_contributions",
+              "must be a whole number >= 1", self.min_num_contributions)
+
+
 def refuse(code: int) -> None:
     raise Rejected(R.REASONS[code])
 
@@ -370,6 +403,6 @@ def refuse(code: int) -> None:
 DESCRIPTOR = MechanismDescriptor(
     "prediction_market",
     "SUM's prediction market: a bounty shared by the contributions that help",
-    parameters=PredictionMarketConfig,
+    parameters=Parameters,
     own_contract="sumchain.contract.market:deploy_market",
 )
