@@ -118,3 +118,11 @@ def test_every_flat_key_has_its_place_in_a_section():
         assert (section_of(key) is None) == (key in RUN_KEYS), key
     assert section_of("learning_rate") == section_of("naive_bayes.smoothing") == "model"
     assert section_of("rpc_url") == "chain" and section_of("agents.Good.fee") == "agents"
+
+
+def test_layers_merge_agent_tables_and_sections_deeply(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text('[model]\nname = "naive_bayes"\n[agents.Good]\ncount = 2\n')
+    config = Config.from_toml(path, {"agents": {"Bad": {"count": 3}}, "model.learning_rate": 0.5})
+    assert (config.agent("Good").count, config.agent("Bad").count) == (2, 3)
+    assert (config.model, config.learning_rate) == ("naive_bayes", 0.5)

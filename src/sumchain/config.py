@@ -18,7 +18,8 @@ import types
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
@@ -255,8 +256,8 @@ class Config:
         """Build a config from overrides on top of `base` (default: Table I): sections (`{"model":
         {"name": "naive_bayes", "smoothing": 2}}`, `model.smoothing=2`), flat keys (`model=naive_bayes`,
         `naive_bayes.smoothing=2`) or both; later layers (`more`) win over earlier ones."""
-        start = base.to_dict() if base else cls().to_dict()
-        merged = merge_overrides({}, _unnest_layers(start, [overrides or {}, *more]))
+        start = base.to_dict() if base else _deep_copy(_default_dict())
+        merged = _unnest_layers(start, [overrides or {}, *more])
         _forget_implied_kinds(start, merged)
         return cls.from_dict(merge_overrides(start, merged))
 
@@ -264,7 +265,7 @@ class Config:
     def from_dict(cls, data: Mapping[str, Any]) -> "Config":
         """A complete config as nested dicts (as `to_dict` or `to_sections` give): agents are exactly
         those listed."""
-        data = merge_overrides({}, _unnest_layers({}, [data]))
+        data = _unnest_layers({}, [data]) if _has_sections(data) else dict(data)
         known = _flat_keys()
         tables = {}
         for key in list(data):
@@ -417,10 +418,13 @@ def section_of(key: str) -> str | None:
 
 
 def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Overrides in sections rewritten to the flat keys they alias, layer by layer (later ones win).
+    """Overrides in sections rewritten to the flat keys they alias, layer by layer (later ones win),
+    merged into one nested dict (`merge_overrides`).
 
     A section's component keys (`model.smoothing`) go to the table of the component chosen by the
     end (`naive_bayes.smoothing`): the last layer naming it, else `start`."""
+    if not any(_has_sections(layer) for layer in layers):
+        return functools.reduce(merge_overrides, layers, {})
     flat_layers, pending = [], []
     for layer in layers:
         flat, own = {}, []
@@ -457,8 +461,19 @@ def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) ->
                 raise ConfigError(f"unknown config key '{head}.{sub}'; allowed with {head}.name = {name}: "
                                   f"{', '.join(['name', *section.keys, *own_keys])}")
             flat[f"{name}.{sub}"] = item
-        merged.update(flat)
+        merged = merge_overrides(merged, flat)
     return merged
+
+
+def _has_sections(data: Mapping[str, Any]) -> bool:
+    return any(str(key).partition(".")[0] in SECTIONS and (isinstance(value, Mapping) or "." in str(key))
+               for key, value in data.items())
+
+
+@functools.cache
+def _default_dict() -> dict[str, Any]:
+    """`Config().to_dict()`, made once (the base every override starts from; copy before changing it)."""
+    return Config().to_dict()
 
 
 def _section_components(head: str) -> tuple[str, ...]:
