@@ -91,6 +91,7 @@ IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets tha
 
 
 MAX_AGENT_COUNT = 10_000
+_MALICIOUS_NAMES = f"{', '.join(MALICIOUS_KINDS[:-1])} or {MALICIOUS_KINDS[-1]}"
 
 WEI_PER_COIN = 10**18
 """Base units (wei) per coin, as `sumchain.ledger.money.UNITS_PER_COIN` (this layer imports nothing above it)."""
@@ -244,10 +245,13 @@ class Config:
         """A component's parameter table by its name (`config.naive_bayes.smoothing`), set or default."""
         if name.startswith("_") or name == "tables":
             raise AttributeError(name)
-        cls = _table_classes().get(name)
-        if cls is None:
+        default = _table_defaults().get(name)
+        if default is None:
             raise AttributeError(f"'Config' object has no attribute {name!r}")
-        return dict(self.tables).get(name) or cls()
+        for table_name, table in self.tables:
+            if table_name == name:
+                return table
+        return default
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -492,6 +496,12 @@ def _table_classes() -> dict[str, type]:
 
 
 @functools.cache
+def _table_defaults() -> dict[str, Any]:
+    """Every component's parameter table at its defaults (frozen: one instance serves every config)."""
+    return {name: cls() for name, cls in _table_classes().items()}
+
+
+@functools.cache
 def _sections_adapter() -> TypeAdapter:
     """The sections as pydantic models, built from the descriptors: `model` and `incentive` are
     discriminated unions on `name`, one member per component with its own table's keys."""
@@ -708,14 +718,16 @@ def _tables_from(raw: Any) -> tuple[tuple[str, Any], ...]:
     itself), keys checked and coerced; those equal to their defaults left out, so that equal
     configs compare equal."""
     tables = []
-    for name, table in sorted((dict(raw) if isinstance(raw, Mapping) else dict(raw)).items()):
+    if not raw:
+        return ()
+    for name, table in sorted(dict(raw).items()):
         cls = _table_classes()[name]
         if not isinstance(table, cls):
             allowed = [f.name for f in fields(cls)]
             if not isinstance(table, Mapping):
                 raise ConfigError(f"config key '{name}' must be a table with keys: {', '.join(allowed)}")
             table = cls(**_table_values(name, table, cls, allowed))
-        if table != cls():
+        if table != _table_defaults()[name]:
             tables.append((name, table))
     return tuple(tables)
 
@@ -939,8 +951,7 @@ def _validate_population(c: Config) -> None:
                c.bad_share)
         kinds = {a.kind for a in c.agents}
         _check("honest" in kinds and bool(kinds & set(MALICIOUS_KINDS)), "bad_share",
-               f"needs at least one honest agent table and one malicious one (kind {', '.join(MALICIOUS_KINDS[:-1])} "
-               f"or {MALICIOUS_KINDS[-1]})", c.bad_share)
+               f"needs at least one honest agent table and one malicious one (kind {_MALICIOUS_NAMES})", c.bad_share)
         # the malicious tables' waits are scaled by M (1 - s) / (s H) (`sim.agents.waits_for_bad_share`)
         honest = sum(a.count / a.mean_update_wait_s for a in c.agents if a.kind == "honest")
         malicious = sum(a.count / a.mean_update_wait_s for a in c.agents if a.malicious)
