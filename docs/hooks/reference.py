@@ -27,6 +27,8 @@ CONFIG_PAGE = "reference/config.md"
 CLI_PAGE = "reference/cli.md"
 
 MEANINGS = {
+    # the keys every run has; a component's own keys (a family's, a mechanism's, an agent kind's) say
+    # what they mean in their declarations (`config.reference()`'s `meaning`)
     "dataset": "where the samples come from: built in and offline (`synthetic`), the study's IMDB data, a text CSV or folder, a numeric table (see [Datasets](../concepts/datasets.md))",
     "num_words": "feature width: the most frequent words kept (or hash buckets)",
     "train_size": "fraction of the training data used for the initial, off-chain training",
@@ -48,22 +50,9 @@ MEANINGS = {
     "cost_weight": "scales the cost of adding data (coins)",
     "learning_rate": "the on-chain perceptron step, in units of one off-chain update (fixed point: `round(1000 * learning_rate)` units)",
     "model": "the model family (see [Models](../concepts/models.md))",
-    "naive_bayes.smoothing": "`model=naive_bayes`: additive smoothing of the counts",
-    "logistic_regression.eta0": "`model=logistic_regression`: the step `eta0 * t0 / (t0 + t)`",
-    "logistic_regression.t0": "`model=logistic_regression`: the step `eta0 * t0 / (t0 + t)`",
     "refund_wait_s": "how old a contribution must be (seconds) before a refund or report",
     "any_address_claim_wait_s": "after this (seconds) anyone may take what is left of a contribution",
     "owner_claim_wait_s": "after this (seconds) the contract's owner may take what is left (empty: the any-address wait)",
-    "quality_priced.weight": "`incentive=quality_priced`: the surcharge's weight",
-    "quality_priced.margin_scale": "`incentive=quality_priced`: the margin, in model score units, at which half the surcharge is charged",
-    "prediction_market.bounty": "`incentive=prediction_market`: the bounty (coins)",
-    "prediction_market.provider_balance": "`incentive=prediction_market`: the bounty provider's start balance (coins, >= the bounty)",
-    "prediction_market.min_stake": "`incentive=prediction_market`: the stake each contribution takes (coins); the rest of what an agent offers stays with it",
-    "prediction_market.num_portions": "`incentive=prediction_market`: test-set portions committed by hash (>= 2); one is revealed before the market opens",
-    "prediction_market.min_length_s": "`incentive=prediction_market`: the market ends only after this many seconds and `min_num_contributions`",
-    "prediction_market.min_num_contributions": "`incentive=prediction_market`: the market ends only after this many contributions and `min_length_s`",
-    "prediction_market.group_contributions": "`incentive=prediction_market`: score a contributor's contributions together (SUM's option)",
-    "prediction_market.reset_model": "`incentive=prediction_market`: restart every reward round from the deployed model (SUM's option)",
     "bad_share": "0 < share < 1: sets the malicious tables' waits so that this share of add attempts is theirs (see [Agents](../concepts/agents.md))",
     "wait_rounding": "how a drawn wait becomes whole seconds: `truncate` is the study's `int(normal(mean, stdev))`, `round` gives the exact mean",
     "depleted_pct": "threshold for `bad_depleted_day`, percent of start",
@@ -79,10 +68,6 @@ MEANINGS = {
     "agents.<Name>.phase_s": "seconds added to the agent's first turn: where its turns fall between the others'",
     "agents.<Name>.kind": "what the table's agents do (see [Agents](../concepts/agents.md))",
     "agents.<Name>.count": "how many agents the table stands for, each with its own generator (`Name#1` ... on the chain)",
-    "agents.<Name>.unsure_fraction": "`kind = \"unsure_flipper\"`: the share of samples, least sure first, that it flips",
-    "agents.<Name>.lead_s": "`kind = \"timing\"`: seconds before the next honest turn at which it adds",
-    "agents.<Name>.honest_days": "`kind = \"sleeper\"`: days of honest data before it flips every label",
-    "agents.<Name>.fee": "`kind = \"caller\"`: coins each paid prediction offers",
 }
 
 def _checks(config) -> dict[str, list[str]]:
@@ -197,7 +182,7 @@ def config_page() -> str:
         if row["section"] != group:
             group = row["section"]
             lines += [f"## {SECTION_TITLES[group]}", ""]
-        meaning = MEANINGS.get(key)
+        meaning = MEANINGS.get(key) or (f"`{row['component']}`: {row['meaning']}" if row["meaning"] else None)
         if meaning is None:
             log.warning("config key '%s' has no meaning in docs/hooks/reference.py", key)
             meaning = ""

@@ -30,6 +30,8 @@ class KindKey:
     default: Any
     checks: tuple[tuple[Callable[[Any], bool], str], ...] = ()
     unit: str | None = None
+    doc: str = ""
+    """What it means, for the reference."""
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,18 @@ KINDS: dict[str, AgentKind] = {kind.name: kind for kind in (
     AgentKind("unsure_flipper", "flips only the samples the model is least sure of", malicious=True, keys=(
         KindKey("unsure_fraction", float, 0.25,
                 ((lambda v: 0 < v <= 1, "must be > 0 and <= 1 (the share of samples, least sure first, that are "
-                                        "flipped)"),)),)),
+                                        "flipped)"),), doc="the share of samples, least sure first, that it flips"),)),
     AgentKind("timing", "flips every label, adding just before an honest agent's turn", malicious=True, keys=(
-        KindKey("lead_s", int, 1, ((lambda v: v >= 1, "must be a whole number of seconds >= 1"),), unit="s"),)),
+        KindKey("lead_s", int, 1, ((lambda v: v >= 1, "must be a whole number of seconds >= 1"),), unit="s",
+                doc="seconds before the next honest turn at which it adds"),)),
     AgentKind("sleeper", "true labels for a while, then flips every label", malicious=True, keys=(
-        KindKey("honest_days", float, 10.0, ((lambda v: math.isfinite(v) and v >= 0, "must be >= 0 days"),)),)),
+        KindKey("honest_days", float, 10.0, ((lambda v: math.isfinite(v) and v >= 0, "must be >= 0 days"),),
+                doc="days of honest data before it flips every label"),)),
     AgentKind("caller", "adds no data; pays for predictions", malicious=False, adds_data=False,
               pays_for_predictions=True, keys=(
                   KindKey("fee", float, 1.0, ((lambda v: math.isfinite(v) and v >= 1e-18,
-                                               "must be >= 1e-18 coins (one base unit)"),), unit="coins"),)),
+                                               "must be >= 1e-18 coins (one base unit)"),), unit="coins",
+                          doc="coins each paid prediction offers"),)),
 )}
 """Every kind, in the order they are offered."""
 

@@ -985,8 +985,9 @@ def reference() -> list[dict[str, Any]]:
     and `nested` form (`model.learning_rate`, `model.smoothing`; the flat key is an alias of it),
     `type` (as declared: `int | None` may be left empty), `default`, `allowed` (the names to choose
     from, or None for a number or text checked by its bounds), `engines` (those that read it) and
-    `component` (the `model = ...` or `incentive = ...` whose table it belongs to, or None). Names and
-    engines come from the components' descriptors (`sumchain.components`)."""
+    `component` (the `model=...`, `incentive=...` or agent `kind=...` whose own key it is, or None)
+    and `meaning` (a component's own key's, as its declaration says; None for the others). Names and
+    engines come from the components' descriptors (`sumchain.components`, `sumchain.agent_kinds`)."""
     families, mechanisms = components.model_families(), components.mechanisms()
     choices = {"dataset": _names('DATASETS'), "engine": _names('ENGINES'), "model": _names('MODELS'),
                "incentive": _names('INCENTIVES'), "features": FEATURE_MODES, "csv_encoding": CSV_ENCODINGS,
@@ -996,20 +997,22 @@ def reference() -> list[dict[str, Any]]:
     rows = []
 
     def row(key: str, cls: type, name: str, default: Any, engines: tuple[str, ...], component: str | None,
-            allowed: tuple[str, ...] | None = None, section: str | None = None, dotted: str | None = None) -> None:
+            allowed: tuple[str, ...] | None = None, section: str | None = None, dotted: str | None = None,
+            meaning: str | None = None) -> None:
         declared = _field_type(cls, name)
         rows.append({"key": key, "section": section, "nested": dotted or key,
                      "type": getattr(declared, "__name__", str(declared)), "default": default,
-                     "allowed": allowed, "engines": engines, "component": component})
+                     "allowed": allowed, "engines": engines, "component": component, "meaning": meaning})
 
     defaults, agent = Config(), AgentConfig()
     for f in fields(Config):
         if f.name == "agents":
-            owners = {key: f"kind={kind}" for kind, keys in KIND_KEYS.items() for key in keys}
+            owners = {key.name: (f"kind={kind.name}", key.doc) for kind in KINDS.values() for key in kind.keys}
             for a in fields(AgentConfig):
                 if a.name != "name":
+                    owner, meaning = owners.get(a.name, (None, None))
                     row(f"agents.*.{a.name}", AgentConfig, a.name, getattr(agent, a.name), components.ALL_ENGINES,
-                        owners.get(a.name), AGENT_KINDS if a.name == "kind" else None, "agents")
+                        owner, AGENT_KINDS if a.name == "kind" else None, "agents", meaning=meaning)
         elif f.name != "tables":
             row(f.name, Config, f.name, getattr(defaults, f.name), _ENGINE_KEYS.get(f.name, components.ALL_ENGINES),
                 None, choices.get(f.name), section_of(f.name), nested.get(f.name))
@@ -1019,7 +1022,7 @@ def reference() -> list[dict[str, Any]]:
                 table = owner.parameters()
                 for p in fields(table):
                     row(f"{name}.{p.name}", type(table), p.name, getattr(table, p.name), owner.engines,
-                        f"{head}={name}", None, head, f"{head}.{p.name}")
+                        f"{head}={name}", None, head, f"{head}.{p.name}", p.metadata.get("doc"))
     return rows
 
 

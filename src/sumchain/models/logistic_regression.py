@@ -30,7 +30,7 @@ to every present weight and the intercept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,8 +55,8 @@ DEFAULT_EPOCHS = 5
 class Parameters:
     """`model = "logistic_regression"`: the step schedule eta0 * t0 / (t0 + t)."""
 
-    eta0: float = DEFAULT_ETA0
-    t0: int = DEFAULT_T0
+    eta0: float = field(default=DEFAULT_ETA0, metadata={"doc": "the step `eta0 * t0 / (t0 + t)`"})
+    t0: int = field(default=DEFAULT_T0, metadata={"doc": "the step `eta0 * t0 / (t0 + t)`"})
 
     def check(self, config) -> None:
         """At least one fixed-point unit, and one step on every weight keeps a score within int64."""

@@ -29,7 +29,7 @@ where the exact rise is smaller than that; the conformance suite checks real sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,7 +46,7 @@ SMOOTHING_SCALE = 1000
 class Parameters:
     """`model = "naive_bayes"`: additive (Laplace) smoothing of the counts, >= 0.001."""
 
-    smoothing: float = 1.0
+    smoothing: float = field(default=1.0, metadata={"doc": "additive smoothing of the counts"})
 
     def check(self, config) -> None:
         """At least one fixed-point unit, and small enough that every smoothed count's logarithm fits."""

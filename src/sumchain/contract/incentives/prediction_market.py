@@ -368,14 +368,21 @@ class Parameters:
     """`incentive = "prediction_market"`: SUM's prediction market (see `sumchain.contract.market` and
     `sumchain.sim.market`)."""
 
-    bounty: int = 100_000
-    provider_balance: int = 100_000
-    min_stake: int = 1
-    num_portions: int = 10
-    min_length_s: int = 7 * DAY_S
-    min_num_contributions: int = 100
-    group_contributions: bool = False
-    reset_model: bool = False
+    bounty: int = field(default=100_000, metadata={"doc": "the bounty (coins)"})
+    provider_balance: int = field(default=100_000, metadata={
+        "doc": "the bounty provider's start balance (coins, >= the bounty)"})
+    min_stake: int = field(default=1, metadata={
+        "doc": "the stake each contribution takes (coins); the rest of what an agent offers stays with it"})
+    num_portions: int = field(default=10, metadata={
+        "doc": "test-set portions committed by hash (>= 2); one is revealed before the market opens"})
+    min_length_s: int = field(default=7 * DAY_S, metadata={
+        "doc": "the market ends only after this many seconds and `min_num_contributions`"})
+    min_num_contributions: int = field(default=100, metadata={
+        "doc": "the market ends only after this many contributions and `min_length_s`"})
+    group_contributions: bool = field(default=False, metadata={
+        "doc": "score a contributor's contributions together (SUM's option)"})
+    reset_model: bool = field(default=False, metadata={
+        "doc": "restart every reward round from the deployed model (SUM's option)"})
 
     funds = "provider_balance"
     """The key of the coins the mechanism's own account starts with (counted in the run's money)."""

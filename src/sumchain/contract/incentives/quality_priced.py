@@ -25,7 +25,7 @@ updates). The weight was chosen by measurement over seeds 0-4 of the default run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sumchain.components import MechanismDescriptor
 from sumchain.config import MAX_INT64, MAX_MONEY_UNITS, WEI_PER_COIN, check
@@ -38,8 +38,9 @@ class Parameters:
 
     cost = base + base * weight * d // (d + margin_scale), d = max(0, -margin(x, y))."""
 
-    weight: int = 4
-    margin_scale: int = 10_000
+    weight: int = field(default=4, metadata={"doc": "the surcharge's weight"})
+    margin_scale: int = field(default=10_000, metadata={
+        "doc": "the margin, in model score units, at which half the surcharge is charged"})
 
     def check(self, config) -> None:
         """The largest cost stays a deposit the contract holds; the scale plus a score fits 256 bits."""
