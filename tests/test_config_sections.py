@@ -126,3 +126,25 @@ def test_layers_merge_agent_tables_and_sections_deeply(tmp_path):
     config = Config.from_toml(path, {"agents": {"Bad": {"count": 3}}, "model.learning_rate": 0.5})
     assert (config.agent("Good").count, config.agent("Bad").count) == (2, 3)
     assert (config.model, config.learning_rate) == ("naive_bayes", 0.5)
+
+
+def _own_keys():
+    from dataclasses import fields
+
+    from sumchain.components import mechanisms, model_families
+
+    for head, owners in (("model", model_families()), ("incentive", mechanisms())):
+        for name, owner in owners.items():
+            for f in fields(owner.parameters) if owner.parameters else ():
+                yield head, name, f.name, f.default
+
+
+@pytest.mark.parametrize("head, name, key, default", list(_own_keys()),
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_every_components_own_key_is_the_same_in_its_section_and_flat(head, name, key, default):
+    value = (not default) if isinstance(default, bool) else default * 2 if isinstance(default, float) else \
+        default - 1 if key == "bounty" else default + 1    # the bounty may not pass the provider's balance
+    nested = Config.from_overrides({head: {"name": name, key: value}})
+    flat = Config.from_overrides({head: name, f"{name}.{key}": value})
+    assert nested == flat and nested.digest() == flat.digest() != Config.from_overrides({head: name}).digest()
+    assert getattr(getattr(nested.sections, head), key) == value == getattr(getattr(nested, name), key)

@@ -4,6 +4,13 @@ A run is data. `Config` is validated once, at the edge (`Config.from_overrides`)
 rest of the code can trust it. Overrides come as nested dicts (`{"agents": {"Good":
 {"mean_deposit": 5}}}`) or dotted keys (`{"agents.Good.mean_deposit": 5}`), which is what
 `--set` and TOML files produce.
+
+A config has sections (`SECTIONS`: `[data]`, `[model]`, `[incentive]`, `[engine]`, `[chain]`,
+`[agents.<Name>]`): a section's `name` chooses its component, and the chosen family or mechanism
+adds its own keys, declared with its parameter class in its own module (`config.sections` is the
+discriminated union of them). Every key also has the flat name it had before there were sections
+(`learning_rate`, `model`, `naive_bayes.smoothing`); the record keeps the flat names, so
+`config.learning_rate`, `to_dict`, `flat` and `digest` (a sweep row's identity) read as before.
 """
 
 from __future__ import annotations
@@ -64,8 +71,9 @@ those that read feature values, `EVM_GAS_MODEL` each contract family's gas envel
 per_feature, per_present: see `models.protocol.ContractLayout`), `INCENTIVES` the mechanisms,
 `PYTHON_ONLY_INCENTIVES` those without contract code, `PAID_PREDICTION_INCENTIVES` those whose
 trainer shares a paid prediction's value; `MODEL_TABLES` and `MECHANISM_TABLES` the parameter classes
-of the families and mechanisms that have parameters: a table named after the component
-(`[naive_bayes]`, or dotted keys `quality_priced.weight=2`), read only when it is the chosen one.
+of the families and mechanisms that have parameters: their keys join the `[model]` or `[incentive]`
+section when the component is the chosen one (flat: a table named after it, `[naive_bayes]` or
+`quality_priced.weight=2`), read only then.
 Read as `config.MODELS` etc. (collected when first asked)."""
 
 
@@ -538,7 +546,8 @@ def _sections_adapter() -> TypeAdapter:
 
 
 Sections = Any
-"""`Config.sections`: a pydantic model built from the descriptors (`_sections_adapter`)."""
+"""`Config.sections`'s type: a frozen pydantic model built from the descriptors when first asked
+(`_sections_adapter`), so it has no static name."""
 
 
 def as_config(config: "Config | Mapping[str, Any] | None") -> Config:
