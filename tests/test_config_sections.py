@@ -3,6 +3,7 @@ key of before as an alias of its place, the sections as a discriminated union on
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -148,3 +149,16 @@ def test_every_components_own_key_is_the_same_in_its_section_and_flat(head, name
     flat = Config.from_overrides({head: name, f"{name}.{key}": value})
     assert nested == flat and nested.digest() == flat.digest() != Config.from_overrides({head: name}).digest()
     assert getattr(getattr(nested.sections, head), key) == value == getattr(getattr(nested, name), key)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"model": "perceptron", "model.name": "naive_bayes"}, "config key 'model.name' is given twice (also as 'model')"),
+    ({"learning_rate": 0.1, "model": {"learning_rate": 0.2}}, "config key 'model.learning_rate' is given twice"),
+    ({"model.name": "naive_bayes", "model.smoothing": 2, "naive_bayes.smoothing": 3},
+     "config key 'model.smoothing' is given twice (also as 'naive_bayes.smoothing')"),
+    ({"model.name": "naive_bayes", "model.smoothing": 2, "naive_bayes": {"smoothing": 3}},
+     "config key 'model.smoothing' is given twice"),
+])
+def test_a_key_and_its_alias_in_one_layer_are_refused(overrides, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config.from_overrides(overrides)

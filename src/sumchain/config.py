@@ -439,30 +439,37 @@ def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) ->
         return functools.reduce(merge_overrides, layers, {})
     flat_layers, pending = [], []
     for layer in layers:
-        flat, own = {}, []
+        flat, own, given = {}, [], {}
+
+        def put(target: str, value: Any, key: str) -> None:
+            if target in given:
+                raise ConfigError(f"config key '{key}' is given twice (also as '{given[target]}'); give it once")
+            given[target] = key
+            flat[target] = value
+
         for key, value in layer.items():
             head, _, rest = str(key).partition(".")
             section = SECTIONS.get(head)
             if section is None or not (rest or isinstance(value, Mapping)):
-                flat[key] = value
+                put(key, value, key)
                 continue
             for sub, item in ({rest: value} if rest else value).items():
                 if sub == "name" and section.name_key:
-                    flat[section.name_key] = item
+                    put(section.name_key, item, f"{head}.name")
                 elif sub in section.keys:
-                    flat[sub] = item
+                    put(sub, item, f"{head}.{sub}")
                 elif section.tables:
                     own.append((head, sub, item))
                 else:
                     allowed = (["name"] if section.name_key else []) + list(section.keys)
                     raise ConfigError(f"unknown config key '{head}.{sub}'; allowed: {', '.join(allowed)}")
         flat_layers.append(flat)
-        pending.append(own)
+        pending.append((own, given))
     chosen = {head: section.name_key and next((layer[section.name_key] for layer in reversed(flat_layers)
                                                if section.name_key in layer), start.get(section.name_key))
               for head, section in SECTIONS.items()}
     merged: dict[str, Any] = {}
-    for flat, own in zip(flat_layers, pending):
+    for flat, (own, given) in zip(flat_layers, pending):
         for head, sub, item in own:
             name, section = chosen[head], SECTIONS[head]
             if not isinstance(name, str) or name not in _section_components(head):
@@ -472,6 +479,8 @@ def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) ->
             if sub not in own_keys:
                 raise ConfigError(f"unknown config key '{head}.{sub}'; allowed with {head}.name = {name}: "
                                   f"{', '.join(['name', *section.keys, *own_keys])}")
+            if f"{name}.{sub}" in given or isinstance(flat.get(name), Mapping) and sub in flat[name]:
+                raise ConfigError(f"config key '{head}.{sub}' is given twice (also as '{name}.{sub}'); give it once")
             flat[f"{name}.{sub}"] = item
         merged = merge_overrides(merged, flat)
     return merged
