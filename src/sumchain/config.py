@@ -417,6 +417,20 @@ DATA_KEYS = tuple(key for key in (SECTIONS["data"].name_key, *SECTIONS["data"].k
 training share): equal values, equal datasets (`data.data_key`)."""
 
 
+def canonical_key(key: str) -> str:
+    """The flat name of a section key where it has one without knowing the config (`data.seed` ->
+    `seed`, `model.name` -> `model`); a component's own key (`model.smoothing`) and every other key
+    unchanged. Command-line options compare and sweep keys by it (`--set seed=1 --set data.seed=2`
+    gives one key twice)."""
+    head, _, rest = key.partition(".")
+    section = SECTIONS.get(head)
+    if section is None or not rest:
+        return key
+    if rest == "name" and section.name_key:
+        return section.name_key
+    return rest if rest in section.keys else key
+
+
 def section_of(key: str) -> str | None:
     """The section a flat key belongs to (`learning_rate` -> `model`, `naive_bayes.smoothing` ->
     `model`, `agents.Good.fee` -> `agents`), None for the run keys."""
