@@ -10,10 +10,11 @@ from sumchain.errors import ConfigError
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys (the keys --set takes)")
+    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys by section ([data], "
+                        "[model], [incentive], [engine], [chain], [agents.NAME]; flat keys are accepted too)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key, e.g. --set num_words=100 --set agents.Good.mean_deposit=5 "
-                             f"({ONCE})")
+                        help="override one config key, e.g. --set data.num_words=100 --set model.name=naive_bayes "
+                             f"--set agents.Good.mean_deposit=5; flat names work too (num_words=100) ({ONCE})")
     parser.add_argument("--seed", type=int, help="shorthand for --set seed=N")
 
 
