@@ -162,3 +162,12 @@ def test_every_components_own_key_is_the_same_in_its_section_and_flat(head, name
 def test_a_key_and_its_alias_in_one_layer_are_refused(overrides, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         Config.from_overrides(overrides)
+
+
+def test_a_components_table_is_given_by_its_name_as_a_field_would_be():
+    config = Config(incentive="quality_priced", quality_priced={"weight": 0})
+    assert config.quality_priced.weight == 0 and config == Config.from_overrides(
+        {"incentive": {"name": "quality_priced", "weight": 0}})
+    assert config.replace(quality_priced={"weight": 3}).quality_priced.weight == 3
+    with pytest.raises(TypeError):
+        Config(colour=1)

@@ -382,6 +382,19 @@ class Config:
         return self.any_address_claim_wait_s if self.owner_claim_wait_s is None else self.owner_claim_wait_s
 
 
+def _init_with_tables(init):
+    """`Config(quality_priced={"weight": 0})`: a component's table by its name, as a field would be
+    given (the dataclass keeps them in `tables`)."""
+    @functools.wraps(init)
+    def __init__(self, *args, tables: Any = (), **kwargs):
+        own = {name: kwargs.pop(name) for name in [k for k in kwargs if k in _table_classes()]}
+        init(self, *args, tables={**dict(tables or ()), **own} if own else tables, **kwargs)
+    return __init__
+
+
+Config.__init__ = _init_with_tables(Config.__init__)
+
+
 # -- sections --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
