@@ -171,3 +171,9 @@ def test_a_components_table_is_given_by_its_name_as_a_field_would_be():
     assert config.replace(quality_priced={"weight": 3}).quality_priced.weight == 3
     with pytest.raises(TypeError):
         Config(colour=1)
+
+
+def test_a_complete_config_without_a_name_reads_its_section_against_the_default_component():
+    with pytest.raises(ConfigError, match="unknown config key 'model.smoothing'; allowed with model.name = perceptron"):
+        Config.from_dict({"model": {"smoothing": 2}})
+    assert Config.from_dict({"incentive": {"cost_weight": 2}}).cost_weight == 2

@@ -461,7 +461,7 @@ def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) ->
     merged into one nested dict (`merge_overrides`).
 
     A section's component keys (`model.smoothing`) go to the table of the component chosen by the
-    end (`naive_bayes.smoothing`): the last layer naming it, else `start`."""
+    end (`naive_bayes.smoothing`): the last layer naming it, else `start`'s, else the default."""
     if not any(_has_sections(layer) for layer in layers):
         return functools.reduce(merge_overrides, layers, {})
     flat_layers, pending = [], []
@@ -493,7 +493,8 @@ def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) ->
         flat_layers.append(flat)
         pending.append((own, given))
     chosen = {head: section.name_key and next((layer[section.name_key] for layer in reversed(flat_layers)
-                                               if section.name_key in layer), start.get(section.name_key))
+                                               if section.name_key in layer),
+                                              start.get(section.name_key, _default(Config, section.name_key)))
               for head, section in SECTIONS.items()}
     merged: dict[str, Any] = {}
     for flat, (own, given) in zip(flat_layers, pending):
