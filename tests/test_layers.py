@@ -8,7 +8,7 @@ import pytest
 import sumchain
 
 LAYERS = [
-    {"config", "components", "errors", "files"},
+    {"config", "components", "agent_kinds", "errors", "files"},
     {"models", "data"},
     {"ledger"},
     {"contract"},

@@ -1,8 +1,9 @@
 """MkDocs hook: writes the reference pages (every config key, every command) from the code at build time.
 
-The config reference reads `sumchain.config.reference()` (every key with its type, default, allowed
-names and engines, built from the components' descriptors) and the messages of `_validate`'s checks
-(the allowed ranges a user is told on a bad value). The CLI reference reads each subcommand's argparse parser from `sumchain.cli.build_parser()`.
+The config reference reads `sumchain.config.reference()` (every key with its section, type, default,
+allowed names and engines, built from the components' descriptors) and the messages of the checks
+(the allowed ranges a user is told on a bad value: `config`'s, the components' parameter classes',
+the agent kinds' declarations). The CLI reference reads each subcommand's argparse parser from `sumchain.cli.build_parser()`.
 So neither page can drift from the code; this module is the only place that knows how they are laid
 out. A key with no meaning below is a build warning, which `mkdocs build --strict` turns into a failure.
 """
@@ -26,6 +27,8 @@ CONFIG_PAGE = "reference/config.md"
 CLI_PAGE = "reference/cli.md"
 
 MEANINGS = {
+    # the keys every run has; a component's own keys (a family's, a mechanism's, an agent kind's) say
+    # what they mean in their declarations (`config.reference()`'s `meaning`)
     "dataset": "where the samples come from: built in and offline (`synthetic`), the study's IMDB data, a text CSV or folder, a numeric table (see [Datasets](../concepts/datasets.md))",
     "num_words": "feature width: the most frequent words kept (or hash buckets)",
     "train_size": "fraction of the training data used for the initial, off-chain training",
@@ -47,22 +50,9 @@ MEANINGS = {
     "cost_weight": "scales the cost of adding data (coins)",
     "learning_rate": "the on-chain perceptron step, in units of one off-chain update (fixed point: `round(1000 * learning_rate)` units)",
     "model": "the model family (see [Models](../concepts/models.md))",
-    "naive_bayes.smoothing": "`model=naive_bayes`: additive smoothing of the counts",
-    "logistic_regression.eta0": "`model=logistic_regression`: the step `eta0 * t0 / (t0 + t)`",
-    "logistic_regression.t0": "`model=logistic_regression`: the step `eta0 * t0 / (t0 + t)`",
     "refund_wait_s": "how old a contribution must be (seconds) before a refund or report",
     "any_address_claim_wait_s": "after this (seconds) anyone may take what is left of a contribution",
     "owner_claim_wait_s": "after this (seconds) the contract's owner may take what is left (empty: the any-address wait)",
-    "quality_priced.weight": "`incentive=quality_priced`: the surcharge's weight",
-    "quality_priced.margin_scale": "`incentive=quality_priced`: the margin, in model score units, at which half the surcharge is charged",
-    "prediction_market.bounty": "`incentive=prediction_market`: the bounty (coins)",
-    "prediction_market.provider_balance": "`incentive=prediction_market`: the bounty provider's start balance (coins, >= the bounty)",
-    "prediction_market.min_stake": "`incentive=prediction_market`: the stake each contribution takes (coins); the rest of what an agent offers stays with it",
-    "prediction_market.num_portions": "`incentive=prediction_market`: test-set portions committed by hash (>= 2); one is revealed before the market opens",
-    "prediction_market.min_length_s": "`incentive=prediction_market`: the market ends only after this many seconds and `min_num_contributions`",
-    "prediction_market.min_num_contributions": "`incentive=prediction_market`: the market ends only after this many contributions and `min_length_s`",
-    "prediction_market.group_contributions": "`incentive=prediction_market`: score a contributor's contributions together (SUM's option)",
-    "prediction_market.reset_model": "`incentive=prediction_market`: restart every reward round from the deployed model (SUM's option)",
     "bad_share": "0 < share < 1: sets the malicious tables' waits so that this share of add attempts is theirs (see [Agents](../concepts/agents.md))",
     "wait_rounding": "how a drawn wait becomes whole seconds: `truncate` is the study's `int(normal(mean, stdev))`, `round` gives the exact mean",
     "depleted_pct": "threshold for `bad_depleted_day`, percent of start",
@@ -78,17 +68,32 @@ MEANINGS = {
     "agents.<Name>.phase_s": "seconds added to the agent's first turn: where its turns fall between the others'",
     "agents.<Name>.kind": "what the table's agents do (see [Agents](../concepts/agents.md))",
     "agents.<Name>.count": "how many agents the table stands for, each with its own generator (`Name#1` ... on the chain)",
-    "agents.<Name>.unsure_fraction": "`kind = \"unsure_flipper\"`: the share of samples, least sure first, that it flips",
-    "agents.<Name>.lead_s": "`kind = \"timing\"`: seconds before the next honest turn at which it adds",
-    "agents.<Name>.honest_days": "`kind = \"sleeper\"`: days of honest data before it flips every label",
-    "agents.<Name>.fee": "`kind = \"caller\"`: coins each paid prediction offers",
 }
 
 def _checks(config) -> dict[str, list[str]]:
-    """What `_validate` tells a user about each key: the messages of its `_check(condition, key, allowed, value)` calls."""
+    """What the checks tell a user about each key: the messages of the `check(condition, key, allowed,
+    value)` calls in `config` and in the components' parameter classes, and each agent kind's own
+    keys' declared checks."""
+    from sumchain import agent_kinds, components
+
     found: dict[str, list[str]] = {}
+    owners = [*components.model_families().values(), *components.mechanisms().values()]
+    modules = [config, *{inspect.getmodule(owner.parameters) for owner in owners if owner.parameters}]
+    for module in modules:
+        _module_checks(module, found)
+    for kind in agent_kinds.KINDS.values():
+        for key in kind.keys:
+            found.setdefault(f"agents.<Name>.{key.name}", []).extend(allowed for _, allowed in key.checks)
+            if key.unit == "coins":
+                found[f"agents.<Name>.{key.name}"].append(f"must be <= {config.MAX_MONEY_COINS:.4g} coins (2**128 "
+                                                          f"wei, the most money a run holds)")
+    return found
+
+
+def _module_checks(config, found: dict[str, list[str]]) -> None:
     for node in ast.walk(ast.parse(inspect.getsource(config))):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_check" and len(node.args) >= 3):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_check", "check")
+                and len(node.args) >= 3):
             continue
         key_node, text_node = node.args[1], node.args[2]
         if isinstance(key_node, ast.BinOp) and isinstance(key_node.right, ast.Constant):
@@ -105,7 +110,6 @@ def _checks(config) -> dict[str, list[str]]:
             continue
         if not text.startswith("choose one of"):
             found.setdefault(key, []).append(text)
-    return found
 
 
 def _part(config, part: ast.expr) -> str:
@@ -114,6 +118,8 @@ def _part(config, part: ast.expr) -> str:
         return part.value
     if isinstance(part.value, ast.Name) and isinstance(getattr(config, part.value.id, None), (int, float)):
         return f"{getattr(config, part.value.id):,}"
+    if isinstance(part.value, ast.Name) and isinstance(getattr(config, part.value.id, None), str):
+        return getattr(config, part.value.id)
     return "..."
 
 
@@ -147,12 +153,11 @@ def _engines(config, row: dict) -> str:
     return "all" if set(row["engines"]) >= set(config.ENGINES) else ", ".join(row["engines"])
 
 
-def _group(key: str) -> str:
-    if key.startswith("agents."):
-        return "Agent keys (per agent table)"
-    if "." in key:
-        return f"The `{key.split('.')[0]}` table"
-    return "Run keys"
+SECTION_TITLES = {None: "Run keys", "data": "`[data]`: the dataset and its split",
+                  "model": "`[model]`: the model family", "incentive": "`[incentive]`: the mechanism",
+                  "engine": "`[engine]`: where the contract runs", "chain": "`[chain]`: the node and its gas price",
+                  "agents": "`[agents.<Name>]`: per agent table"}
+"""The page's sections, in order (the config's own, `config.SECTIONS`, and the run keys first)."""
 
 
 def config_page() -> str:
@@ -161,27 +166,32 @@ def config_page() -> str:
     checks = _checks(config)
     only = {"model": f"on evm and rpc only: {', '.join(config.EVM_MODELS)}",
             "incentive": f"python only: {', '.join(config.PYTHON_ONLY_INCENTIVES)}"}
-    rows = sorted(_config_rows(config), key=lambda row: ("." in row["key"]) + row["key"].startswith("agents."))
+    order = list(SECTION_TITLES)
+    rows = sorted(_config_rows(config), key=lambda row: order.index(row["section"]))
     lines = ["# Configuration keys", "",
-             "Every key for `--set key=value` and for TOML files (`--config`), generated from `sumchain.config`. "
-             "Agents' keys are per table: `--set agents.Good.mean_deposit=5`, or an `[agents.Good]` table; a "
-             "table for a new name adds an agent. A model's or a mechanism's table (`naive_bayes.*`, "
-             "`quality_priced.*`, ...) is read only when `model` or `incentive` names it. How to use them: "
-             "[Configure a run](../guides/configure.md).", ""]
-    group = None
+             "Every key for TOML files (`--config`) and `--set key=value`, by section, generated from "
+             "`sumchain.config`: `[model]` with `learning_rate = 0.05` in a file is `--set model.learning_rate=0.05`. "
+             "A section's `name` chooses its component, and a model family or a mechanism adds its own keys to its "
+             "section (`model.smoothing` with `model.name = \"naive_bayes\"`). Each key's flat name (`learning_rate`, "
+             "`model` for `model.name`, `naive_bayes.smoothing`) is accepted too. Agents' keys are per table: "
+             "`--set agents.Good.mean_deposit=5`, or an `[agents.Good]` table; a table for a new name adds an agent. "
+             "How to use them: [Configure a run](../guides/configure.md).", ""]
+    group = "none"
     for row in rows:
         key, kind, default = row["key"], row["type"], row["default"]
-        if _group(key) != group:
-            group = _group(key)
-            lines += [f"## {group}", ""]
-        meaning = MEANINGS.get(key)
+        if row["section"] != group:
+            group = row["section"]
+            lines += [f"## {SECTION_TITLES[group]}", ""]
+        meaning = MEANINGS.get(key) or (f"`{row['component']}`: {row['meaning']}" if row["meaning"] else None)
         if meaning is None:
             log.warning("config key '%s' has no meaning in docs/hooks/reference.py", key)
             meaning = ""
         allowed = [", ".join(f"`{name}`" for name in row["allowed"])] if row["allowed"] else []
         allowed += checks.get(key, [])
         engines = _engines(config, row) + (f" ({only[key]})" if key in only else "")
-        lines += [f"### `{key}`", "", meaning[:1].upper() + meaning[1:] + ".", "",
+        nested = row["nested"].replace("agents.*.", "agents.<Name>.")
+        alias = [f"- flat key: `{key}`"] if nested != key else []
+        lines += [f"### `{nested}`", "", meaning[:1].upper() + meaning[1:] + ".", "", *alias,
                   f"- type: `{kind.replace(' | None', '')}`{' or empty' if kind.endswith('| None') else ''}; "
                   f"default: {default}; engines: {engines}"]
         if allowed:

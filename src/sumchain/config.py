@@ -4,6 +4,13 @@ A run is data. `Config` is validated once, at the edge (`Config.from_overrides`)
 rest of the code can trust it. Overrides come as nested dicts (`{"agents": {"Good":
 {"mean_deposit": 5}}}`) or dotted keys (`{"agents.Good.mean_deposit": 5}`), which is what
 `--set` and TOML files produce.
+
+A config has sections (`SECTIONS`: `[data]`, `[model]`, `[incentive]`, `[engine]`, `[chain]`,
+`[agents.<Name>]`): a section's `name` chooses its component, and the chosen family or mechanism
+adds its own keys, declared with its parameter class in its own module (`config.sections` is the
+discriminated union of them). Every key also has the flat name it had before there were sections
+(`learning_rate`, `model`, `naive_bayes.smoothing`); the record keeps the flat names, so
+`config.learning_rate`, `to_dict`, `flat` and `digest` (a sweep row's identity) read as before.
 """
 
 from __future__ import annotations
@@ -18,11 +25,13 @@ import types
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from sumchain import components
+from sumchain.agent_kinds import AGENT_KINDS, KIND_KEYS, KINDS, MALICIOUS_KINDS
 from sumchain.components import evm_max_features
 from sumchain.errors import ConfigError
 
@@ -62,8 +71,9 @@ those that read feature values, `EVM_GAS_MODEL` each contract family's gas envel
 per_feature, per_present: see `models.protocol.ContractLayout`), `INCENTIVES` the mechanisms,
 `PYTHON_ONLY_INCENTIVES` those without contract code, `PAID_PREDICTION_INCENTIVES` those whose
 trainer shares a paid prediction's value; `MODEL_TABLES` and `MECHANISM_TABLES` the parameter classes
-of the families and mechanisms that have parameters: a table named after the component
-(`[naive_bayes]`, or dotted keys `quality_priced.weight=2`), read only when it is the chosen one.
+of the families and mechanisms that have parameters: their keys join the `[model]` or `[incentive]`
+section when the component is the chosen one (flat: a table named after it, `[naive_bayes]` or
+`quality_priced.weight=2`), read only then.
 Read as `config.MODELS` etc. (collected when first asked)."""
 
 
@@ -79,24 +89,17 @@ def _names(name: str) -> Any:
     return _REGISTRY_NAMES[name]()
 
 
-IMPLIED_KIND = "implied by honest"
-"""`ADDED_KEYS`' default of an agent's `kind`: the kind its `honest` flag implies (honest or flipper)."""
-ADDED_KEYS = {"model": "perceptron", "bad_share": None, "csv_encoding": "thermometer", "agents.*.count": 1, "agents.*.kind": IMPLIED_KIND}
-"""Keys added after sweeps were first stored, with the default that keeps them out of `Config.digest`
-(`agents.*.` keys: in every agent table)."""
+ADDED_KEYS = ("model", "bad_share", "csv_encoding", "agents.*.count", "agents.*.kind")
+"""Keys added after sweeps were first stored: left out of `Config.digest` while at their default,
+the field's (`agents.*.` keys: in every agent table; an agent's `kind` at the one its `honest` implies,
+honest or flipper)."""
 MAX_NUM_WORDS = 10_000_000
 """The widest model: 10 million features (80 MB of weights per copy, and a few copies live at once).
 IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
 
 
-AGENT_KINDS = ("honest", "flipper", "unsure_flipper", "timing", "sleeper", "caller")
-"""What an agent table's members do (`sumchain.sim.agents` says how each acts)."""
-MALICIOUS_KINDS = ("flipper", "unsure_flipper", "timing", "sleeper")
-"""The kinds that submit wrong labels on purpose: `honest = false`. The others are honest."""
-KIND_KEYS = {"unsure_flipper": ("unsure_fraction",), "timing": ("lead_s",), "sleeper": ("honest_days",),
-             "caller": ("fee",)}
-"""Agent keys read only by one kind: in `to_dict` (and the digest) only for a table of that kind."""
 MAX_AGENT_COUNT = 10_000
+_MALICIOUS_NAMES = f"{', '.join(MALICIOUS_KINDS[:-1])} or {MALICIOUS_KINDS[-1]}"
 
 WEI_PER_COIN = 10**18
 """Base units (wei) per coin, as `sumchain.ledger.money.UNITS_PER_COIN` (this layer imports nothing above it)."""
@@ -124,13 +127,8 @@ quarter of the simulated-time limit, so a contribution's claims fit in a run."""
 
 
 @dataclass(frozen=True)
-class AgentConfig:
-    """One agent table: `count` simulated agents with these settings. Defaults are the study's honest
-    agent ("Good").
-
-    `kind` and `honest` say the same thing from two sides: `honest = false` is the study's malicious
-    agent (`kind = "flipper"`), and any kind in `MALICIOUS_KINDS` is not honest. Give either (the
-    other follows) or both when they agree."""
+class _AgentTable:
+    """The keys every agent table has (`AgentConfig` adds each kind's own keys)."""
 
     name: str = "Good"
     start_balance: int = 10_000
@@ -143,10 +141,6 @@ class AgentConfig:
     phase_s: int = 0
     kind: str | None = None
     count: int = 1
-    unsure_fraction: float = 0.25
-    lead_s: int = 1
-    honest_days: float = 10.0
-    fee: float = 1.0
 
     def __post_init__(self) -> None:
         kind, honest = self.kind, self.honest
@@ -155,9 +149,10 @@ class AgentConfig:
         if honest is None:
             honest = kind not in MALICIOUS_KINDS
         if kind in AGENT_KINDS and honest != (kind not in MALICIOUS_KINDS):
+            others = [name for name in AGENT_KINDS if name not in MALICIOUS_KINDS]
             raise ConfigError(f"config key 'agents.{self.name}.honest' = {str(honest).lower()} contradicts "
                               f"agents.{self.name}.kind = '{kind}'; honest=false goes with the malicious kinds "
-                              f"({', '.join(MALICIOUS_KINDS)}), honest=true with honest and caller")
+                              f"({', '.join(MALICIOUS_KINDS)}), honest=true with {' and '.join(others)}")
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "honest", honest)
 
@@ -179,47 +174,15 @@ class AgentConfig:
         return [f"{self.name}#{k}" for k in range(1, self.count + 1)]
 
 
-@dataclass(frozen=True)
-class NaiveBayesConfig:
-    """`model = "naive_bayes"`: additive (Laplace) smoothing of the counts, >= 0.001
-    (see `sumchain.models.naive_bayes`)."""
+AgentConfig = dataclasses.make_dataclass(
+    "AgentConfig", [(key.name, key.type, field(default=key.default)) for kind in KINDS.values() for key in kind.keys],
+    bases=(_AgentTable,), frozen=True, namespace={"__module__": __name__, "__doc__": """One agent table: `count`
+    simulated agents with these settings. Defaults are the study's honest agent ("Good"). Each kind's
+    own keys (`unsure_fraction`, `fee`, ...) are declared with the kind (`sumchain.agent_kinds`).
 
-    smoothing: float = 1.0
-
-
-@dataclass(frozen=True)
-class LogisticRegressionConfig:
-    """`model = "logistic_regression"`: the step schedule eta0 * t0 / (t0 + t)
-    (see `sumchain.models.logistic_regression`)."""
-
-    eta0: float = 0.1
-    t0: int = 100
-
-
-@dataclass(frozen=True)
-class QualityPricedConfig:
-    """`incentive = "quality_priced"`: the stakeable cost times a surcharge for data the model contradicts.
-
-    cost = base + base * weight * d // (d + margin_scale), d = max(0, -margin(x, y)) (see
-    `sumchain.contract.incentives.quality_priced`)."""
-
-    weight: int = 4
-    margin_scale: int = 10_000
-
-
-@dataclass(frozen=True)
-class PredictionMarketConfig:
-    """`incentive = "prediction_market"`: SUM's prediction market (see
-    `sumchain.contract.incentives.prediction_market` and `sumchain.sim.market`)."""
-
-    bounty: int = 100_000
-    provider_balance: int = 100_000
-    min_stake: int = 1
-    num_portions: int = 10
-    min_length_s: int = 7 * DAY_S
-    min_num_contributions: int = 100
-    group_contributions: bool = False
-    reset_model: bool = False
+    `kind` and `honest` say the same thing from two sides: `honest = false` is the study's malicious
+    agent (`kind = "flipper"`), and any kind in `MALICIOUS_KINDS` is not honest. Give either (the
+    other follows) or both when they agree."""})
 
 
 def _default_agents() -> tuple[AgentConfig, ...]:
@@ -257,13 +220,9 @@ class Config:
     cost_weight: int = 1
     learning_rate: float = 0.02
     model: str = "perceptron"
-    naive_bayes: NaiveBayesConfig = field(default_factory=NaiveBayesConfig)
-    logistic_regression: LogisticRegressionConfig = field(default_factory=LogisticRegressionConfig)
     refund_wait_s: int = DAY_S
     any_address_claim_wait_s: int = 9 * DAY_S
     owner_claim_wait_s: int | None = None
-    quality_priced: QualityPricedConfig = field(default_factory=QualityPricedConfig)
-    prediction_market: PredictionMarketConfig = field(default_factory=PredictionMarketConfig)
     # simulation
     agents: tuple[AgentConfig, ...] = field(default_factory=_default_agents)
     bad_share: float | None = None        # the malicious share of add attempts (sim.agents.waits_for_bad_share)
@@ -271,6 +230,10 @@ class Config:
     depleted_pct: float = 1.0
     accuracy_interval_s: int = 200_000
     first_accuracy_s: int = 10_000
+    tables: Any = ()
+    """The components' parameter tables (`naive_bayes`, `quality_priced`, ...) that differ from their
+    defaults, as (name, parameters) pairs sorted by name; read them as `config.naive_bayes` (a
+    component's table is its descriptor's class: `Family.parameters`, `MechanismDescriptor.parameters`)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -280,31 +243,51 @@ class Config:
                     object.__setattr__(self, "agents", _agents_from(value))
                 elif isinstance(value, list):
                     object.__setattr__(self, "agents", tuple(value))
-            elif f.name in _names('MODEL_TABLES') or f.name in _names('MECHANISM_TABLES'):
-                object.__setattr__(self, f.name, _parameter_table_from(f.name, getattr(self, f.name)))
+            elif f.name == "tables":
+                object.__setattr__(self, "tables", _tables_from(self.tables))
             else:
                 object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name), _field_type(Config, f.name)))
         _validate(self)
 
+    def __getattr__(self, name: str) -> Any:
+        """A component's parameter table by its name (`config.naive_bayes.smoothing`), set or default."""
+        if name.startswith("_") or name == "tables":
+            raise AttributeError(name)
+        default = _table_defaults().get(name)
+        if default is None:
+            raise AttributeError(f"'Config' object has no attribute {name!r}")
+        for table_name, table in self.tables:
+            if table_name == name:
+                return table
+        return default
+
     # -- construction ------------------------------------------------------------------
     @classmethod
-    def from_overrides(cls, overrides: Mapping[str, Any] | None = None, base: "Config | None" = None) -> "Config":
-        """Build a config from nested or dotted overrides on top of `base` (default: Table I)."""
-        start = base.to_dict() if base else cls().to_dict()
-        _forget_implied_kinds(start, merge_overrides({}, overrides or {}))
-        return cls.from_dict(merge_overrides(start, overrides or {}))
+    def from_overrides(cls, overrides: Mapping[str, Any] | None = None, base: "Config | None" = None,
+                       *more: Mapping[str, Any]) -> "Config":
+        """Build a config from overrides on top of `base` (default: Table I): sections (`{"model":
+        {"name": "naive_bayes", "smoothing": 2}}`, `model.smoothing=2`), flat keys (`model=naive_bayes`,
+        `naive_bayes.smoothing=2`) or both; later layers (`more`) win over earlier ones."""
+        start = base.to_dict() if base else _deep_copy(_default_dict())
+        merged = _unnest_layers(start, [overrides or {}, *more])
+        _forget_implied_kinds(start, merged)
+        return cls.from_dict(merge_overrides(start, merged))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Config":
-        """A complete config as nested dicts (as `to_dict` gives): agents are exactly those listed."""
-        data = dict(data)
-        known = {f.name for f in fields(cls)}
-        for key in data:
-            if key not in known:
+        """A complete config as nested dicts (as `to_dict` or `to_sections` give): agents are exactly
+        those listed."""
+        data = _unnest_layers({}, [data]) if _has_sections(data) else dict(data)
+        known = _flat_keys()
+        tables = {}
+        for key in list(data):
+            if key in _table_classes():
+                tables[key] = data.pop(key)
+            elif key not in known:
                 raise ConfigError(f"unknown config key '{key}'; allowed: {', '.join(sorted(known))}")
         if "agents" in data:
             data["agents"] = _agents_from(data["agents"], start=())
-        return cls(**data)
+        return cls(**data, tables=tables)
 
     @classmethod
     def from_toml(cls, path: str | Path, overrides: Mapping[str, Any] | None = None) -> "Config":
@@ -321,7 +304,7 @@ class Config:
             raise ConfigError(f"config file '{path}' is not text (not UTF-8); give a TOML file") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"config file '{path}' is not valid TOML: {error}") from None
-        return cls.from_overrides(merge_overrides(data, overrides or {}))
+        return cls.from_overrides(data, None, overrides or {})
 
     def replace(self, **changes: Any) -> "Config":
         return replace(self, **changes)
@@ -338,18 +321,38 @@ class Config:
         return dataclasses.asdict(getattr(self, self.model)) if self.model in _names('MODEL_TABLES') else {}
 
     def to_dict(self) -> dict[str, Any]:
-        """Nested plain values. A model family's table is included only when `model` names it, and a
-        mechanism's only when `incentive` names it, so the keys (and `digest`) of a run are those that
-        can change what it does."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "agents" and f.name not in _names('MODEL_TABLES')
-                and f.name not in _names('MECHANISM_TABLES')}
+        """Nested plain values under the flat keys (the form `digest` and results tables are made of). A
+        model family's table is included only when `model` names it, and a mechanism's only when
+        `incentive` names it, so the keys (and `digest`) of a run are those that can change what it does."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("agents", "tables")}
         if self.model in _names('MODEL_TABLES'):
             data[self.model] = self.model_parameters()
         if self.incentive in _names('MECHANISM_TABLES'):
             data[self.incentive] = dataclasses.asdict(getattr(self, self.incentive))
         data["agents"] = {a.name: a.to_dict() for a in self.agents}
         return data
+
+    def to_sections(self) -> dict[str, Any]:
+        """Nested plain values by section, as a TOML file writes them (`[model]` with `name`, its
+        keys and the chosen family's own): the run keys, then `data`, `model`, `incentive`,
+        `engine`, `chain` and `agents`."""
+        flat = self.to_dict()
+        out = {key: flat[key] for key in RUN_KEYS}
+        for name, section in SECTIONS.items():
+            table = {"name": flat[section.name_key]} if section.name_key else {}
+            table.update({key: flat[key] for key in section.keys})
+            if section.tables is not None:
+                table.update(flat.get(table["name"], {}))
+            out[name] = table
+        out["agents"] = flat["agents"]
+        return out
+
+    @property
+    def sections(self) -> "Sections":
+        """The config by section, each a frozen record of the chosen component's keys (a discriminated
+        union on `name`: `config.sections.model` of a naive Bayes run has `smoothing`). Components are
+        built from their own section (`Stakeable.from_config(config.sections.incentive)`)."""
+        return _sections_adapter().validate_python({**self.to_sections(), "agents": self.agents})
 
     def flat(self) -> dict[str, Any]:
         """Dotted keys, one per leaf: the columns of a tidy results table."""
@@ -362,14 +365,14 @@ class Config:
         default, so a sweep folder written before a key existed still resumes instead of rerunning.
         """
         data = self.to_dict()
-        for key, default in ADDED_KEYS.items():
+        for key in ADDED_KEYS:
             if key.startswith("agents.*."):
                 leaf = key.removeprefix("agents.*.")
                 for table in data["agents"].values():
-                    implied = ("honest" if table["honest"] else "flipper") if default == IMPLIED_KIND else default
+                    implied = ("honest" if table["honest"] else "flipper") if leaf == "kind" else _default(AgentConfig, leaf)
                     if table.get(leaf) == implied:
                         del table[leaf]
-            elif data.get(key) == default:
+            elif data.get(key) == _default(Config, key):
                 del data[key]
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
@@ -377,6 +380,211 @@ class Config:
     @property
     def owner_wait_s(self) -> int:
         return self.any_address_claim_wait_s if self.owner_claim_wait_s is None else self.owner_claim_wait_s
+
+
+def _init_with_tables(init):
+    """`Config(quality_priced={"weight": 0})`: a component's table by its name, as a field would be
+    given (the dataclass keeps them in `tables`)."""
+    @functools.wraps(init)
+    def __init__(self, *args, tables: Any = (), **kwargs):
+        own = {name: kwargs.pop(name) for name in [k for k in kwargs if k in _table_classes()]}
+        init(self, *args, tables={**dict(tables or ()), **own} if own else tables, **kwargs)
+    return __init__
+
+
+Config.__init__ = _init_with_tables(Config.__init__)
+
+
+# -- sections --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Section:
+    """A config section: `name_key` the flat key its `name` stands for (None: no component to
+    choose), `keys` the flat keys it holds under the same names, `tables` which registry's
+    parameter tables the chosen component adds ("MODEL_TABLES", "MECHANISM_TABLES") or None."""
+
+    name_key: str | None
+    keys: tuple[str, ...]
+    tables: str | None = None
+
+
+SECTIONS = {
+    "data": Section("dataset", ("num_words", "train_size", "seed", "data_path", "max_train", "max_test",
+                                "test_fraction", "text_column", "label_column", "features", "hash_seed",
+                                "csv_encoding")),
+    "model": Section("model", ("learning_rate",), "MODEL_TABLES"),
+    "incentive": Section("incentive", ("cost_weight", "refund_wait_s", "any_address_claim_wait_s",
+                                       "owner_claim_wait_s"), "MECHANISM_TABLES"),
+    "engine": Section("engine", ("max_features",)),
+    "chain": Section(None, ("rpc_url", "gas_price_gwei")),
+}
+"""The sections of a config (`[model]`, `--set model.learning_rate=0.1`) and the flat keys each
+holds; every flat key is an alias of its place here (`learning_rate` is `model.learning_rate`,
+`model` is `model.name`, `naive_bayes.smoothing` is `model.smoothing` with model.name =
+naive_bayes). `agents` is a section of agent tables; `RUN_KEYS` stay at the top."""
+RUN_KEYS = ("bad_share", "wait_rounding", "depleted_pct", "accuracy_interval_s", "first_accuracy_s")
+"""The run's own keys (how agents' waits are drawn and when the run measures and stops): no section."""
+DATA_KEYS = tuple(key for key in (SECTIONS["data"].name_key, *SECTIONS["data"].keys)
+                  if key not in ("seed", "train_size"))
+"""The keys that determine the loaded data (the `data` section without the run's seed and the
+training share): equal values, equal datasets (`data.data_key`)."""
+
+
+def canonical_key(key: str) -> str:
+    """The flat name of a section key where it has one without knowing the config (`data.seed` ->
+    `seed`, `model.name` -> `model`); a component's own key (`model.smoothing`) and every other key
+    unchanged. Command-line options compare and sweep keys by it (`--set seed=1 --set data.seed=2`
+    gives one key twice)."""
+    head, _, rest = key.partition(".")
+    section = SECTIONS.get(head)
+    if section is None or not rest:
+        return key
+    if rest == "name" and section.name_key:
+        return section.name_key
+    return rest if rest in section.keys else key
+
+
+def section_of(key: str) -> str | None:
+    """The section a flat key belongs to (`learning_rate` -> `model`, `naive_bayes.smoothing` ->
+    `model`, `agents.Good.fee` -> `agents`), None for the run keys."""
+    head = key.split(".", 1)[0]
+    if head == "agents":
+        return "agents"
+    for name, section in SECTIONS.items():
+        if head == section.name_key or head in section.keys or (section.tables and head in _names(section.tables)):
+            return name
+    return None
+
+
+def _unnest_layers(start: Mapping[str, Any], layers: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Overrides in sections rewritten to the flat keys they alias, layer by layer (later ones win),
+    merged into one nested dict (`merge_overrides`).
+
+    A section's component keys (`model.smoothing`) go to the table of the component chosen by the
+    end (`naive_bayes.smoothing`): the last layer naming it, else `start`'s, else the default."""
+    if not any(_has_sections(layer) for layer in layers):
+        return functools.reduce(merge_overrides, layers, {})
+    flat_layers, pending = [], []
+    for layer in layers:
+        flat, own, given = {}, [], {}
+
+        def put(target: str, value: Any, key: str) -> None:
+            if target in given:
+                raise ConfigError(f"config key '{key}' is given twice (also as '{given[target]}'); give it once")
+            given[target] = key
+            flat[target] = value
+
+        for key, value in layer.items():
+            head, _, rest = str(key).partition(".")
+            section = SECTIONS.get(head)
+            if section is None or not (rest or isinstance(value, Mapping)):
+                put(key, value, key)
+                continue
+            for sub, item in ({rest: value} if rest else value).items():
+                if sub == "name" and section.name_key:
+                    put(section.name_key, item, f"{head}.name")
+                elif sub in section.keys:
+                    put(sub, item, f"{head}.{sub}")
+                elif section.tables:
+                    own.append((head, sub, item))
+                else:
+                    allowed = (["name"] if section.name_key else []) + list(section.keys)
+                    raise ConfigError(f"unknown config key '{head}.{sub}'; allowed: {', '.join(allowed)}")
+        flat_layers.append(flat)
+        pending.append((own, given))
+    chosen = {head: section.name_key and next((layer[section.name_key] for layer in reversed(flat_layers)
+                                               if section.name_key in layer),
+                                              start.get(section.name_key, _default(Config, section.name_key)))
+              for head, section in SECTIONS.items()}
+    merged: dict[str, Any] = {}
+    for flat, (own, given) in zip(flat_layers, pending):
+        for head, sub, item in own:
+            name, section = chosen[head], SECTIONS[head]
+            if not isinstance(name, str) or name not in _section_components(head):
+                continue    # the name itself is refused by the validation, naming what is allowed
+            table = _names(section.tables).get(name)
+            own_keys = [f.name for f in fields(table)] if table else []
+            if sub not in own_keys:
+                raise ConfigError(f"unknown config key '{head}.{sub}'; allowed with {head}.name = {name}: "
+                                  f"{', '.join(['name', *section.keys, *own_keys])}")
+            if f"{name}.{sub}" in given or isinstance(flat.get(name), Mapping) and sub in flat[name]:
+                raise ConfigError(f"config key '{head}.{sub}' is given twice (also as '{name}.{sub}'); give it once")
+            flat[f"{name}.{sub}"] = item
+        merged = merge_overrides(merged, flat)
+    return merged
+
+
+def _has_sections(data: Mapping[str, Any]) -> bool:
+    return any(str(key).partition(".")[0] in SECTIONS and (isinstance(value, Mapping) or "." in str(key))
+               for key, value in data.items())
+
+
+@functools.cache
+def _default_dict() -> dict[str, Any]:
+    """`Config().to_dict()`, made once (the base every override starts from; copy before changing it)."""
+    return Config().to_dict()
+
+
+def _section_components(head: str) -> tuple[str, ...]:
+    return {"model": _names('MODELS'), "incentive": _names('INCENTIVES')}.get(head, ())
+
+
+@functools.cache
+def _flat_keys() -> frozenset[str]:
+    return frozenset(f.name for f in fields(Config) if f.name != "tables")
+
+
+@functools.cache
+def _table_classes() -> dict[str, type]:
+    """Every component's parameter class by the component's name (the table's flat key)."""
+    return {**_names('MODEL_TABLES'), **_names('MECHANISM_TABLES')}
+
+
+@functools.cache
+def _table_defaults() -> dict[str, Any]:
+    """Every component's parameter table at its defaults (frozen: one instance serves every config)."""
+    return {name: cls() for name, cls in _table_classes().items()}
+
+
+@functools.cache
+def _sections_adapter() -> TypeAdapter:
+    """The sections as pydantic models, built from the descriptors: `model` and `incentive` are
+    discriminated unions on `name`, one member per component with its own table's keys."""
+    import pydantic
+
+    def member(head: str, name: str | None, table: type | None, names: tuple[str, ...] | None) -> type:
+        section = SECTIONS[head]
+        spec: dict[str, Any] = {}
+        if section.name_key:
+            spec["name"] = (typing.Literal[name] if name else typing.Literal[names], ...)
+        for key in section.keys:
+            spec[key] = (_field_type(Config, key), ...)
+        for f in fields(table) if table else ():
+            spec[f.name] = (_field_type(table, f.name), getattr(table(), f.name))
+        title = f"{head}_{name}" if name else head
+        return pydantic.create_model(title, __config__=ConfigDict(frozen=True, extra="forbid"), **spec)
+
+    spec: dict[str, Any] = {}
+    for head, section in SECTIONS.items():
+        if section.tables:
+            components = _section_components(head)
+            tables = _names(section.tables)
+            union = typing.Union[tuple(member(head, name, tables.get(name), None) for name in components)]
+            spec[head] = (typing.Annotated[union, pydantic.Field(discriminator="name")], ...)
+        else:
+            names = {"data": _names('DATASETS'), "engine": _names('ENGINES')}.get(head)
+            spec[head] = (member(head, None, None, names), ...)
+    for key in RUN_KEYS:
+        spec[key] = (_field_type(Config, key), ...)
+    spec["agents"] = (tuple[AgentConfig, ...], ...)
+    model = pydantic.create_model("Sections", __config__=ConfigDict(frozen=True, arbitrary_types_allowed=True),
+                                  **spec)
+    return TypeAdapter(model)
+
+
+Sections = Any
+"""`Config.sections`'s type: a frozen pydantic model built from the descriptors when first asked
+(`_sections_adapter`), so it has no static name."""
 
 
 def as_config(config: "Config | Mapping[str, Any] | None") -> Config:
@@ -455,6 +663,12 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 
 # -- validation ------------------------------------------------------------------------------
+
+@functools.cache
+def _default(cls: type, name: str) -> Any:
+    """A dataclass field's default."""
+    return next(f.default for f in fields(cls) if f.name == name)
+
 
 @functools.cache
 def _field_type(cls: type, name: str) -> Any:
@@ -545,16 +759,23 @@ def _kind_and_honest(current: AgentConfig, kwargs: dict[str, Any]) -> dict[str, 
     return kwargs
 
 
-def _parameter_table_from(name: str, raw: Any) -> Any:
-    """A model family's or a mechanism's parameter table from a mapping (or the dataclass itself), keys
-    checked and coerced."""
-    cls = _names('MODEL_TABLES')[name] if name in _names('MODEL_TABLES') else _names('MECHANISM_TABLES')[name]
-    if isinstance(raw, cls):
-        return raw
-    allowed = [f.name for f in fields(cls)]
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"config key '{name}' must be a table with keys: {', '.join(allowed)}")
-    return cls(**_table_values(name, raw, cls, allowed))
+def _tables_from(raw: Any) -> tuple[tuple[str, Any], ...]:
+    """The components' parameter tables (a mapping or pairs of name and a mapping or the class
+    itself), keys checked and coerced; those equal to their defaults left out, so that equal
+    configs compare equal."""
+    tables = []
+    if not raw:
+        return ()
+    for name, table in sorted(dict(raw).items()):
+        cls = _table_classes()[name]
+        if not isinstance(table, cls):
+            allowed = [f.name for f in fields(cls)]
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"config key '{name}' must be a table with keys: {', '.join(allowed)}")
+            table = cls(**_table_values(name, table, cls, allowed))
+        if table != _table_defaults()[name]:
+            tables.append((name, table))
+    return tuple(tables)
 
 
 def _table_values(prefix: str, table: Mapping[str, Any], cls: type, allowed: list[str]) -> dict[str, Any]:
@@ -567,9 +788,14 @@ def _table_values(prefix: str, table: Mapping[str, Any], cls: type, allowed: lis
     return values
 
 
-def _check(condition: bool, key: str, allowed: str, value: Any) -> None:
+def check(condition: bool, key: str, allowed: str, value: Any) -> None:
+    """Refuse `value` of config key `key` unless `condition`, in one line saying what is `allowed`
+    (components' parameter classes check their tables with it)."""
     if not condition:
         raise ConfigError(f"config key '{key}' = {value!r} is not allowed; {allowed}")
+
+
+_check = check
 
 
 def _validate(config: Config) -> None:
@@ -589,7 +815,7 @@ def _validate(config: Config) -> None:
     _check(c.engine == "python" or c.incentive in on_chain, "incentive",
            f"{c.incentive} runs on engine=python only (SUM's was Python only); with engine={c.engine} "
            f"choose {', '.join(on_chain[:-1])} or {on_chain[-1]}", c.incentive)
-    _validate_mechanism_tables(c)
+    _validate_tables(c, "MECHANISM_TABLES")
     _check(c.wait_rounding in WAIT_ROUNDINGS, "wait_rounding", f"choose one of: {', '.join(WAIT_ROUNDINGS)}",
            c.wait_rounding)
     _check(c.features in FEATURE_MODES, "features", f"choose one of: {', '.join(FEATURE_MODES)}", c.features)
@@ -613,7 +839,7 @@ def _validate(config: Config) -> None:
     _check(c.dataset != "text" or c.text_column != c.label_column, "text_column",
            f"must differ from label_column = {c.label_column!r} with dataset=text (the label would be read as the "
            f"text)", c.text_column)
-    _validate_model_tables(c)
+    _validate_tables(c, "MODEL_TABLES")
     _validate_learning_rate(c)
     gas_price_limit = MAX_MONEY_UNITS // TX_GAS_CAP / 1e9
     _check(0 <= c.gas_price_gwei <= gas_price_limit, "gas_price_gwei",
@@ -628,7 +854,7 @@ def _validate(config: Config) -> None:
            f"below 2**128 wei, the largest deposit the contract holds)", c.cost_weight)
     for key in ("refund_wait_s", "any_address_claim_wait_s", "owner_claim_wait_s", "accuracy_interval_s",
                 "first_accuracy_s"):
-        _check_wait(key, getattr(c, key))
+        check_wait(key, getattr(c, key))
     _validate_evm_gas(c)
     _check(c.refund_wait_s >= 0, "refund_wait_s", "must be >= 0 seconds", c.refund_wait_s)
     _check(c.any_address_claim_wait_s >= c.refund_wait_s + CLAIM_GAP_S, "any_address_claim_wait_s",
@@ -666,32 +892,22 @@ def _validate(config: Config) -> None:
                f"are whole seconds, drawn again until >= 1)", a.mean_update_wait_s)
         _check(0 <= a.prob_mistake <= 1, p + "prob_mistake", "must be between 0 and 1", a.prob_mistake)
         _check(a.phase_s >= 0, p + "phase_s", "must be >= 0 seconds", a.phase_s)
-        _check_wait(p + "phase_s", a.phase_s)
-        _check_wait(p + "lead_s", a.lead_s)
-        _check(a.fee <= MAX_MONEY_COINS, p + "fee",
-               f"must be <= {MAX_MONEY_COINS:.4g} coins (2**128 wei, the most money a run holds)", a.fee)
+        check_wait(p + "phase_s", a.phase_s)
     _validate_population(c)
     _validate_money(c)
 
 
-def _check_wait(key: str, value: int | float | None) -> None:
+def check_wait(key: str, value: int | float | None) -> None:
     _check(value is None or value <= MAX_WAIT_S, key,
            f"must be at most {MAX_WAIT_S:,} seconds (5 years, a quarter of the {MAX_SIMULATED_S // (365 * DAY_S)}-year "
            f"simulated-time limit)", value)
 
 
-def _validate_model_tables(c: Config) -> None:
-    """The families' parameters: at least one fixed-point unit, and small enough that their integers fit."""
-    nb, lr = c.naive_bayes, c.logistic_regression
-    smoothing_limit = 2**61 / (FIXED_POINT_UNITS * c.num_words)
-    _check(0.001 <= nb.smoothing <= smoothing_limit, "naive_bayes.smoothing",
-           f"must be from 0.001 (one fixed-point unit) to {smoothing_limit:.4g} (smoothing * 1000 * num_words "
-           f"within 2**61, half the fixed-point logarithm's input range)", nb.smoothing)
-    eta0_limit = MAX_INT64 // (c.num_words + 1) / 10**6
-    _check(1e-6 <= lr.eta0 <= eta0_limit, "logistic_regression.eta0",
-           f"must be from 0.000001 (one fixed-point unit) to {eta0_limit:.4g} (one step of eta0 * 10**6 units on "
-           f"num_words weights and the intercept must keep a score within int64)", lr.eta0)
-    _check(1 <= lr.t0 <= MAX_INT64, "logistic_regression.t0", "must be a whole number from 1 to 2**63 - 1", lr.t0)
+def _validate_tables(c: Config, registry: str) -> None:
+    """Every family's or mechanism's table (set or default), by its own class's `check`."""
+    for name in _names(registry):
+        table = getattr(c, name)
+        table.check(c)
 
 
 def _validate_learning_rate(c: Config) -> None:
@@ -715,11 +931,12 @@ def _validate_money(c: Config) -> None:
     """Every start balance together (and the bounty provider's) within 2**128 wei: then no balance,
     deposit or share can pass what the contract holds."""
     total = sum(a.count * a.start_balance for a in c.agents)
-    if c.incentive == "prediction_market":
-        total += c.prediction_market.provider_balance
+    funds = getattr(_names('MECHANISM_TABLES').get(c.incentive), "funds", None)
+    if funds:
+        total += getattr(getattr(c, c.incentive), funds)
     _check(total * WEI_PER_COIN <= MAX_MONEY_UNITS, "agents.*.start_balance",
            f"the start balances together (count * start_balance over the tables"
-           f"{', and prediction_market.provider_balance' if c.incentive == 'prediction_market' else ''}) must be "
+           f"{f', and {c.incentive}.{funds}' if funds else ''}) must be "
            f"<= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the largest deposit the contract holds)",
            total)
 
@@ -763,27 +980,24 @@ def _validate_population(c: Config) -> None:
         _check(a.kind in AGENT_KINDS, p + "kind", f"choose one of: {', '.join(AGENT_KINDS)}", a.kind)
         _check(1 <= a.count <= MAX_AGENT_COUNT, p + "count", f"must be a whole number from 1 to {MAX_AGENT_COUNT:,}",
                a.count)
-        _check(0 < a.unsure_fraction <= 1, p + "unsure_fraction",
-               "must be > 0 and <= 1 (the share of samples, least sure first, that are flipped)", a.unsure_fraction)
-        _check(a.lead_s >= 1, p + "lead_s", "must be a whole number of seconds >= 1", a.lead_s)
-        _check(math.isfinite(a.honest_days) and a.honest_days >= 0, p + "honest_days", "must be >= 0 days",
-               a.honest_days)
-        _check(math.isfinite(a.fee) and a.fee >= 1e-18, p + "fee", "must be >= 1e-18 coins (one base unit)", a.fee)
-        if a.kind == "caller":
+        for kind in KINDS.values():
+            for key in kind.keys:
+                _check_kind_key(p + key.name, key, getattr(a, key.name))
+        if KINDS[a.kind].pays_for_predictions:
             _check(c.incentive in _names('PAID_PREDICTION_INCENTIVES'), p + "kind",
-                   f"a caller pays for predictions, which incentive={c.incentive} does not take; "
+                   f"a {a.kind} pays for predictions, which incentive={c.incentive} does not take; "
                    f"use incentive {' or '.join(_names('PAID_PREDICTION_INCENTIVES'))}", a.kind)
-    contributors = sum(a.count for a in c.agents if a.kind != "caller")
-    _check(contributors >= 1, "agents", "needs at least one agent that adds data (a kind other than caller)",
-           [a.name for a in c.agents])
+    contributors = sum(a.count for a in c.agents if KINDS[a.kind].adds_data)
+    idle = [name for name, kind in KINDS.items() if not kind.adds_data]
+    _check(contributors >= 1, "agents", f"needs at least one agent that adds data (a kind other than "
+           f"{' or '.join(idle)})", [a.name for a in c.agents])
     if c.bad_share is not None:
         _check(math.isfinite(c.bad_share) and 0 < c.bad_share < 1, "bad_share",
                "must be empty or strictly between 0 and 1 (the share of submitted data from malicious agents)",
                c.bad_share)
         kinds = {a.kind for a in c.agents}
         _check("honest" in kinds and bool(kinds & set(MALICIOUS_KINDS)), "bad_share",
-               "needs at least one honest agent table and one malicious one (kind flipper, unsure_flipper, "
-               "timing or sleeper)", c.bad_share)
+               f"needs at least one honest agent table and one malicious one (kind {_MALICIOUS_NAMES})", c.bad_share)
         # the malicious tables' waits are scaled by M (1 - s) / (s H) (`sim.agents.waits_for_bad_share`)
         honest = sum(a.count / a.mean_update_wait_s for a in c.agents if a.kind == "honest")
         malicious = sum(a.count / a.mean_update_wait_s for a in c.agents if a.malicious)
@@ -796,34 +1010,15 @@ def _validate_population(c: Config) -> None:
                        f"(mean + 2 * stdev) and {MAX_WAIT_S:,} seconds (5 years)", c.bad_share)
 
 
-def _validate_mechanism_tables(c: Config) -> None:
-    q, m = c.quality_priced, c.prediction_market
-    _check(q.weight >= 0, "quality_priced.weight", "must be a whole number >= 0 (0 is the stakeable cost)", q.weight)
-    if c.incentive == "quality_priced":
-        # cost = base + base * weight * d // (d + margin_scale) < base * (1 + weight), base <= cost_weight * 60 coins
-        base = max(1, c.cost_weight * 60 * WEI_PER_COIN)
-        weight_limit = MAX_MONEY_UNITS // base - 1
-        _check(q.weight <= weight_limit, "quality_priced.weight",
-               f"must be a whole number from 0 to {weight_limit:,} with cost_weight = {c.cost_weight} (the largest "
-               f"cost, cost_weight * 60 coins * (1 + weight), must stay below 2**128 wei, the largest deposit the "
-               f"contract holds)", q.weight)
-    scale_limit = 2**256 - 1 - MAX_INT64
-    _check(1 <= q.margin_scale <= scale_limit, "quality_priced.margin_scale",
-           "must be a whole number >= 1 (model score units) and below 2**256 - 2**63 (added to a score's size on "
-           "the contract)", q.margin_scale)
-    _check(m.bounty >= 1, "prediction_market.bounty", "must be a whole number of coins >= 1", m.bounty)
-    _check(m.provider_balance >= m.bounty, "prediction_market.provider_balance",
-           f"must be >= prediction_market.bounty = {m.bounty} coins", m.provider_balance)
-    _check(m.min_stake >= 1, "prediction_market.min_stake", "must be a whole number of coins >= 1", m.min_stake)
-    _check(m.num_portions >= 2, "prediction_market.num_portions",
-           "must be a whole number >= 2 (one portion is revealed before the market opens)", m.num_portions)
-    _check(m.min_length_s >= 0, "prediction_market.min_length_s", "must be >= 0 seconds", m.min_length_s)
-    _check_wait("prediction_market.min_length_s", m.min_length_s)
-    _check(m.min_stake * WEI_PER_COIN <= MAX_MONEY_UNITS, "prediction_market.min_stake",
-           f"must be <= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the most money a run holds)",
-           m.min_stake)
-    _check(m.min_num_contributions >= 1, "prediction_market.min_num_contributions", "must be a whole number >= 1",
-           m.min_num_contributions)
+def _check_kind_key(key: str, declared, value: Any) -> None:
+    """A kind's own key (`agent_kinds.KindKey`): the bound of its unit, then its own checks."""
+    if declared.unit == "s":
+        check_wait(key, value)
+    elif declared.unit == "coins":
+        _check(value <= MAX_MONEY_COINS, key,
+               f"must be <= {MAX_MONEY_COINS:.4g} coins (2**128 wei, the most money a run holds)", value)
+    for condition, allowed in declared.checks:
+        _check(condition(value), key, allowed, value)
 
 
 _ENGINE_KEYS = {"rpc_url": ("rpc",), "gas_price_gwei": ("evm", "rpc"), "max_features": ("evm", "rpc")}
@@ -832,51 +1027,59 @@ _ENGINE_KEYS = {"rpc_url": ("rpc",), "gas_price_gwei": ("evm", "rpc"), "max_feat
 
 def reference() -> list[dict[str, Any]]:
     """Every config key as a user sets it (`--set key=value`, TOML), for the docs' reference page:
-    per key its `key` (agent keys as `agents.*.<key>`), `type` (as declared: `int | None` may be
-    left empty), `default`, `allowed` (the names to choose from, or None for a number or text
-    checked by its bounds), `engines` (those that read it) and `component` (the `model = ...` or
-    `incentive = ...` whose table it belongs to, or None). Names and engines come from the
-    components' descriptors (`sumchain.components`)."""
+    per key its flat `key` (agent keys as `agents.*.<key>`), its `section` (None for the run keys)
+    and `nested` form (`model.learning_rate`, `model.smoothing`; the flat key is an alias of it),
+    `type` (as declared: `int | None` may be left empty), `default`, `allowed` (the names to choose
+    from, or None for a number or text checked by its bounds), `engines` (those that read it) and
+    `component` (the `model=...`, `incentive=...` or agent `kind=...` whose own key it is, or None)
+    and `meaning` (a component's own key's, as its declaration says; None for the others). Names and
+    engines come from the components' descriptors (`sumchain.components`, `sumchain.agent_kinds`)."""
     families, mechanisms = components.model_families(), components.mechanisms()
     choices = {"dataset": _names('DATASETS'), "engine": _names('ENGINES'), "model": _names('MODELS'),
                "incentive": _names('INCENTIVES'), "features": FEATURE_MODES, "csv_encoding": CSV_ENCODINGS,
                "wait_rounding": WAIT_ROUNDINGS}
+    nested = {section.name_key: f"{head}.name" for head, section in SECTIONS.items() if section.name_key}
+    nested.update({key: f"{head}.{key}" for head, section in SECTIONS.items() for key in section.keys})
     rows = []
 
     def row(key: str, cls: type, name: str, default: Any, engines: tuple[str, ...], component: str | None,
-            allowed: tuple[str, ...] | None = None) -> None:
+            allowed: tuple[str, ...] | None = None, section: str | None = None, dotted: str | None = None,
+            meaning: str | None = None) -> None:
         declared = _field_type(cls, name)
-        rows.append({"key": key, "type": getattr(declared, "__name__", str(declared)), "default": default,
-                     "allowed": allowed, "engines": engines, "component": component})
+        rows.append({"key": key, "section": section, "nested": dotted or key,
+                     "type": getattr(declared, "__name__", str(declared)), "default": default,
+                     "allowed": allowed, "engines": engines, "component": component, "meaning": meaning})
 
     defaults, agent = Config(), AgentConfig()
     for f in fields(Config):
         if f.name == "agents":
+            owners = {key.name: (f"kind={kind.name}", key.doc) for kind in KINDS.values() for key in kind.keys}
             for a in fields(AgentConfig):
                 if a.name != "name":
+                    owner, meaning = owners.get(a.name, (None, None))
                     row(f"agents.*.{a.name}", AgentConfig, a.name, getattr(agent, a.name), components.ALL_ENGINES,
-                        None, AGENT_KINDS if a.name == "kind" else None)
-        elif f.name in families or f.name in mechanisms:
-            owner = families[f.name] if f.name in families else mechanisms[f.name]
-            table = getattr(defaults, f.name)
-            kind = "model" if f.name in families else "incentive"
-            for p in fields(table):
-                row(f"{f.name}.{p.name}", type(table), p.name, getattr(table, p.name), owner.engines,
-                    f"{kind}={f.name}")
-        else:
+                        owner, AGENT_KINDS if a.name == "kind" else None, "agents", meaning=meaning)
+        elif f.name != "tables":
             row(f.name, Config, f.name, getattr(defaults, f.name), _ENGINE_KEYS.get(f.name, components.ALL_ENGINES),
-                None, choices.get(f.name))
+                None, choices.get(f.name), section_of(f.name), nested.get(f.name))
+    for head, owners in (("model", families), ("incentive", mechanisms)):
+        for name, owner in owners.items():
+            if owner.parameters:
+                table = owner.parameters()
+                for p in fields(table):
+                    row(f"{name}.{p.name}", type(table), p.name, getattr(table, p.name), owner.engines,
+                        f"{head}={name}", None, head, f"{head}.{p.name}", p.metadata.get("doc"))
     return rows
 
 
 def to_toml(config: Config) -> str:
-    """The resolved config as TOML that `--config` reads back (empty keys are left out).
+    """The resolved config as TOML that `--config` reads back, by section (empty keys are left out).
 
     Written by tomli-w, which quotes any key that needs it: an agent named `a b`, `"` or `x]` reads
     back as that name, never as another table."""
     import tomli_w
 
-    return tomli_w.dumps(_without_none(config.to_dict()))
+    return tomli_w.dumps(_without_none(config.to_sections()))
 
 
 def _without_none(data: Mapping[str, Any]) -> dict[str, Any]:

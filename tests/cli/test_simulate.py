@@ -73,6 +73,9 @@ def test_verify_intact_then_tampered(run_folder):
     (["--set", "train_size=1.5"], "'train_size' = 1.5 is not allowed; must be strictly between 0 and 1"),
     (["--set", "agents.Good.start_balance=-3"], "agents.Good.start_balance"),
     (["--set", "num_words"], "--set expects key=value"),
+    (["--set", "model.smoothing=2"], "unknown config key 'model.smoothing'; allowed with model.name = perceptron: "
+                                     "name, learning_rate"),
+    (["--set", "model.name=naive_bayes", "--set", "model.smoothing=0"], "'naive_bayes.smoothing' = 0.0 is not allowed"),
     (["--config", "/nonexistent/x.toml"], "config file '/nonexistent/x.toml' does not exist"),
 ])
 def test_bad_input_exits_2_with_one_line(args, message, capsys, tmp_path):

@@ -170,6 +170,14 @@ def test_listed_seeds_are_the_seeds_run(sumchain, tmp_path):
     out = tmp_path / "out"
     assert sumchain("sweep", *SMALL, "--set", "seed=3,7", "--workers", "1", "--quiet", "--out", str(out)) == 0
     assert sorted(read_results(out)["seed"]) == [3, 7]
+    # the same seeds in the section form are the same sweep: both stored already
+    assert sumchain("sweep", *SMALL, "--set", "data.seed=3,7", "--workers", "1", "--quiet", "--out", str(out)) == 0
+    assert sorted(read_results(out)["seed"]) == [3, 7]
+
+
+def test_a_key_and_its_section_form_are_one_key(sumchain, tmp_path, capsys):
+    assert sumchain("simulate", "--set", "seed=1", "--set", "data.seed=2", "--out", str(tmp_path / "r")) == 2
+    assert "--set seed is given twice; give each key once" in capsys.readouterr().err
 
 
 def test_a_sweep_prints_what_ran_and_writes_rounded_csv(sumchain, tmp_path, capsys):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sumchain import config
+from sumchain.models import MODELS
 from sumchain.cli import SUBCOMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,12 +70,14 @@ def test_reference_lists_every_config_key_and_command():
     page = hook.config_page()
     keys = set(config.Config(incentive="quality_priced").flat()) | set(
         config.Config(incentive="prediction_market", model="naive_bayes").flat())
-    keys |= {f"logistic_regression.{f.name}" for f in dataclasses.fields(config.LogisticRegressionConfig)}
-    for key in keys:
+    keys |= {f"logistic_regression.{f.name}" for f in dataclasses.fields(MODELS["logistic_regression"].parameters)}
+    nested = {row["key"].replace("agents.*.", "agents.<Name>."): row["nested"].replace("agents.*.", "agents.<Name>.")
+              for row in config.reference()}
+    for key in keys | set(hook.MEANINGS):
         shown = re.sub(r"^agents\.\w+\.", "agents.<Name>.", key)
-        assert f"### `{shown}`" in page, key
-    for key in hook.MEANINGS:
-        assert f"### `{key}`" in page
+        assert f"### `{nested[shown]}`" in page, key
+        assert nested[shown] == shown or f"- flat key: `{shown}`" in page, key
+    assert "### `model.smoothing`" in page and "### `data.name`" in page and "- flat key: `dataset`" in page
     cli = hook.cli_page()
     parser = build_parser()
     for name in SUBCOMMANDS:

@@ -65,7 +65,8 @@ def test_the_market_table_round_trips_through_toml(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(to_toml(config))
     assert Config.from_toml(path) == config
-    assert "[prediction_market]" in path.read_text() and "[quality_priced]" not in path.read_text()
+    text = path.read_text()
+    assert '[incentive]\nname = "prediction_market"' in text and "bounty = 20" in text and "\nweight =" not in text
 
 
 def test_simulate_command_runs_the_market_and_refuses_a_ledger(tmp_path):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sumchain.config import Config, parse_assignment, parse_value
+from sumchain.config import Config, canonical_key, parse_assignment, parse_value
 from sumchain.errors import ConfigError
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys (the keys --set takes)")
+    parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys by section ([data], "
+                        "[model], [incentive], [engine], [chain], [agents.NAME]; flat keys are accepted too)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key, e.g. --set num_words=100 --set agents.Good.mean_deposit=5 "
-                             f"({ONCE})")
+                        help="override one config key, e.g. --set data.num_words=100 --set model.name=naive_bayes "
+                             f"--set agents.Good.mean_deposit=5; flat names work too (num_words=100) ({ONCE})")
     parser.add_argument("--seed", type=int, help="shorthand for --set seed=N")
 
 
@@ -21,12 +22,13 @@ ONCE = "each key at most once: a key given twice is refused, not merged"
 
 
 def refuse_repeated_keys(assignments: list[str], seed: int | None = None) -> None:
-    """One value per key: `--set k=1 --set k=2` (or `--seed` with `--set seed=`) is an error, not 'last wins'."""
+    """One value per key: `--set k=1 --set k=2` (or `--seed` with `--set seed=`, or a key and its flat
+    alias, `--set seed=1 --set data.seed=2`) is an error, not 'last wins'."""
     seen: set[str] = {"seed"} if seed is not None else set()
     for text in assignments:
         key, _ = parse_assignment(text)
         for part in key.split("+"):
-            part = part.strip()
+            part = canonical_key(part.strip())
             if part in seen:
                 also = " (also given by --seed)" if part == "seed" and seed is not None else ""
                 raise ConfigError(f"--set {part} is given twice{also}; give each key once")
@@ -38,7 +40,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     for text in args.assignments:
         key, value = parse_assignment(text)
-        overrides[key] = parse_value(value)
+        overrides[canonical_key(key)] = parse_value(value)
     if getattr(args, "seed", None) is not None:
         overrides["seed"] = args.seed
     return overrides

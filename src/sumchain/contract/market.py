@@ -36,9 +36,9 @@ class MarketView:
     reveal_index: int           # the portion revealed before the market opened (-1 before)
 
 
-def market_for(config, model) -> PredictionMarket:
-    """The market's rules from its own config table, `[prediction_market]` (stakes in coins)."""
-    p = config.prediction_market
+def market_for(section, model) -> PredictionMarket:
+    """The market's rules from its own keys, the config's `incentive` section (stakes in coins)."""
+    p = section
     return PredictionMarket(model, min_stake=to_units(p.min_stake), min_length_s=p.min_length_s,
                             min_num_contributions=p.min_num_contributions,
                             group_contributions=p.group_contributions, reset_model=p.reset_model)
@@ -46,7 +46,7 @@ def market_for(config, model) -> PredictionMarket:
 
 def deploy_market(chain, config, model, *, owner: str, address: str) -> "MarketContract":
     """The prediction market as a contract of its own on a Python chain (its descriptor's `own_contract`)."""
-    return MarketContract(chain, market_for(config, model), owner=owner, address=address)
+    return MarketContract(chain, market_for(config.sections.incentive, model), owner=owner, address=address)
 
 
 class MarketContract:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from sumchain.config import Config, as_config
+from sumchain.config import DATA_KEYS, Config, as_config
 from sumchain.data.dataset import Dataset, binary_csr
 from sumchain.errors import DataError
 
@@ -68,8 +68,6 @@ def prepare_data(config: Config | Mapping[str, Any] | None = None) -> None:
         data_file(config, "a data file")
 
 
-DATA_KEYS = ("dataset", "num_words", "data_path", "max_train", "max_test", "test_fraction",
-             "text_column", "label_column", "features", "hash_seed", "csv_encoding")
 SEEDED_DATASETS = frozenset({"text", "csv"})
 """Datasets whose train/test split is drawn with the run's seed."""
 

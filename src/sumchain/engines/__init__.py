@@ -12,8 +12,6 @@ import math
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import numpy as np
-
 from sumchain.config import Config, as_config
 from sumchain.contract import Trainer
 from sumchain.data import Dataset, load_dataset
@@ -66,49 +64,30 @@ def check_scores_fit(config: Config, dataset: Dataset) -> None:
     """Refuse a step (`learning_rate`, `logistic_regression.eta0`) that could carry a score past int64
     over this run on this data, before anything is trained.
 
-    The families whose weights grow by a step per update: a weight starts within (epochs * initial rows)
-    steps of one (the off-chain fit moves it at most once per row and epoch, by at most one unit of
-    value), and moves at most one step (times the largest value, for the dense perceptron) per update.
-    The run updates at most once per pool sample, and a prediction market replays its contributions at
-    most once per round, a round per contribution and one more. A score sums a row's weights times its
-    values plus the intercept, so its size is below (start + updates * step) times the largest row
-    (present features, or sum of |values|) and the intercept's. int64 is what the Python side of every
-    engine holds (the contract's int256 holds more)."""
+    For the families whose weights grow by a step per update (their `score_growth` says how, from
+    the initial training size, the number of updates and the rows): the run updates at most once per
+    pool sample, and a prediction market replays its contributions at most once per round, a round
+    per contribution and one more. int64 is what the Python side of every engine holds (the
+    contract's int256 holds more)."""
     from sumchain.config import MAX_INT64
-    from sumchain.models.logistic_regression import DEFAULT_EPOCHS as LR_EPOCHS, WEIGHT_SCALE
-    from sumchain.models.perceptron import DEFAULT_EPOCHS
     from sumchain.models.protocol import as_csr
 
-    if config.model not in ("perceptron", "dense_perceptron", "logistic_regression"):
+    growth_of = MODELS[config.model].score_growth
+    if growth_of is None:
         return
     n = initial_training_size(config, dataset)
     pool = max(0, dataset.X_train.shape[0] - n)
     updates = pool * (pool + 2) if config.incentive == "prediction_market" else pool
     rows = [as_csr(X) for X in (dataset.X_train, dataset.X_test) if X.shape[0]]
-    if config.model == "dense_perceptron":
-        value = max((float(abs(X).max()) if X.nnz else 0.0 for X in rows), default=0.0)
-        widest = max((float(abs(X).sum(axis=1).max()) for X in rows), default=0.0) * SCALE    # fixed point
-        start = DEFAULT_EPOCHS * n * value * SCALE
-        # score < (start + updates * step * value) * widest + (epochs * n * SCALE + updates * step) * SCALE
-        fixed = start * widest + DEFAULT_EPOCHS * n * SCALE * SCALE
-        per_step = updates * (value * widest + SCALE)
-        key, units, current = "learning_rate", SCALE, config.learning_rate
-    else:
-        widest = max((int(np.diff(X.indptr).max()) for X in rows), default=0) + 1    # features and intercept
-        if config.model == "perceptron":
-            key, units, current = "learning_rate", SCALE, config.learning_rate
-            fixed, per_step = DEFAULT_EPOCHS * n * SCALE * widest, updates * widest
-        else:
-            key, units, current = "logistic_regression.eta0", WEIGHT_SCALE, config.logistic_regression.eta0
-            fixed, per_step = 0, (LR_EPOCHS * n + updates) * widest
-    step = max(1, round(current * units))
-    if fixed + per_step * step <= MAX_INT64:
+    g = growth_of(config, rows, n, updates)
+    step = max(1, round(g.current * g.units))
+    if g.fixed + g.per_step * step <= MAX_INT64:
         return
-    limit = (MAX_INT64 - fixed) / per_step / units if per_step else math.inf
-    allowed = (f"at most {limit:.4g}" if limit >= 1 / units else
+    limit = (MAX_INT64 - g.fixed) / g.per_step / g.units if g.per_step else math.inf
+    allowed = (f"at most {limit:.4g}" if limit >= 1 / g.units else
                "no value fits: give fewer samples (max_train) or fewer features (num_words)")
-    raise ConfigError(f"config key '{key}' = {current!r} is not allowed with this data; {allowed} ({updates:,} "
-                      f"updates of rows of up to {widest:,.0f} feature units could carry a score past 2**63, the "
+    raise ConfigError(f"config key '{g.key}' = {g.current!r} is not allowed with this data; {allowed} ({updates:,} "
+                      f"updates of rows of up to {g.widest:,.0f} feature units could carry a score past 2**63, the "
                       f"int64 the engines hold)")
 
 

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from sumchain.config import Config, parse_assignment, parse_value
+from sumchain.config import Config, canonical_key, parse_assignment, parse_value
 from sumchain.errors import ConfigError
 
 KEY_JOINER = "+"
@@ -36,7 +36,7 @@ class Axis:
 
     @classmethod
     def of(cls, key: str, values: Iterable[Any], name: str | None = None) -> "Axis":
-        keys = tuple(k.strip() for k in key.split(KEY_JOINER))
+        keys = tuple(canonical_key(k.strip()) for k in key.split(KEY_JOINER))
         if not all(keys):
             raise ConfigError(f"sweep key '{key}' is empty; use key=v1,v2 or key1+key2=v1,v2")
         return cls(name or key, keys, tuple(values))

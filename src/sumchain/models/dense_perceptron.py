@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.models.perceptron import DEFAULT_EPOCHS, SparsePerceptron, binary_labels, weight_rows
-from sumchain.models.protocol import SCALE, dense_rows, dense_sample, div_toward_zero
+from sumchain.models.protocol import SCALE, ScoreGrowth, dense_rows, dense_sample, div_toward_zero
 
 
 class DensePerceptron(SparsePerceptron):
@@ -85,3 +85,13 @@ def fit_dense_perceptron(X, y, seed: int, learning_rate: int = SCALE,
 
 CONTRACT = weight_rows((192_105, 3_090, 0))
 """The sparse perceptron's rows; a dense call reads every feature's value (per_feature covers it)."""
+
+
+def score_growth(config, rows: list[sp.csr_matrix], n: int, updates: int) -> ScoreGrowth:
+    """As the perceptron's, with each step times the largest |value| and a score summing a row's
+    values: score < (start + updates * step * value) * widest + (epochs * n * SCALE + updates * step) * SCALE."""
+    value = max((float(abs(X).max()) if X.nnz else 0.0 for X in rows), default=0.0)
+    widest = max((float(abs(X).sum(axis=1).max()) for X in rows), default=0.0) * SCALE    # fixed point
+    start = DEFAULT_EPOCHS * n * value * SCALE
+    return ScoreGrowth("learning_rate", SCALE, config.learning_rate, start * widest + DEFAULT_EPOCHS * n * SCALE * SCALE,
+                       updates * (value * widest + SCALE), widest)

@@ -29,14 +29,31 @@ where the exact rise is smaller than that; the conformance suite checks real sam
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import scipy.sparse as sp
 
+from sumchain.config import FIXED_POINT_UNITS, check
 from sumchain.models.fixedpoint import log2_fixed
 from sumchain.models.protocol import accuracy, as_csr, class_rows, margin_of, present_sums, sparse_sample, top_class
 
 SMOOTHING_SCALE = 1000
 """Units per 1.0 of the smoothing (and the factor on every count): smoothing 0.001 is one unit."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """`model = "naive_bayes"`: additive (Laplace) smoothing of the counts, >= 0.001."""
+
+    smoothing: float = field(default=1.0, metadata={"doc": "additive smoothing of the counts"})
+
+    def check(self, config) -> None:
+        """At least one fixed-point unit, and small enough that every smoothed count's logarithm fits."""
+        limit = 2**61 / (FIXED_POINT_UNITS * config.num_words)
+        check(0.001 <= self.smoothing <= limit, "naive_bayes.smoothing",
+              f"must be from 0.001 (one fixed-point unit) to {limit:.4g} (smoothing * 1000 * num_words "
+              f"within 2**61, half the fixed-point logarithm's input range)", self.smoothing)
 
 DEFAULT_SMOOTHING = 1.0
 

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.errors import DataError
-from sumchain.models.protocol import SCALE, ContractLayout, accuracy, sparse_sample
+from sumchain.models.protocol import SCALE, ContractLayout, ScoreGrowth, accuracy, sparse_sample
 
 DEFAULT_EPOCHS = 5
 
@@ -168,3 +168,12 @@ def weight_rows(gas_envelope: tuple[int, int, int]) -> ContractLayout:
 
 
 CONTRACT = weight_rows((224_200, 1, 2_814))
+
+
+def score_growth(config, rows: list[sp.csr_matrix], n: int, updates: int) -> ScoreGrowth:
+    """A weight starts within (epochs * n) steps of one (the off-chain fit moves it at most once per
+    row and epoch) and moves at most one step per update; a score sums a row's present features and
+    the intercept."""
+    widest = max((int(np.diff(X.indptr).max()) for X in rows), default=0) + 1    # features and intercept
+    return ScoreGrowth("learning_rate", SCALE, config.learning_rate, DEFAULT_EPOCHS * n * SCALE * widest,
+                       updates * widest, widest)

@@ -156,6 +156,21 @@ def margin_of(scores: np.ndarray, y: int) -> int:
 
 
 @dataclass(frozen=True)
+class ScoreGrowth:
+    """How far a family's scores can grow over a run, for a family whose weights move by a step per
+    update (`engines.check_scores_fit`): a score's size stays below `fixed + per_step * step`, where
+    `step` is the value of config key `key` (`current`) times `units`, at least 1; `widest` is the
+    widest row in feature units (named in the refusal)."""
+
+    key: str
+    units: int
+    current: float
+    fixed: float
+    per_step: float
+    widest: float
+
+
+@dataclass(frozen=True)
 class ContractLayout:
     """How a family's integer state sits in the trainer contract's numbered rows (its `.vy` module
     keeps them; the evm engine writes and reads them without knowing the family).

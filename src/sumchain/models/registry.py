@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from sumchain.components import vyper_constant
-from sumchain.config import LogisticRegressionConfig, NaiveBayesConfig
-from sumchain.models import dense_perceptron, naive_bayes, nearest_centroid, perceptron
+from sumchain.models import dense_perceptron, logistic_regression, naive_bayes, nearest_centroid, perceptron
 from sumchain.models.dense_perceptron import fit_dense_perceptron
 from sumchain.models.logistic_regression import fit_logistic_regression
 from sumchain.models.naive_bayes import fit_naive_bayes
 from sumchain.models.nearest_centroid import fit_nearest_centroid
 from sumchain.models.perceptron import DEFAULT_EPOCHS, TRAINING_VERSION, train_offchain
-from sumchain.models.protocol import SCALE, ContractLayout, Model
+from sumchain.models.protocol import SCALE, ContractLayout, Model, ScoreGrowth
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,9 @@ class Family:
     is not the generic family name and `state()` integers."""
     contract: ContractLayout | None = None
     """Its state on the trainer contract (`contracts/<name>.vy`); None: no contract code, python engine only."""
+    score_growth: Callable[..., ScoreGrowth] | None = None
+    """`score_growth(config, rows, n, updates)` for a family whose weights move by a configured step
+    per update (`engines.check_scores_fit`); None: its scores cannot outgrow int64 that way."""
 
     @property
     def engines(self) -> tuple[str, ...]:
@@ -66,12 +68,13 @@ MODELS: dict[str, Family] = {f.name: f for f in (
     Family("perceptron", lambda X, y, *, num_classes, seed, step: train_offchain(X, y, seed=seed, learning_rate=step),
            "sparse", True, TRAINING_VERSION * 100 + DEFAULT_EPOCHS,
            "sparse binary perceptron (averaged off chain), learns from mistakes", contract=perceptron.CONTRACT,
-           state_evidence=perceptron.state_evidence),
+           state_evidence=perceptron.state_evidence, score_growth=perceptron.score_growth),
     Family("dense_perceptron", lambda X, y, *, num_classes, seed, step: fit_dense_perceptron(X, y, seed, step),
-           "dense", True, 1, "perceptron over dense fixed-point feature values", contract=dense_perceptron.CONTRACT),
+           "dense", True, 1, "perceptron over dense fixed-point feature values", contract=dense_perceptron.CONTRACT,
+           score_growth=dense_perceptron.score_growth),
     Family("naive_bayes", lambda X, y, *, num_classes, seed, step, smoothing: fit_naive_bayes(X, y, num_classes,
                                                                                               smoothing),
-           "sparse", False, 1, "multinomial naive Bayes, integer counts, fixed-point log2", NaiveBayesConfig,
+           "sparse", False, 1, "multinomial naive Bayes, integer counts, fixed-point log2", naive_bayes.Parameters,
            contract=naive_bayes.CONTRACT),
     Family("nearest_centroid", lambda X, y, *, num_classes, seed, step: fit_nearest_centroid(X, y, num_classes),
            "sparse", False, 1, "nearest centroid, running means in fixed point, sparse binary samples",
@@ -82,5 +85,5 @@ MODELS: dict[str, Family] = {f.name: f for f in (
            contract=nearest_centroid.DENSE_CONTRACT),
     Family("logistic_regression", lambda X, y, *, num_classes, seed, step, eta0, t0: fit_logistic_regression(
         X, y, seed, eta0, t0), "sparse", True, 1, "binary logistic regression, online SGD, PLAN sigmoid",
-        LogisticRegressionConfig),
+        logistic_regression.Parameters, score_growth=logistic_regression.score_growth),
 )}

@@ -359,7 +359,8 @@ class Caller(Agent):
 
 KIND_CLASSES = {"honest": Agent, "flipper": Agent, "unsure_flipper": UnsureFlipper, "timing": TimingAgent,
                 "sleeper": Sleeper, "caller": Caller}
-"""How each kind acts."""
+"""How each kind acts: one class per kind declared in `sumchain.agent_kinds` (its name, own keys and
+checks), which `tests/test_agent_kinds.py` holds these to."""
 
 
 def make_agents(configs: tuple[AgentConfig, ...], seed: int, round_waits: bool = False,

@@ -22,8 +22,9 @@ MECHANISMS: dict[str, type[Stakeable]] = {cls.name: cls for cls in (Stakeable, P
 
 
 def mechanism_for(config: Config, owner: str, start_time: int = 0) -> Mechanism:
-    """The configured mechanism, built from its own config keys."""
-    return MECHANISMS[config.incentive].from_config(config, owner=owner, start_time=start_time)
+    """The configured mechanism, built from its own section of the config (`incentive`)."""
+    section = config.sections.incentive
+    return MECHANISMS[section.name].from_config(section, owner=owner, start_time=start_time)
 
 
 __all__ = ["INCENTIVES", "MECHANISMS", "MarginModel", "Mechanism", "Points", "QualityPriced", "Stakeable",

@@ -26,10 +26,10 @@ class Points(Stakeable):
         self.reported: dict[str, int] = {}
 
     @classmethod
-    def from_config(cls, config, owner: str, start_time: int = 0) -> "Points":
-        """Built from the claim waits only: no money, so no cost weight."""
-        return cls(refund_wait_s=config.refund_wait_s, any_address_claim_wait_s=config.any_address_claim_wait_s,
-                   owner_claim_wait_s=config.owner_claim_wait_s, cost_weight=0, owner=owner, start_time=start_time)
+    def from_config(cls, section, owner: str, start_time: int = 0) -> "Points":
+        """Built from the claim waits only (of the `incentive` section): no money, so no cost weight."""
+        return cls(refund_wait_s=section.refund_wait_s, any_address_claim_wait_s=section.any_address_claim_wait_s,
+                   owner_claim_wait_s=section.owner_claim_wait_s, cost_weight=0, owner=owner, start_time=start_time)
 
     def cost_to_add(self, now: int, x=None, y=None, model=None) -> int:
         super().cost_to_add(now)   # the time rule only

@@ -54,7 +54,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.components import MechanismDescriptor
-from sumchain.config import PredictionMarketConfig
+from sumchain.config import DAY_S, MAX_MONEY_UNITS, WEI_PER_COIN, check, check_wait
 from sumchain.contract import reasons as R
 from sumchain.errors import Rejected
 
@@ -363,6 +363,46 @@ class PredictionMarket:
             self.pool = 0
 
 
+@dataclass(frozen=True)
+class Parameters:
+    """`incentive = "prediction_market"`: SUM's prediction market (see `sumchain.contract.market` and
+    `sumchain.sim.market`)."""
+
+    bounty: int = field(default=100_000, metadata={"doc": "the bounty (coins)"})
+    provider_balance: int = field(default=100_000, metadata={
+        "doc": "the bounty provider's start balance (coins, >= the bounty)"})
+    min_stake: int = field(default=1, metadata={
+        "doc": "the stake each contribution takes (coins); the rest of what an agent offers stays with it"})
+    num_portions: int = field(default=10, metadata={
+        "doc": "test-set portions committed by hash (>= 2); one is revealed before the market opens"})
+    min_length_s: int = field(default=7 * DAY_S, metadata={
+        "doc": "the market ends only after this many seconds and `min_num_contributions`"})
+    min_num_contributions: int = field(default=100, metadata={
+        "doc": "the market ends only after this many contributions and `min_length_s`"})
+    group_contributions: bool = field(default=False, metadata={
+        "doc": "score a contributor's contributions together (SUM's option)"})
+    reset_model: bool = field(default=False, metadata={
+        "doc": "restart every reward round from the deployed model (SUM's option)"})
+
+    funds = "provider_balance"
+    """The key of the coins the mechanism's own account starts with (counted in the run's money)."""
+
+    def check(self, config) -> None:
+        check(self.bounty >= 1, "prediction_market.bounty", "must be a whole number of coins >= 1", self.bounty)
+        check(self.provider_balance >= self.bounty, "prediction_market.provider_balance",
+              f"must be >= prediction_market.bounty = {self.bounty} coins", self.provider_balance)
+        check(self.min_stake >= 1, "prediction_market.min_stake", "must be a whole number of coins >= 1", self.min_stake)
+        check(self.num_portions >= 2, "prediction_market.num_portions",
+              "must be a whole number >= 2 (one portion is revealed before the market opens)", self.num_portions)
+        check(self.min_length_s >= 0, "prediction_market.min_length_s", "must be >= 0 seconds", self.min_length_s)
+        check_wait("prediction_market.min_length_s", self.min_length_s)
+        check(self.min_stake * WEI_PER_COIN <= MAX_MONEY_UNITS, "prediction_market.min_stake",
+              f"must be <= {MAX_MONEY_UNITS // WEI_PER_COIN:,} coins (2**128 wei, the most money a run holds)",
+              self.min_stake)
+        check(self.min_num_contributions >= 1, "prediction_market.min_num_contributions",
+              "must be a whole number >= 1", self.min_num_contributions)
+
+
 def refuse(code: int) -> None:
     raise Rejected(R.REASONS[code])
 
@@ -370,6 +410,6 @@ def refuse(code: int) -> None:
 DESCRIPTOR = MechanismDescriptor(
     "prediction_market",
     "SUM's prediction market: a bounty shared by the contributions that help",
-    parameters=PredictionMarketConfig,
+    parameters=Parameters,
     own_contract="sumchain.contract.market:deploy_market",
 )

@@ -1,10 +1,10 @@
 """What an incentive mechanism of the trainer is: the protocol, and the model hook a price may read.
 
 Why a protocol: the trainer (`contract/trainer.py`) moves the money and asks the mechanism only
-what a call costs or pays, or why it is refused. Each mechanism builds itself from the run's config
-(`from_config`), reading its own keys and nothing else: the stakeable waits and `cost_weight`
-for `stakeable`, the waits only for `points`, those plus the `[quality_priced]` table for
-`quality_priced`. The cost of adding may depend on the sample, its label and the current model
+what a call costs or pays, or why it is refused. Each mechanism builds itself from the config's
+`incentive` section (`from_config(config.sections.incentive)`), which holds its keys and nothing
+else: the stakeable waits and `cost_weight` for `stakeable`, the waits only for `points`, those
+plus `weight` and `margin_scale` for `quality_priced`. The cost of adding may depend on the sample, its label and the current model
 (`cost_to_add(now, x, y, model)`); a mechanism that prices by time only ignores them.
 
 The claim rules of the deposit-based mechanisms are written once, in `stakeable.py`
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
-    from sumchain.config import Config
     from sumchain.contract.data_handler import Contribution
     from sumchain.contract.incentives.stakeable import ClaimFacts, ClaimTable
 
@@ -43,7 +42,7 @@ class Mechanism(Protocol):
     total_verified: int
 
     @classmethod
-    def from_config(cls, config: "Config", owner: str, start_time: int = 0) -> "Mechanism": ...
+    def from_config(cls, section: Any, owner: str, start_time: int = 0) -> "Mechanism": ...
 
     def cost_to_add(self, now: int, x: np.ndarray | None = None, y: int | None = None,
                     model: MarginModel | None = None) -> int:

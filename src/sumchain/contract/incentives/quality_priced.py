@@ -25,9 +25,38 @@ updates). The weight was chosen by measurement over seeds 0-4 of the default run
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sumchain.components import MechanismDescriptor
-from sumchain.config import QualityPricedConfig
+from sumchain.config import MAX_INT64, MAX_MONEY_UNITS, WEI_PER_COIN, check
 from sumchain.contract.incentives.stakeable import Stakeable
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """`incentive = "quality_priced"`: the stakeable cost times a surcharge for data the model contradicts.
+
+    cost = base + base * weight * d // (d + margin_scale), d = max(0, -margin(x, y))."""
+
+    weight: int = field(default=4, metadata={"doc": "the surcharge's weight"})
+    margin_scale: int = field(default=10_000, metadata={
+        "doc": "the margin, in model score units, at which half the surcharge is charged"})
+
+    def check(self, config) -> None:
+        """The largest cost stays a deposit the contract holds; the scale plus a score fits 256 bits."""
+        check(self.weight >= 0, "quality_priced.weight", "must be a whole number >= 0 (0 is the stakeable cost)",
+              self.weight)
+        if config.incentive == "quality_priced":
+            # cost < base * (1 + weight), base <= cost_weight * 60 coins
+            base = max(1, config.cost_weight * 60 * WEI_PER_COIN)
+            limit = MAX_MONEY_UNITS // base - 1
+            check(self.weight <= limit, "quality_priced.weight",
+                  f"must be a whole number from 0 to {limit:,} with cost_weight = {config.cost_weight} (the largest "
+                  f"cost, cost_weight * 60 coins * (1 + weight), must stay below 2**128 wei, the largest deposit the "
+                  f"contract holds)", self.weight)
+        check(1 <= self.margin_scale <= 2**256 - 1 - MAX_INT64, "quality_priced.margin_scale",
+              "must be a whole number >= 1 (model score units) and below 2**256 - 2**63 (added to a score's size on "
+              "the contract)", self.margin_scale)
 
 
 class QualityPriced(Stakeable):
@@ -41,13 +70,12 @@ class QualityPriced(Stakeable):
         self.margin_scale = int(margin_scale)
 
     @classmethod
-    def from_config(cls, config, owner: str, start_time: int = 0) -> "QualityPriced":
-        """The stakeable keys plus its own table, `[quality_priced]` (`weight`, `margin_scale`)."""
-        stakeable = Stakeable.from_config(config, owner, start_time)
+    def from_config(cls, section, owner: str, start_time: int = 0) -> "QualityPriced":
+        """The stakeable keys plus its own, `weight` and `margin_scale` (the `incentive` section)."""
+        stakeable = Stakeable.from_config(section, owner, start_time)
         return cls(refund_wait_s=stakeable.refund_wait_s, any_address_claim_wait_s=stakeable.any_address_claim_wait_s,
                    owner_claim_wait_s=stakeable.owner_claim_wait_s, cost_weight=stakeable.cost_weight, owner=owner,
-                   start_time=start_time, weight=config.quality_priced.weight,
-                   margin_scale=config.quality_priced.margin_scale)
+                   start_time=start_time, weight=section.weight, margin_scale=section.margin_scale)
 
     def __repr__(self) -> str:
         return f"{super().__repr__()[:-1]}, weight={self.weight}, margin_scale={self.margin_scale})"
@@ -70,5 +98,5 @@ DESCRIPTOR = MechanismDescriptor(
     "quality_priced",
     "the stakeable cost times a surcharge for data the model contradicts",
     paid_predictions=True,
-    parameters=QualityPricedConfig,
+    parameters=Parameters,
 )

@@ -162,10 +162,11 @@ class Stakeable:
         self._claim_tables: dict[tuple, ClaimTable] = {}
 
     @classmethod
-    def from_config(cls, config, owner: str, start_time: int = 0) -> "Stakeable":
-        """Built from its own keys: the claim waits and `cost_weight` (coins, applied in base units)."""
-        return cls(refund_wait_s=config.refund_wait_s, any_address_claim_wait_s=config.any_address_claim_wait_s,
-                   owner_claim_wait_s=config.owner_claim_wait_s, cost_weight=to_units(config.cost_weight),
+    def from_config(cls, section, owner: str, start_time: int = 0) -> "Stakeable":
+        """Built from its own keys (the `incentive` section): the claim waits and `cost_weight` (coins,
+        applied in base units)."""
+        return cls(refund_wait_s=section.refund_wait_s, any_address_claim_wait_s=section.any_address_claim_wait_s,
+                   owner_claim_wait_s=section.owner_claim_wait_s, cost_weight=to_units(section.cost_weight),
                    owner=owner, start_time=start_time)
 
     def __repr__(self) -> str:
