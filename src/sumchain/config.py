@@ -89,12 +89,12 @@ MAX_NUM_WORDS = 10_000_000
 IMDB's whole vocabulary is under 90,000 words; hashing needs no more buckets than tokens seen."""
 
 
-AGENT_KINDS = ("honest", "flipper", "unsure_flipper", "timing", "sleeper", "caller")
+AGENT_KINDS = ("honest", "flipper", "unsure_flipper", "timing", "sleeper", "caller", "model_pusher")
 """What an agent table's members do (`sumchain.sim.agents` says how each acts)."""
-MALICIOUS_KINDS = ("flipper", "unsure_flipper", "timing", "sleeper")
+MALICIOUS_KINDS = ("flipper", "unsure_flipper", "timing", "sleeper", "model_pusher")
 """The kinds that submit wrong labels on purpose: `honest = false`. The others are honest."""
 KIND_KEYS = {"unsure_flipper": ("unsure_fraction",), "timing": ("lead_s",), "sleeper": ("honest_days",),
-             "caller": ("fee",)}
+             "caller": ("fee",), "model_pusher": ("push_copies",)}
 """Agent keys read only by one kind: in `to_dict` (and the digest) only for a table of that kind."""
 MAX_AGENT_COUNT = 10_000
 
@@ -147,6 +147,7 @@ class AgentConfig:
     lead_s: int = 1
     honest_days: float = 10.0
     fee: float = 1.0
+    push_copies: int = 3
 
     def __post_init__(self) -> None:
         kind, honest = self.kind, self.honest
@@ -769,6 +770,7 @@ def _validate_population(c: Config) -> None:
         _check(math.isfinite(a.honest_days) and a.honest_days >= 0, p + "honest_days", "must be >= 0 days",
                a.honest_days)
         _check(math.isfinite(a.fee) and a.fee >= 1e-18, p + "fee", "must be >= 1e-18 coins (one base unit)", a.fee)
+        _check(1 <= a.push_copies <= 100, p + "push_copies", "must be a whole number from 1 to 100", a.push_copies)
         if a.kind == "caller":
             _check(c.incentive in _names('PAID_PREDICTION_INCENTIVES'), p + "kind",
                    f"a caller pays for predictions, which incentive={c.incentive} does not take; "
