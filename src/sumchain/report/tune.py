@@ -80,7 +80,8 @@ def answer(front: pd.DataFrame, trials: pd.DataFrame, meta: Mapping[str, str]) -
     table_one_on_front = bool(not trials.empty and trials.loc[trials["table_one"] & trials["pareto"]].shape[0])
     lines = []
     if len(beats):
-        lines.append(f"{against.capitalize()}, {plural(len(beats), 'design')} of the front dominate Table I on "
+        lines.append(f"{against.capitalize()}, {plural(len(beats), 'design')} of the front "
+                     f"{'dominates' if len(beats) == 1 else 'dominate'} Table I on "
                      f"held-out seeds (paired 95% intervals excluding zero on at least one objective, losing on none):")
         for _, row in beats.iterrows():
             lines.append(f"- {row['design']} ({design_text(row)}): " + "; ".join(
