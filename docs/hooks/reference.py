@@ -82,6 +82,7 @@ MEANINGS = {
     "agents.<Name>.lead_s": "`kind = \"timing\"`: seconds before the next honest turn at which it adds",
     "agents.<Name>.honest_days": "`kind = \"sleeper\"`: days of honest data before it flips every label",
     "agents.<Name>.fee": "`kind = \"caller\"`: coins each paid prediction offers",
+    "agents.<Name>.push_copies": "`kind = \"model_pusher\"`: the most flipped copies it expects to need to turn the model around on a target",
 }
 
 def _checks(config) -> dict[str, list[str]]:
