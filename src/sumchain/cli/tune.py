@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         summary = tune.run_tune(study, settings, store, executor, args.trials, args.timeout, batch, progress)
         front = tune.pareto_trials(study)
         designs = {f"trial {t.number}": t.params for t in front if not t.user_attrs.get("table_one")}
-        heldout = tune.heldout_evaluation(designs, settings, store, executor)
+        heldout = tune.heldout_evaluation(designs, settings, store, executor, summary)
     except KeyboardInterrupt:
         done = len(tune.finished_trials(study)) if "study" in locals() else 0
         print(f"interrupted: {plural(done, 'finished trial')} saved in {out}; rerun the same command to resume",
@@ -135,13 +135,15 @@ def run(args: argparse.Namespace) -> int:
             "adversaries": ", ".join(settings.adversaries), "search seeds": f"0..{args.seeds - 1}",
             "held-out seeds": f"{settings.heldout[0]}..{settings.heldout[-1]}",
             "trials": f"{summary.trials} ({summary.told} now, {summary.resumed} resumed)",
-            "runs": f"{summary.ran} run now ({summary.failed} failed), {summary.reused} reused",
+            "runs": f"{summary.ran} search and {summary.heldout_ran} held-out runs now ({summary.failed} failed), "
+                    f"{summary.reused} reused",
             "constraints": ", ".join(f"{k} {v:g}" for k, v in settings.constraints.as_dict().items() if v is not None)
                            or "none", "sampler": "multi-objective TPE, seed " + str(settings.sampler_seed)}
     answer = write_tune_report(out, tune.trials_table(study), table, tune.importance(study), meta)
     print(answer)
     elapsed = time.perf_counter() - started
     stopped = " (stopped by --timeout)" if summary.stopped else ""
-    print(f"{plural(summary.trials, 'trial')}{stopped}, {plural(summary.ran, 'run')} in {elapsed:.1f} s; "
+    print(f"{plural(summary.trials, 'trial')}{stopped}, {plural(summary.ran + summary.heldout_ran, 'run')} in "
+          f"{elapsed:.1f} s; "
           f"report: {out}/report.md")
     return 1 if summary.failed else 0

@@ -460,6 +460,7 @@ class TuneSummary:
     ran: int = 0             # runs executed now
     reused: int = 0          # runs found in the store
     failed: int = 0          # runs that failed now
+    heldout_ran: int = 0     # held-out runs executed now
     stopped: str = ""        # why the search stopped early ("timeout"), empty when the budget was spent
 
 
@@ -601,18 +602,18 @@ def table_one_reference(space: Mapping[str, Parameter]) -> dict[str, Any]:
 
 
 def heldout_evaluation(designs: Mapping[str, Mapping[str, Any]], settings: TuneSettings, store, executor,
-                       bar=None) -> dict[str, pd.DataFrame]:
+                       summary: TuneSummary | None = None) -> dict[str, pd.DataFrame]:
     """Each design (and Table I) run on the held-out seeds: its per-seed objectives table."""
     designs = {TABLE_ONE: table_one_reference(settings.space), **designs}
     points = {label: design_points(design, settings.base, settings.adversaries, settings.heldout)
               for label, design in designs.items()}
     pending = store.pending([p.config for ps in points.values() for p in ps])
-    if bar is not None:
-        bar.reset(total=len(pending))
+    if summary is not None:
+        summary.heldout_ran += len(pending)
     for outcome in executor.map_runs(pending):
         store.add(outcome.row, outcome.timeseries)
-        if bar is not None:
-            bar.update(1)
+        if summary is not None:
+            summary.failed += not outcome.ok
     results = store.frame
     tables = {}
     for label, ps in points.items():
