@@ -214,20 +214,12 @@ def suggest(trial, space: Mapping[str, Parameter]) -> dict[str, Any]:
     return design
 
 
-def table_one_design(space: Mapping[str, Parameter], base: Config | None = None) -> dict[str, Any]:
-    """Table I's values of the searched keys (those the search space can hold), to enqueue first."""
-    flat = (base or Config()).flat()
-    reference = Config().flat()
-    mechanism = flat.get("incentive", "stakeable")
+def table_one_design(space: Mapping[str, Parameter]) -> dict[str, Any]:
+    """Table I's design as a trial (enqueued first): its values of the searched keys, when in range."""
     design = {}
-    for key, p in space.items():
-        if p.mechanism is not None and p.mechanism != mechanism:
-            continue
-        value = flat.get(key, reference.get(key))
-        if p.categorical:
-            if value in p.choices:
-                design[key] = value
-        elif value is not None and p.low <= value <= p.high:
+    for key, value in table_one_reference(space).items():
+        p = space[key]
+        if (value in p.choices) if p.categorical else (p.low <= value <= p.high):
             design[key] = value
     return design
 
