@@ -191,3 +191,12 @@ def test_the_same_seeds_give_the_same_trials_in_parallel(tmp_path):
         results.append([(t.params, t.values) for t in study.trials])
     # the first two designs do not depend on the batch (Table I, then the sampler's first draw)
     assert results[0] == results[1]
+
+
+def test_the_timeout_stops_asking_for_new_trials(tmp_path):
+    settings = tiny_settings()
+    ticks = iter(range(100))
+    study = tune.open_study(tmp_path, settings)
+    summary = tune.run_tune(study, settings, store=None, executor=None, trials=5, timeout=0.5,
+                            clock=lambda: next(ticks))
+    assert summary.stopped == "timeout" and summary.trials == 0 and summary.ran == 0
