@@ -651,19 +651,23 @@ def front_table(study, heldout: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def importance(study) -> pd.DataFrame:
-    """Each searched parameter's importance for each objective (parameters every trial has; the
-    mechanism's own parameters only when one mechanism is searched)."""
+    """Each searched parameter's importance for each objective: PED-ANOVA (Optuna's, no extra
+    dependency; fANOVA needs scikit-learn), for reaching the objective's good values (the top 10% of
+    trials), so the mechanism's own parameters count in the trials that have them."""
     import optuna
 
     complete = [t for t in study.get_trials(deepcopy=False) if t.values is not None]
     rows = []
     if len(complete) < 4:
         return pd.DataFrame(rows, columns=["objective", "parameter", "importance"])
-    for index, (name, _, _) in enumerate(OBJECTIVES):
+    for index, (name, direction, _) in enumerate(OBJECTIVES):
+        sign = 1.0 if direction == "minimize" else -1.0
         try:
-            values = optuna.importance.get_param_importances(
-                study, target=lambda t, i=index: t.values[i],
-                evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = optuna.importance.get_param_importances(
+                    study, target=lambda t, i=index, s=sign: s * t.values[i],
+                    evaluator=optuna.importance.PedAnovaImportanceEvaluator())
         except (RuntimeError, ValueError, ImportError):
             continue
         rows += [{"objective": name, "parameter": k, "importance": float(v)} for k, v in values.items()]

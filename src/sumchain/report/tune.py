@@ -3,7 +3,7 @@
 Layout of the output folder (beside the results store and the Optuna journal):
 - `figures/pareto.png`: every trial's worst-case gap against the honest return, coloured by mechanism,
   the front ringed, Table I a star, each front design's held-out position joined to its search one;
-- `figures/importance.png`: each parameter's importance (fANOVA) for each objective;
+- `figures/importance.png`: each parameter's importance (PED-ANOVA) for each objective;
 - `stats/trials.csv` (every trial), `stats/front.csv` (the front and Table I on held-out seeds, with
   paired differences from Table I), `stats/importance.csv`;
 - `report.md` (links the PNGs) and `report.html` (the PNGs embedded: one file to share).
@@ -148,7 +148,7 @@ def importance_figure(importance: pd.DataFrame, path: Path) -> Path:
         part = importance[importance["objective"] == name].sort_values("importance")
         ax.barh(part["parameter"], part["importance"], color="tab:green")
         ax.set_title(TITLES.get(name, name), fontsize=10)
-        ax.set_xlabel("importance (fANOVA)")
+        ax.set_xlabel("importance (PED-ANOVA)")
         ax.set_xlim(0, 1)
     return _save(fig, path)
 
