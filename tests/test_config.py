@@ -320,3 +320,11 @@ def test_the_reference_lists_every_settable_key_with_its_default_and_engines():
     assert rows["logistic_regression.eta0"]["engines"] == ("python",)
     assert rows["prediction_market.bounty"]["component"] == "incentive=prediction_market"
     assert rows["rpc_url"]["engines"] == ("rpc",) and rows["max_train"]["type"] == "int | None"
+
+
+def test_a_model_pushers_copies_are_bounded_and_only_its_own_key():
+    with pytest.raises(ConfigError, match="agents.Bad.push_copies.*from 1 to 100"):
+        Config.from_overrides({"agents.Bad.kind": "model_pusher", "agents.Bad.push_copies": 0})
+    pusher = Config.from_overrides({"agents.Bad.kind": "model_pusher", "agents.Bad.push_copies": 5})
+    assert pusher.agent("Bad").malicious and pusher.flat()["agents.Bad.push_copies"] == 5
+    assert "agents.Bad.push_copies" not in Config().flat()      # Table I's digest is unchanged

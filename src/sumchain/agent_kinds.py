@@ -64,6 +64,11 @@ KINDS: dict[str, AgentKind] = {kind.name: kind for kind in (
                   KindKey("fee", float, 1.0, ((lambda v: math.isfinite(v) and v >= 1e-18,
                                                "must be >= 1e-18 coins (one base unit)"),), unit="coins",
                           doc="coins each paid prediction offers"),)),
+    AgentKind("model_pusher", "honest until one contribution is verified, then adds flipped copies of an honest "
+              "contributor's pending sample to turn the model, reports that deposit and refunds its copies",
+              malicious=True, keys=(
+                  KindKey("push_copies", int, 3, ((lambda v: 1 <= v <= 100, "must be a whole number from 1 to 100"),),
+                          doc="the most flipped copies it expects to need to turn the model around on a target"),)),
 )}
 """Every kind, in the order they are offered."""
 

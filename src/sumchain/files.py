@@ -165,10 +165,12 @@ KINDS = {
                                          "report.md", "report.html", "figures", "stats")),
     "study": ("a study folder", ("results.parquet", "results.csv", "timeseries.parquet", ".timeseries-parts",
                                  "report.md", "figures", "stats")),
+    "tune": ("a tune folder", ("results.parquet", "results.csv", "timeseries.parquet", ".timeseries-parts",
+                               "tune.journal", "tune.journal.lock", "report.md", "report.html", "figures", "stats")),
 }
 """Each kind of output folder: what it is called, and the names its command writes (to recognise a
 folder written before folders carried a marker)."""
-STORE_KINDS = ("sweep", "reproduce", "study")
+STORE_KINDS = ("sweep", "reproduce", "study", "tune")
 
 
 def folder_kind(folder: Path, kind: str, option: str = "--out") -> str | None:

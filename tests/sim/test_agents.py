@@ -220,3 +220,23 @@ def test_a_contributor_withdraws_its_earnings_only_when_a_read_shows_some_owed(p
     trainer = FakeTrainer(owed=owed)
     assert good.act(0, FakeWorld([good], trainer, paid_calls=paid_calls))
     assert trainer.calls == calls
+
+
+def test_a_model_pusher_copies_a_pending_honest_sample_flipped_and_reports_it():
+    """On the contract: after its first verified contribution, its adds are flipped copies of honest
+    samples, and it reports at least one honest contribution it pushed and refunds its copies."""
+    import json
+
+    from sumchain.sim import simulate
+
+    run = simulate({"num_words": 60, "max_train": 400, "max_test": 150, "agents.Bad.kind": "model_pusher", "seed": 1})
+    txs = [t for t in run.trainer.chain.transactions() if t.status == "ok"]
+    honest = {(t.args_x, json.loads(t.args_json)["y"]) for t in txs if t.sender == "Good" and t.function == "add_data"}
+    honest_x = {x for x, _ in honest}
+    adds = [t for t in txs if t.sender == "Bad" and t.function == "add_data"]
+    copies = [t for t in adds if t.args_x in honest_x]
+    assert len(copies) >= 3 and len(adds) - len(copies) <= 2          # one or two honest adds, then only copies
+    assert all((t.args_x, 1 - json.loads(t.args_json)["y"]) in honest for t in copies)   # flipped
+    copied = {t.args_x for t in copies}
+    assert any(t.sender == "Bad" and t.function == "report" and t.args_x in copied for t in txs)
+    assert any(t.sender == "Bad" and t.function == "refund" and t.args_x in copied for t in txs)

@@ -17,7 +17,7 @@ import threading
 from sumchain import __version__
 from sumchain.errors import SumchainError
 
-SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce", "study", "gas", "node", "deploy", "contract",
+SUBCOMMANDS = ("simulate", "verify", "datasets", "sweep", "reproduce", "study", "tune", "gas", "node", "deploy", "contract",
                "serve")
 
 

@@ -22,6 +22,12 @@ Kinds (`agents.<name>.kind`; every kind but `caller` also makes a rare mistake, 
   per its own wait: its next turn is a wait after that add.
 - `sleeper`: submits true labels (and never declines) for `honest_days`, earning verified
   contributions, then flips every label.
+- `model_pusher`: the model-pushing reporter. It submits true labels (one at a time) until a free read
+  shows it a verified contribution; then, on each turn, it picks the youngest pending honest
+  submission that the model predicts right and that `push_copies` flipped updates of a local copy of
+  the public model would turn around, and adds one copy of that sample with the label flipped while
+  the model still agrees with the honest label. Once the honest refund wait ends with the model
+  pushed, its claim walk reports the honest deposit; it refunds its own copies as the contract allows.
 - `caller`: adds no data; on each turn pays `fee` coins (it stops when it has less) for the
   prediction of the next pool sample in turn (`Trainer.predict` with a value), once a free read
   (`Trainer.verified`) shows a verified contributor to share it (before, the contract would refuse).
@@ -101,6 +107,8 @@ class World(Protocol):
     def reject(self, reason: str) -> None: ...
 
     def added(self, agent: "Agent", k: int, label: int, receipt, now: int) -> None: ...
+
+    def added_copy(self, agent: "Agent", receipt, now: int) -> None: ...
 
     def claimed(self, action: int) -> None: ...
 
@@ -357,8 +365,125 @@ class Caller(Agent):
         return True
 
 
+PUSH_CANDIDATES = 20
+"""A model pusher looks for its next target among this many of the youngest pending honest submissions."""
+
+
+@dataclass
+class ModelPusher(Agent):
+    """The model-pushing reporter (see the module): honest until it has a verified contribution, then it
+    pushes the model against an honest contributor's pending sample so that it can report that deposit.
+
+    Its pushed adds are copies of a sample already submitted, so they are not pool submissions: it keeps
+    them itself (`copies`) and claims their refunds itself, asking the contract (`claim_preview`) which
+    would be accepted; the other agents' claim walks do not see them."""
+
+    verified: bool = False
+    target: int | None = None
+    """The pool submission it is pushing (None: it looks for one)."""
+    copies: list = field(default_factory=list)
+    """Its pushed adds not yet refunded: (contribution id, pool submission, label, added time)."""
+
+    def flips(self, now: int, confidence: Callable[[], int] | None) -> bool:
+        return False          # its own pool submissions are honest: they earn it the verified contribution
+
+    def act(self, now: int, world: World) -> bool:
+        """Earn one verified contribution, then add one flipped copy of its target per turn while the
+        model still agrees with the target's label; claim (reports come from the usual walk) and
+        refund its copies."""
+        if world.paid_calls:
+            self.withdraw_earnings(world)
+        if not self.verified:
+            self.verified = world.trainer.verified(self.name) > 0
+        added = False
+        if world.balance(self) >= 1:
+            if not self.verified:
+                if not self._own_pending(world) and world.outstanding.count < world.pool_size:
+                    added = self.submit(world.outstanding.count, now, world)
+            else:
+                added = self.push(now, world)
+        if world.claims_open:
+            self.claim(world)
+            self.refund_copies(world)
+        return not (added and world.balance(self) == 0)
+
+    def _own_pending(self, world: World) -> bool:
+        out = world.outstanding
+        return bool((out.author[out.active()] == self.index).any())
+
+    def push(self, now: int, world: World) -> bool:
+        """One flipped copy of the target's sample, when the model still predicts the target's label."""
+        out, trainer = world.outstanding, world.trainer
+        if self.target is not None and out.settled[self.target]:
+            self.target = None
+        if self.target is None:
+            self.target = self.pick_target(world)
+            if self.target is None:
+                return False
+        k = self.target
+        x, label = world.pool_row(k), int(out.label[k])
+        if int(trainer.predict(x)) != label:
+            return False          # pushed: the usual claim walk reports it once its refund wait ends
+        flipped = self.other_class(label)
+        value = self.deposit(world.balance(self))
+        if now <= world.last_add_time:
+            world.decline(DECLINED_SAME_SECOND)
+            return False
+        try:
+            cost = trainer.cost_to_add(x, flipped)
+            if value < cost:
+                world.decline(DECLINED_UNDERPAID)
+                return False
+            receipt = trainer.add_data(self.name, x, flipped, value)
+        except Rejected as refusal:
+            world.reject(refusal.reason)
+            return False
+        world.added_copy(self, receipt, now)
+        self.copies.append((receipt.contribution_id, k, flipped, receipt.added_time))
+        return True
+
+    def pick_target(self, world: World) -> int | None:
+        """The youngest pending honest submission the model predicts right and that `push_copies` flipped
+        updates of the public model (simulated on a local copy) would turn around."""
+        out, trainer = world.outstanding, world.trainer
+        rows = out.active()
+        honest = [k for k in rows[::-1].tolist() if world.agents[int(out.author[k])].kind == "honest"]
+        for k in honest[:PUSH_CANDIDATES]:
+            x, label = world.pool_row(k), int(out.label[k])
+            if int(trainer.predict(x)) != label:
+                continue
+            pushed = trainer.model.copy()
+            flipped = self.other_class(label)
+            for _ in range(self.config.push_copies):
+                pushed.update(x, flipped)
+            if int(pushed.predict(x)) != label:
+                return k
+        return None
+
+    def refund_copies(self, world: World) -> None:
+        """Refund each pushed copy the contract would refund now; forget those settled."""
+        if not self.copies:
+            return
+        trainer = world.trainer
+        ids = np.array([c[0] for c in self.copies], dtype=np.int64)
+        predictions = np.array([trainer.predict(world.pool_row(c[1])) for c in self.copies], dtype=np.int64)
+        preview = trainer.claim_preview(self.name, ids, predictions)
+        kept = []
+        for copy, action, settled in zip(self.copies, preview.action.tolist(), preview.settled.tolist()):
+            if action == REFUND:
+                try:
+                    trainer.refund(self.name, world.pool_row(copy[1]), copy[2], copy[3])
+                    world.claimed(REFUND)
+                    continue
+                except Rejected as refusal:
+                    world.reject(refusal.reason)
+            if not settled:
+                kept.append(copy)
+        self.copies = kept
+
+
 KIND_CLASSES = {"honest": Agent, "flipper": Agent, "unsure_flipper": UnsureFlipper, "timing": TimingAgent,
-                "sleeper": Sleeper, "caller": Caller}
+                "sleeper": Sleeper, "caller": Caller, "model_pusher": ModelPusher}
 """How each kind acts: one class per kind declared in `sumchain.agent_kinds` (its name, own keys and
 checks), which `tests/test_agent_kinds.py` holds these to."""
 

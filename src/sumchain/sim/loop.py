@@ -234,6 +234,15 @@ class Simulation:
         self.last_add_time = now
         self._bar.update(1)
 
+    def added_copy(self, agent: Agent, receipt, now: int) -> None:
+        """An add of a sample already submitted (the model pusher's copies): paid and counted as an add,
+        not a pool submission."""
+        self.model_version += receipt.model_updated
+        self.counts["adds"] += 1
+        self.spent_on_adds[agent.index] += receipt.cost
+        self.adds_by[agent.index] += 1
+        self.last_add_time = now
+
     def claimed(self, action: int) -> None:
         self.counts["refunds" if action == REFUND else "reports"] += 1
 
