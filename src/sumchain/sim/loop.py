@@ -121,7 +121,8 @@ class Simulation:
         model = trainer.model
         self.dense_input = model.input_kind == "dense"
         self.sample_of = model.sample
-        self.predict_row = lambda k: trainer.predict(self.pool_row(k))
+        # from the trainer's local copy of the model, as `predict_many` (on a chain engine, no call per row)
+        self.predict_row = lambda k: trainer.model.predict(self.pool_row(k))
         self.balance_of_address = self.chain.balance_of
         self.outstanding = Outstanding(pool_X)
         self.claims = ClaimView(self.outstanding, trainer, self.contributor_names, dataset.num_classes)
