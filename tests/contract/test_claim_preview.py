@@ -60,3 +60,34 @@ def test_unknown_ids_and_bad_shapes(tiny_dataset, engine):
     assert len(trainer.claim_preview("alice", [], []).action) == 0
     with pytest.raises(Rejected, match="same length"):
         trainer.claim_preview("alice", [0, 1], [1])
+
+
+def test_a_few_and_many_contributions_get_the_same_answers(tiny_dataset, engine):
+    """Up to FEW_CLAIMS the Python contract looks its table up one by one, beyond in arrays: the same."""
+    trainer = deployed(tiny_dataset, engine)
+    for k in range(6):
+        trainer.chain.advance(DAY // 2)
+        trainer.add_data(("alice", "bob")[k % 2], (POSITIVE, NEGATIVE)[k % 3 == 0], k % 2, trainer.cost_to_add() + 1)
+    ids = [k % 7 - 1 for k in range(40)]               # -1 and 6 name nothing
+    predictions = [k % 2 for k in range(40)]
+    for claimer in ("alice", "bob", "owner"):
+        many = trainer.claim_preview(claimer, ids, predictions)
+        few = [trainer.claim_preview(claimer, ids[i:i + 4], predictions[i:i + 4]) for i in range(0, 40, 4)]
+        assert np.array_equal(many.action, np.concatenate([f.action for f in few]))
+        assert np.array_equal(many.reason, np.concatenate([f.reason for f in few]))
+        assert np.array_equal(many.settled, np.concatenate([f.settled for f in few]))
+        assert many.amount == sum((f.amount for f in few), ())
+
+
+def test_claim_rules_are_the_mechanisms_own_on_every_engine(tiny_dataset, engine, mechanism):
+    """`claim_rules`: the mechanism's age breakpoints and the state its claim rules read, on every engine."""
+    trainer = deployed(tiny_dataset, engine, mechanism)
+    rules = trainer.claim_rules("alice")
+    assert rules.age_breakpoints == (DAY + 1, 9 * DAY) and rules.claim_count_breakpoints == (1,)
+    assert rules.state == (False, False) and trainer.claim_rules("owner").state == (True, False)
+    trainer.chain.advance(600)
+    added = trainer.add_data("alice", POSITIVE, 1, trainer.cost_to_add() + 1).added_time
+    trainer.chain.advance(DAY + 1)
+    trainer.refund("alice", POSITIVE, 1, added)
+    assert trainer.claim_rules("alice").state == (False, True)      # a verified contribution: reports allowed
+    assert trainer.claim_rules("bob").state == (False, False)

@@ -24,6 +24,10 @@ from sumchain.ledger import Chain, Transfers
 from sumchain.models import Model
 
 
+FEW_CLAIMS = 32
+"""Up to this many contributions, `claim_preview` looks its table up one by one: cheaper than numpy."""
+
+
 class AddReceipt(NamedTuple):
     """What `add_data` returns: the cost taken, when the data was recorded, whether the model moved,
     and the contribution's id (for `claim_preview`)."""
@@ -41,6 +45,23 @@ class ClaimPreview(NamedTuple):
     amount: tuple[int, ...]       # base units the call would pay; 0 with NONE
     reason: np.ndarray            # reasons.OK with an action, else the refusal's code (reasons.REASONS)
     settled: np.ndarray           # nothing more can ever be claimed from it
+
+
+class ClaimRules(NamedTuple):
+    """`claim_rules`' answer: besides a call on the contribution itself (a claim changes its claimed,
+    claimable and claim-count facts) and the model's prediction of it, what can change a claimer's
+    `claim_preview` answer for a contribution, from the mechanism's own description of its rules."""
+
+    age_breakpoints: tuple[int, ...]           # ages (seconds since added) at which an answer may change
+    claim_count_breakpoints: tuple[int, ...]   # claim counts at which one may (a count moves only with a claim)
+    state: tuple                               # the state the rules read for the claimer: when it changes, any answer may
+
+
+def claim_rules_of(mechanism: Mechanism, claimer: str) -> ClaimRules:
+    """The mechanism's `age_breakpoints`, `claim_count_breakpoints` and `rules_state` for `claimer`
+    (shared by the engines: the EVM engine asks a mirror of the deployed mechanism)."""
+    return ClaimRules(tuple(int(a) for a in mechanism.age_breakpoints(claimer)),
+                      tuple(int(c) for c in mechanism.claim_count_breakpoints), mechanism.rules_state(claimer))
 
 
 @dataclass(frozen=True)
@@ -194,6 +215,8 @@ class Trainer:
         if n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
+        if n <= FEW_CLAIMS:
+            return self._claim_preview_few(claimer, ids.tolist(), predictions.tolist(), mechanism.claim_table(claimer))
         all_known = bool(ids.min() >= 0 and ids.max() < len(handler))
         known = True if all_known else handler.known_ids(ids)
         rows = ids if all_known else np.where(known, ids, 0)
@@ -214,6 +237,32 @@ class Trainer:
                 record = handler.by_id(id_)
                 amount[i] = record.claimable if act == R.REFUND else mechanism.report_pays(record, claimer, takes_all)
         return ClaimPreview(action, tuple(amount), reason, settled)
+
+    def _claim_preview_few(self, claimer: str, ids: list[int], predictions: list[int], table) -> ClaimPreview:
+        """`claim_preview` for a few contributions: the same table, looked up one by one (a client that
+        asks only about the answers that may have changed asks about a handful at a time)."""
+        handler, mechanism, now, count = self.handler, self.mechanism, self.chain.now, len(self.handler)
+        action, amount, reason, settled = [], [], [], []
+        for id_, prediction in zip(ids, predictions):
+            if not 0 <= id_ < count:
+                answer = (R.NONE, R.NO_SUCH_CONTRIBUTION, False, False)
+            else:
+                record = handler.by_id(id_)
+                answer = table.answer(record.sender == claimer, claimer in record.claimed_by, record.claimable > 0,
+                                      record.num_claims, now - record.added_time, prediction == record.y)
+            act, code, takes_all, unclaimable = answer
+            action.append(act)
+            reason.append(code)
+            settled.append(unclaimable)
+            amount.append(0 if act == R.NONE else record.claimable if act == R.REFUND
+                          else mechanism.report_pays(record, claimer, takes_all))
+        return ClaimPreview(np.array(action, dtype=np.int64), tuple(amount), np.array(reason, dtype=np.int64),
+                            np.array(settled, dtype=bool))
+
+    def claim_rules(self, claimer: str) -> ClaimRules:
+        """When `claimer`'s `claim_preview` answers can change (a free read): a client that keeps the
+        answers asks again only about the contributions whose answer may have changed."""
+        return claim_rules_of(self.mechanism, claimer)
 
     def verified(self, address: str) -> int:
         return self.mechanism.verified.get(address, 0)

@@ -13,7 +13,7 @@ from typing import Iterator, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-from sumchain.contract import AddReceipt, ClaimPreview, ContributionView
+from sumchain.contract import AddReceipt, ClaimPreview, ClaimRules, ContributionView
 from sumchain.ledger import Block, Transaction
 from sumchain.models import Model
 
@@ -82,6 +82,9 @@ class TrainerHandle(Protocol):
 
     def claim_preview(self, claimer: str, ids, predictions) -> ClaimPreview:
         """What `refund` or `report` by `claimer` would do now, for a batch of contributions by id."""
+
+    def claim_rules(self, claimer: str) -> ClaimRules:
+        """When `claimer`'s `claim_preview` answers can change besides by calls on the contributions."""
 
     def verified(self, address: str) -> int: ...
 

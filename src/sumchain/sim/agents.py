@@ -41,8 +41,9 @@ earnings from paid predictions when a free read shows some owed (only once any p
 made, so a run without callers makes no such read), submits the next unsubmitted sample if it has
 money (its label, its choice to contribute, its deposit; no add in the second of the last add, as in
 the study's simulation), then, while the contract takes claims, walks the outstanding contributions
-oldest first: one batched free read (`Trainer.claim_preview`) says which refund or report would be
-accepted, and only those are sent. An agent broke by its own add stops taking turns, as in the study.
+oldest first: the contract's batched free read (`Trainer.claim_preview`, asked only about the
+answers that may have changed: `sim.claims`) says which refund or report would be accepted, and
+only those are sent. An agent broke by its own add stops taking turns, as in the study.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from sumchain.contract.reasons import REFUND
 from sumchain.engines.protocols import TrainerHandle
 from sumchain.errors import ConfigError, Rejected
 from sumchain.ledger.money import to_units
+from sumchain.sim.claims import ClaimView
 from sumchain.sim.outstanding import Outstanding
 
 MAX_REDRAWS = 10_000
@@ -86,6 +88,7 @@ class World(Protocol):
     agents: list["Agent"]
     contributor_names: list[str]
     outstanding: Outstanding          # the submissions so far, and which are still to be claimed
+    claims: ClaimView                 # each claimer's answers from the contract, asked again when due
     pool_size: int
     last_accuracy: float              # the last measured accuracy (an honest agent's chance to contribute)
     last_add_time: int
@@ -111,8 +114,6 @@ class World(Protocol):
     def added_copy(self, agent: "Agent", receipt, now: int) -> None: ...
 
     def claimed(self, action: int) -> None: ...
-
-    def previewed(self, reasons: np.ndarray) -> None: ...
 
     def fee_marks(self) -> list[int]: ...
 
@@ -246,20 +247,12 @@ class Agent:
         return True
 
     def claim(self, world: World) -> None:
-        """Ask the contract what each pending claim would do (one free read), send those it accepts."""
-        out, trainer = world.outstanding, world.trainer
-        rows = out.active()
-        if not len(rows):
+        """Ask the contract what its pending claims would do (the claim view asks only about those whose
+        answer may have changed), send those it accepts."""
+        if not len(world.outstanding.active()):
             return
-        out.refresh_predictions(world.model_version, world.predict_row, trainer.predict_many)
-        preview = trainer.claim_preview(self.name, out.contribution_id[rows], out.prediction[rows])
-        if preview.settled.any():
-            out.settle(rows[preview.settled])
-        world.previewed(preview.reason)
-        hits = preview.action.nonzero()[0]
-        if len(hits):
-            for k, action in zip(rows[hits].tolist(), preview.action[hits].tolist()):
-                self.send_claim(world, k, action)
+        for k, action in world.claims.turn(self.name, world.model_version, world.predict_row):
+            self.send_claim(world, k, action)
 
     def send_claim(self, world: World, k: int, action: int) -> None:
         out, trainer = world.outstanding, world.trainer

@@ -5,9 +5,10 @@ it submits, what it claims, whether it pays for predictions, when it acts next) 
 trainer's public functions and free reads; the loop keeps the clock, runs the turns in order,
 measures the model's accuracy and records the balances, and what each turn reports (`World`: the
 calls made, declined and refused by their reasons). Which claim would succeed is never decided here
-or by an agent: one batched free read (`Trainer.claim_preview`) says, per pending contribution, what
-call would be accepted and otherwise the contract's reason; only accepted calls are sent, the others
-are counted as declined by that reason.
+or by an agent: the contract's batched free read (`Trainer.claim_preview`) says, per pending
+contribution, what call would be accepted and otherwise its reason, asked again only about the
+contributions whose answer may have changed (`sim.claims`); only accepted calls are sent, the others
+are counted as declined by that reason on every turn.
 
 What happens around the turns is the run's `Scenario`: by default a contract open for contributions
 and claims until the data and the claims run out, nobody can act or nothing is added for
@@ -38,6 +39,7 @@ from sumchain.data.dataset import product_dtype
 from sumchain.engines.protocols import ChainHandle, TrainerHandle
 from sumchain.ledger.money import to_coins, to_units
 from sumchain.sim.agents import Agent, make_agents
+from sumchain.sim.claims import ClaimView
 from sumchain.sim.events import EventQueue
 from sumchain.sim.outstanding import Outstanding
 
@@ -119,9 +121,11 @@ class Simulation:
         model = trainer.model
         self.dense_input = model.input_kind == "dense"
         self.sample_of = model.sample
-        self.predict_row = lambda k: trainer.predict(self.pool_row(k))
+        # from the trainer's local copy of the model, as `predict_many` (on a chain engine, no call per row)
+        self.predict_row = lambda k: trainer.model.predict(self.pool_row(k))
         self.balance_of_address = self.chain.balance_of
         self.outstanding = Outstanding(pool_X)
+        self.claims = ClaimView(self.outstanding, trainer, self.contributor_names, dataset.num_classes)
         self.events = EventQueue()
         self.model_version = 0
         self.last_accuracy = float("nan")
@@ -131,7 +135,6 @@ class Simulation:
         self.adds_by = [0] * len(self.agents)
         self.rejections: Counter[str] = Counter()
         self.declined: Counter[str] = Counter()
-        self._declined_claims = np.zeros(len(REASONS), dtype=np.int64)   # by reason code, merged at the end
         self.rows: list[dict] = []
         self.malicious = [a for a in self.agents if a.malicious]
         self.depleted_time: int | None = None
@@ -157,8 +160,9 @@ class Simulation:
             self.chain.advance_to(time)
             action(time)
         self._bar.close()
-        for code in np.flatnonzero(self._declined_claims[1:]) + 1:
-            self.declined[REASONS[code]] += int(self._declined_claims[code])
+        declined_claims = self.claims.declined                 # by reason code, merged at the end
+        for code in np.flatnonzero(declined_claims[1:]) + 1:
+            self.declined[REASONS[code]] += int(declined_claims[code])
         scenario.end(self)
         self.last_accuracy = self.measure_accuracy()
         self.record(self.chain.now, self.last_accuracy)
@@ -245,10 +249,6 @@ class Simulation:
 
     def claimed(self, action: int) -> None:
         self.counts["refunds" if action == REFUND else "reports"] += 1
-
-    def previewed(self, reasons: np.ndarray) -> None:
-        """The reasons of a claim preview: the claims not made, counted by the contract's reason."""
-        self._declined_claims += np.bincount(reasons, minlength=len(REASONS))
 
     def fee_marks(self) -> list[int]:
         """What each contributor is owed before a paid prediction (what it earned is the change)."""

@@ -1,11 +1,11 @@
 """The contributions still waiting to be claimed, as arrays in submission order.
 
 What the simulator knows here are facts of its own submissions (the contract's id for each, who
-submitted it) and the model's predictions for them; what a claim would do is always asked from the
-contract (`Trainer.claim_preview`). Why arrays: the study's simulation retried every pending claim
-on every turn (about 500 pending at a time), one call each. The model's predictions are cached per
-model version and refreshed in one batch read when stale, and one batched read answers every
-pending claim; only the calls that would succeed are sent, one by one.
+submitted it) and the model's predictions of those whose claims depend on them; what a claim
+would do is always asked from the contract (`Trainer.claim_preview`, through `sim.claims`).
+Predictions are kept only for the *watched* submissions (`watch`): those a claimer's answer
+was found to depend on. They are refreshed in one batch read per model version, and a refresh
+says which of them flipped (their answers may change).
 
 Submission k is the k-th sample of the pool (agents take the next unsubmitted sample).
 """
@@ -32,12 +32,11 @@ class Outstanding:
         self.active_rows = self._rows[:0]                    # unsettled submissions, oldest first
         self.settled = np.zeros(n, dtype=bool)
         self._num_settled_in_rows = 0                        # settled rows not yet dropped from active_rows
-        # the model's prediction for each submission: those before `_predicted_count` are for the
-        # model version `_predicted_version`
+        # the model's prediction of each watched submission, for the model version `_predicted_version`
         self.prediction = np.zeros(n, dtype=np.int64)
+        self.watched = np.zeros(n, dtype=bool)
         self._predicted_version = -1
-        self._predicted_count = 0
-        self._buffer = RowBuffer(pool_X)                      # the active rows' features, for batch reads
+        self._buffer = RowBuffer(pool_X)                      # the watched rows' features, for batch reads
 
     @property
     def num_active(self) -> int:
@@ -53,14 +52,17 @@ class Outstanding:
         self._rows[self._num_rows] = k
         self._num_rows += 1
         self.active_rows = self._rows[:self._num_rows]
-        self._buffer.append(k)
 
-    def settle(self, rows: np.ndarray) -> None:
-        fresh = rows[~self.settled[rows]]
-        if len(fresh):
-            self.settled[fresh] = True
-            self._num_settled_in_rows += len(fresh)
-            self._buffer.drop(fresh)
+    def settle(self, rows: list[int]) -> None:
+        """These submissions are settled (a few at a time: plain Python)."""
+        settled, watched = self.settled, self.watched
+        for k in rows:
+            if not settled[k]:
+                settled[k] = True
+                self._num_settled_in_rows += 1
+                if watched[k]:
+                    watched[k] = False
+                    self._buffer.drop((k,))
 
     def active(self) -> np.ndarray:
         """The unsettled submissions, oldest first."""
@@ -72,19 +74,24 @@ class Outstanding:
             self._num_settled_in_rows = 0
         return self.active_rows
 
-    def refresh_predictions(self, version: int, predict_row, predict_many) -> None:
-        """Bring the cached predictions of the active submissions up to the model `version`.
+    def watch(self, rows: list[int], predict_row) -> None:
+        """Keep these submissions' predictions from now on: each predicted now, by a single free read."""
+        for k in rows:
+            self.prediction[k] = predict_row(k)
+            self._buffer.append(k)
+            self.watched[k] = True
 
-        When the model moved, one batch read of every active submission (the buffer of their
-        features is kept from one read to the next); otherwise single free reads of the
-        submissions added since the last refresh, the only ones not yet predicted.
-        """
-        if version != self._predicted_version:
-            held = self._buffer.rows
-            if len(held):
-                self.prediction[held] = predict_many(self._buffer.matrix())[:len(held)]
-            self._predicted_version = version
-        else:
-            for k in range(self._predicted_count, self.count):
-                self.prediction[k] = predict_row(k)
-        self._predicted_count = self.count
+    def refresh_predictions(self, version: int, predict_many) -> np.ndarray:
+        """Bring the watched submissions' predictions up to the model `version` (one batch read when
+        the model moved; the buffer of their features is kept from one read to the next); the rows
+        whose prediction changed."""
+        if version == self._predicted_version:
+            return np.zeros(0, dtype=np.int64)
+        self._predicted_version = version
+        held = self._buffer.rows
+        if not len(held):
+            return held
+        fresh = predict_many(self._buffer.matrix())[:len(held)]
+        changed = fresh != self.prediction[held]
+        self.prediction[held] = fresh
+        return held[changed]

@@ -60,6 +60,12 @@ class Mechanism(Protocol):
 
     def takes_all(self, facts: "ClaimFacts", reporter: str) -> Any: ...
 
+    claim_count_breakpoints: tuple[int, ...]
+
+    def age_breakpoints(self, claimer: str) -> list[int]: ...
+
+    def rules_state(self, claimer: str) -> tuple: ...
+
     def claim_table(self, claimer: str) -> "ClaimTable":
         """The claim rules' answers for every class of facts, for `Trainer.claim_preview` (inherited
         from `Stakeable`: built from the same `*_refusal` expressions)."""

@@ -34,6 +34,7 @@ keeps them), and a value below `total_verified` units credits nothing.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import Any, NamedTuple
@@ -122,6 +123,10 @@ class ClaimTable:
         self.reason = np.where(self.action != R.NONE, R.OK, np.where(facts.is_author, refund, report))
         self.takes_all = np.broadcast_to(np.asarray(mechanism.takes_all(facts, claimer), dtype=bool), len(grid))
         self.unclaimable = np.asarray(mechanism.unclaimable(facts), dtype=bool)
+        # the same answers as plain values, for `answer` (one contribution)
+        self._answers = list(zip(self.action.tolist(), self.reason.tolist(), self.takes_all.tolist(),
+                                 self.unclaimable.tolist()))
+        self._age_list, self._count_list = self.ages.tolist(), self.counts.tolist()
 
     def classes(self, facts: ClaimFacts) -> np.ndarray:
         """Each contribution's row in the table (the grid's order above)."""
@@ -129,6 +134,14 @@ class ClaimTable:
                                      self.counts.searchsorted(facts.num_claims, side="right"),
                                      self.ages.searchsorted(facts.age, side="right"), facts.agrees),
                                     self.shape)
+
+    def answer(self, is_author: bool, claimed: bool, has_claimable: bool, num_claims: int, age: int,
+               agrees: bool) -> tuple[int, int, bool, bool]:
+        """One contribution's (action, reason, takes_all, unclaimable) from its facts (`ClaimFacts`'
+        fields, as plain values): its class as `classes` finds it, without numpy's per-call cost."""
+        _, _, _, counts, ages, _ = self.shape
+        row = ((is_author * 2 + claimed) * 2 + has_claimable) * counts + bisect.bisect_right(self._count_list, num_claims)
+        return self._answers[(row * ages + bisect.bisect_right(self._age_list, age)) * 2 + agrees]
 
 
 TIME_LIMIT = 2**64

@@ -21,7 +21,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from sumchain.components import evm_mechanisms
-from sumchain.contract import AddReceipt, ClaimPreview, ContributionView
+from sumchain.contract import AddReceipt, ClaimPreview, ClaimRules, ContributionView
+from sumchain.contract.incentives import MECHANISMS
+from sumchain.contract.trainer import claim_rules_of
 from sumchain.contract.samples import check_features, check_label
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.artefacts import Artefact
@@ -59,6 +61,7 @@ class EvmTrainer:
         self._local: Model | None = None
         self._local_version = -1
         self._chain_version = self._read("model_state", 0, 0, 0)[0]
+        self._rules_mirror = None
 
     def __repr__(self) -> str:
         return (f"EvmTrainer(address={self.address}, model={self.family}, num_features={self.num_features}, "
@@ -168,6 +171,18 @@ class EvmTrainer:
         reason = np.array([r for p in parts for r in p[2]], dtype=np.int64)
         settled = np.concatenate([np.asarray(p[3], dtype=bool) for p in parts])
         return ClaimPreview(action, amount, reason, settled)
+
+    def claim_rules(self, claimer: str) -> ClaimRules:
+        """When `claimer`'s `claim_preview` answers can change (`Trainer.claim_rules`): the Python
+        mechanism's own description, asked of a mirror built from the contract's waits and holding
+        the claimer's verified count as the contract reads it (the state its claim rules read)."""
+        mirror = self._rules_mirror
+        if mirror is None:
+            waits = {key: self._read(key)[0] for key in ("refund_wait_s", "any_address_claim_wait_s",
+                                                         "owner_claim_wait_s")}
+            mirror = self._rules_mirror = MECHANISMS[self.mechanism_name](**waits, owner=self.owner)
+        mirror.verified = {claimer: self.verified(claimer)}
+        return claim_rules_of(mirror, claimer)
 
     def verified(self, address: str) -> int:
         return self._read("verified", self.chain.address_of(address))[0]
