@@ -271,6 +271,10 @@ class LiveContract:
     def has_function(self, name: str) -> bool:
         return name in self._functions
 
+    def function(self, name: str) -> abi.Function:
+        """The ABI function `name`, for callers that batch their own reads (at past blocks, say)."""
+        return self._functions[name]
+
     # -- samples and labels ------------------------------------------------------------------
     @property
     def class_names(self) -> tuple[str, ...]:

@@ -1,0 +1,23 @@
+// The model's accuracy over time on its manifest's test set: the server's measurements (at most a
+// bounded number of blocks, each cached with the test set's hash), drawn with uPlot.
+import uPlot from "uplot";
+
+export interface AccuracyPoint { block: number; accuracy: number; correct: number; rows: number; time_utc: string }
+
+/** A line of accuracy (in %) against block; null when there is nothing to draw. */
+export function accuracyChart(points: AccuracyPoint[], width: number): HTMLElement | null {
+  if (!points.length) return null;
+  const box = document.createElement("div");
+  box.id = "accuracy-chart";
+  new uPlot({
+    width,
+    height: 200,
+    scales: { x: { time: false }, y: { range: [0, 100] } },
+    axes: [{ label: "block" }, { label: "accuracy (%)" }],
+    series: [{ label: "block" }, {
+      label: "accuracy on the test set (%)", stroke: "#6a1b9a", width: 2,
+      points: { show: true, size: 6 }, value: (_u, v) => (v == null ? "" : `${v.toFixed(1)} %`),
+    }],
+  }, [points.map((p) => p.block), points.map((p) => (100 * p.correct) / Math.max(1, p.rows))], box);
+  return box;
+}

@@ -1,0 +1,117 @@
+"""The deployed model's accuracy over time, on the held-out test set its manifest carries.
+
+Why measured at past blocks: the node keeps history (a dev node does, an archive node does), so
+`eth_call predict` at a block number gives the model as it was then; the chain is the one source.
+Why cheap: at most MAX_POINTS blocks (the blocks where an addition changed the model, with the
+first and latest, thinned evenly when there are more), each one JSON-RPC batch of one `predict`
+per row (at most `sumchain.live.heldout.HELDOUT_ROWS` rows).
+
+Why a cache file: a past block's accuracy never changes, so each measurement is kept in
+`.accuracy-<chain>-<address>.json` beside the manifests (written atomically), keyed by the block's
+number and hash (a dev node that was reset has other blocks under the same numbers) and by the test
+set's sha256 (another test set is another measurement).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from sumchain.engines.evm.backend import TX_GAS_CAP
+from sumchain.files import write_json
+from sumchain.live.contract import ContractError, LiveContract, when
+
+MAX_POINTS = 20
+FORMAT = "sumchain-accuracy/1"
+NO_TEST_SET = "This deployment's manifest has no test set, so the model's accuracy is not tracked."
+
+
+def cache_path(folder: Path, contract: LiveContract) -> Path:
+    return folder / f".accuracy-{contract.chain_id}-{contract.address}.json"
+
+
+def spread(blocks: list[int], limit: int = MAX_POINTS) -> list[int]:
+    """At most `limit` of the sorted distinct `blocks`, evenly spread, the first and last kept."""
+    blocks = sorted(set(blocks))
+    if len(blocks) <= limit:
+        return blocks
+    return sorted({blocks[round(i * (len(blocks) - 1) / (limit - 1))] for i in range(limit)})
+
+
+def start_block(contract: LiveContract) -> int:
+    """The block of the deployment's finish_initialisation: the model is whole from there on."""
+    for t in reversed(contract.manifest.transactions):
+        if t.what == "finish_initialisation":
+            receipt = contract.backend.request("eth_getTransactionReceipt", [t.hash])
+            if receipt:
+                return int(receipt["blockNumber"], 16)
+    return contract.first_block
+
+
+def accuracy_history(contract: LiveContract, folder: Path | None) -> dict[str, Any]:
+    """The points (block, its time, accuracy, correct of rows, the test set's sha256) to chart."""
+    test_set = contract.manifest.test_set if contract.manifest is not None else None
+    if not test_set:
+        return {"test_set": None, "note": NO_TEST_SET, "points": [], "max_points": MAX_POINTS}
+    digest = test_set["sha256"]
+    first, latest = start_block(contract), contract.block_number()
+    changed = [c.block for c in contract.contributions(first, latest) if c.model_updated]
+    blocks = spread([first, *changed, latest])
+    path = cache_path(folder, contract) if folder is not None else None
+    kept = _read_cache(path) if path is not None else {}
+    points, new = [], False
+    packed = [contract.pack(contract.features(row)) for row in test_set["rows"]]
+    for block in blocks:
+        header = contract.backend.request("eth_getBlockByNumber", [hex(block), False])
+        key = f"{block}:{header['hash']}:{digest}"
+        point = kept.get(key)
+        if point is None:
+            correct = _correct(contract, packed, test_set["labels"], block)
+            point = {"block": block, "block_hash": header["hash"], "test_set_sha256": digest,
+                     "rows": len(packed), "correct": correct, "time": int(header["timestamp"], 16)}
+            kept[key], new = point, True
+        points.append({**point, "accuracy": point["correct"] / max(1, point["rows"]), "time_utc": when(point["time"])})
+    if new and path is not None:
+        write_json(path, {"format": FORMAT, "chain_id": contract.chain_id, "address": contract.address,
+                          "measurements": sorted(kept.values(), key=lambda p: (p["block"], p["test_set_sha256"]))})
+    return {"test_set": {"rows": len(packed), "sha256": digest}, "points": points, "max_points": MAX_POINTS,
+            "first_block": first, "latest": latest}
+
+
+def _correct(contract: LiveContract, packed: list[bytes], labels: list[int], block: int) -> int:
+    """How many rows the model as of `block` predicts right: one JSON-RPC batch of eth_call predict."""
+    if not packed:
+        return 0
+    function = contract.function("predict")
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
+              "params": [{"to": contract.address, "data": "0x" + function.calldata(x).hex(), "gas": hex(TX_GAS_CAP)},
+                         hex(block)]} for i, x in enumerate(packed)]
+    try:
+        response = requests.post(contract.backend.url, json=batch, timeout=120)
+        answers = {a["id"]: a for a in response.json()}
+    except (requests.RequestException, ValueError, TypeError, KeyError):
+        raise ContractError(f"the node at {contract.backend.url} did not answer a batch of predictions at block "
+                            f"{block}") from None
+    correct = 0
+    for i, label in enumerate(labels):
+        answer = answers.get(i, {})
+        if "result" not in answer:
+            reason = answer.get("error", {}).get("message", "no answer")
+            raise ContractError(f"the node cannot read the model at block {block} ({reason}): it may not keep "
+                                f"that block's state; use an archive node")
+        (prediction,) = function.result(bytes.fromhex(answer["result"][2:]))
+        correct += int(prediction == label)
+    return correct
+
+
+def _read_cache(path: Path) -> dict[str, dict[str, Any]]:
+    """The kept measurements by key; a missing or damaged file is an empty cache (it is rebuilt)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {f"{m['block']}:{m['block_hash']}:{m['test_set_sha256']}": m for m in data["measurements"]
+                if data.get("format") == FORMAT}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
