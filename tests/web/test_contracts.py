@@ -17,6 +17,7 @@ from sumchain.engines.rpc import RpcBackend
 from sumchain.live.contract import open_contract
 from sumchain.live.signers import Signer
 from tests.cli.test_contract import BAD_FEATURES, GOOD_TEXT
+from tests.web.conftest import RESULTS
 from tests.live.deployment import ALICE, BOB, CAROL, DAY, OWNER, advance, deploy_with_manifest
 
 GWEI = 10**9
@@ -225,7 +226,7 @@ def test_add_refund_and_report_from_two_accounts(app, deployed, web_node, new_pa
     alice.screenshot("contracts-others")
 
     # a paid prediction is shared among the verified contributions (alice's alone): she withdraws it
-    paid = 7 * GWEI + 3
+    paid = 5 * 10**17 + 3
     contract.send(Signer(CAROL, "unlocked account of the node"), "predict_paid", paid, contract.pack(bad_x))
     (verified,) = contract.read("total_verified")
     share = paid // verified * contract.verified(ALICE)
@@ -369,24 +370,27 @@ def test_text_from_the_server_is_shown_as_text_never_as_html(app, new_page):
     assert page.locator("#page-contracts img").count() == 0 and page.evaluate("window.hacked") is None
 
 
-def replayed_accuracy(manifest, contract, block: int) -> int:
-    """Rows of the test set the Python model predicts right after the additions up to `block`: the
-    initial model trained off chain, updated with each contribution in order (no node read)."""
+def replayed_accuracy(manifest, contract, blocks: list[int]) -> list[int]:
+    """Rows of the test set the Python model predicts right after the additions up to each of the sorted
+    `blocks`: the initial model trained off chain, updated with each contribution in order (no node read)."""
     from sumchain.config import Config
     from sumchain.data import load_dataset
     from sumchain.engines import initial_model
 
     config = Config.from_dict(manifest.config)
     model = initial_model(config, load_dataset(config)).copy()
-    for c in contract.contributions():
-        if c.block <= block:
+    rows = [model.sample(np.array(r, dtype=np.int64)) for r in manifest.test_set["rows"]]
+    added, correct = list(contract.contributions()), []
+    for block in blocks:
+        while added and added[0].block <= block:
+            c = added.pop(0)
             assert model.update(model.sample(c.x), c.y) == c.model_updated
-    rows, labels = manifest.test_set["rows"], manifest.test_set["labels"]
-    return sum(model.predict(model.sample(np.array(r, dtype=np.int64))) == y for r, y in zip(rows, labels))
+        correct.append(sum(model.predict(x) == y for x, y in zip(rows, manifest.test_set["labels"])))
+    return correct
 
 
-def test_accuracy_over_time_is_the_python_models_and_is_kept_with_the_test_sets_hash(app, deployed, serve,
-                                                                                       web_node, tmp_path):
+def test_accuracy_over_time_is_the_python_models_and_is_kept_with_the_test_sets_hash(app, deployed, serve, web_node,
+                                                                                       new_page, tmp_path):
     folder, manifest = deployed
     contract = open_contract(str(folder / "perceptron.json"))
     owner = Signer(OWNER, "unlocked account of the node")
@@ -400,8 +404,8 @@ def test_accuracy_over_time_is_the_python_models_and_is_kept_with_the_test_sets_
     changed = [c.block for c in contract.contributions() if c.model_updated]
     assert [p["block"] for p in points] == sorted({answer["first_block"], *changed, answer["latest"]})
     assert len({p["correct"] for p in points}) > 1           # the additions moved it
+    assert [p["correct"] for p in points] == replayed_accuracy(manifest, contract, [p["block"] for p in points])
     for point in points:
-        assert point["correct"] == replayed_accuracy(manifest, contract, point["block"]), point
         assert point["accuracy"] == point["correct"] / 100 and point["test_set_sha256"] == manifest.test_set["sha256"]
 
     # kept beside the manifests, by block and test set: a kept measurement is read, not measured again
@@ -413,8 +417,19 @@ def test_accuracy_over_time_is_the_python_models_and_is_kept_with_the_test_sets_
     first["correct"] = 101
     cache.write_text(json.dumps(kept))
     assert api(app, f"/model/{manifest.address}/accuracy")[1]["points"][0]["correct"] == 101
-    cache.unlink()
-    assert api(app, f"/model/{manifest.address}/accuracy")[1]["points"] == points
+    first["correct"] = points[0]["correct"]
+    cache.write_text(json.dumps(kept))
+
+    # the page charts the same measurements
+    watched = new_page(viewport=(1200, 700))
+    page = open_model(watched, app, manifest.address, ALICE)
+    tab(page, "history")
+    page.wait_for_selector("#accuracy-chart canvas")
+    last = points[-1]
+    assert f"now {100 * last['correct'] / 100:.1f} % ({last['correct']} of 100)" in page.text_content("#accuracy-note")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#accuracy").screenshot(path=str(RESULTS / "contracts-accuracy.png"))
+    assert watched.problems == []
 
     # a manifest without a test set: one line saying so
     plain = tmp_path / "plain"

@@ -1,6 +1,7 @@
 // The model's accuracy over time on its manifest's test set: the server's measurements (at most a
 // bounded number of blocks, each cached with the test set's hash), drawn with uPlot.
 import uPlot from "uplot";
+import { WHOLE } from "./history_chart";
 
 export interface AccuracyPoint { block: number; accuracy: number; correct: number; rows: number; time_utc: string }
 
@@ -12,8 +13,8 @@ export function accuracyChart(points: AccuracyPoint[], width: number): HTMLEleme
   new uPlot({
     width,
     height: 200,
-    scales: { x: { time: false }, y: { range: [0, 100] } },
-    axes: [{ label: "block" }, { label: "accuracy (%)" }],
+    scales: { x: { time: false }, y: { range: (_u, low, high) => [Math.max(0, Math.floor(low / 5) * 5 - 5), Math.min(100, Math.ceil(high / 5) * 5 + 5)] } },
+    axes: [{ label: "block", incrs: WHOLE }, { label: "accuracy (%)" }],
     series: [{ label: "block" }, {
       label: "accuracy on the test set (%)", stroke: "#6a1b9a", width: 2,
       points: { show: true, size: 6 }, value: (_u, v) => (v == null ? "" : `${v.toFixed(1)} %`),

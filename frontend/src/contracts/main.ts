@@ -383,7 +383,7 @@ async function historyTab(base: string, panel: HTMLElement, to: number | null): 
   const width = Math.max(320, panel.clientWidth || 900);
   const last = accuracy.points[accuracy.points.length - 1];
   const measured = accuracy.test_set
-    ? el("div", {},
+    ? el("div", { id: "accuracy" },
       el("h3", {}, "Accuracy over time"),
       el("p", { id: "accuracy-note", class: "muted", title: accuracy.test_set.sha256 },
         `On the manifest's test set (${accuracy.test_set.rows} rows, sha256 ${accuracy.test_set.sha256.slice(0, 12)}…), ` +
@@ -418,7 +418,7 @@ async function rewardsTab(base: string, panel: HTMLElement): Promise<void> {
       out.className = "ok";
       amount.textContent = coins({ wei: "0", coins: "0" });
       amount.dataset.wei = "0";
-      await refreshBalance(base);
+      await Promise.all([refreshBalance(base), refreshFacts(base)]);
     });
     button.disabled = amount.dataset.wei === "0";        // nothing left to withdraw
   });

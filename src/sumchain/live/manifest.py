@@ -133,7 +133,7 @@ def _check_types(values: dict[str, Any], source: str) -> None:
     if not isinstance(values.get("finished", False), bool):
         raise bad("finished", "true or false")
     if values.get("test_set") is not None and (problem := heldout_problem(values["test_set"])):
-        raise ManifestError(f"{source} has a bad test_set: {problem} is needed")
+        raise bad("test_set", problem)
 
 
 def shareable_url(url: str) -> str:

@@ -18,11 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import requests
-
-from sumchain.engines.evm.backend import TX_GAS_CAP
 from sumchain.files import write_json
-from sumchain.live.contract import ContractError, LiveContract, when
+from sumchain.live.contract import LiveContract, when
 
 MAX_POINTS = 20
 FORMAT = "sumchain-accuracy/1"
@@ -63,48 +60,27 @@ def accuracy_history(contract: LiveContract, folder: Path | None) -> dict[str, A
     path = cache_path(folder, contract) if folder is not None else None
     kept = _read_cache(path) if path is not None else {}
     points, new = [], False
-    packed = [contract.pack(contract.features(row)) for row in test_set["rows"]]
+    samples = [contract.features(row) for row in test_set["rows"]]
     for block in blocks:
         header = contract.backend.request("eth_getBlockByNumber", [hex(block), False])
         key = f"{block}:{header['hash']}:{digest}"
         point = kept.get(key)
         if point is None:
-            correct = _correct(contract, packed, test_set["labels"], block)
+            correct = _correct(contract, samples, test_set["labels"], block)
             point = {"block": block, "block_hash": header["hash"], "test_set_sha256": digest,
-                     "rows": len(packed), "correct": correct, "time": int(header["timestamp"], 16)}
+                     "rows": len(samples), "correct": correct, "time": int(header["timestamp"], 16)}
             kept[key], new = point, True
         points.append({**point, "accuracy": point["correct"] / max(1, point["rows"]), "time_utc": when(point["time"])})
     if new and path is not None:
         write_json(path, {"format": FORMAT, "chain_id": contract.chain_id, "address": contract.address,
                           "measurements": sorted(kept.values(), key=lambda p: (p["block"], p["test_set_sha256"]))})
-    return {"test_set": {"rows": len(packed), "sha256": digest}, "points": points, "max_points": MAX_POINTS,
+    return {"test_set": {"rows": len(samples), "sha256": digest}, "points": points, "max_points": MAX_POINTS,
             "first_block": first, "latest": latest}
 
 
-def _correct(contract: LiveContract, packed: list[bytes], labels: list[int], block: int) -> int:
-    """How many rows the model as of `block` predicts right: one JSON-RPC batch of eth_call predict."""
-    if not packed:
-        return 0
-    function = contract.function("predict")
-    batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
-              "params": [{"to": contract.address, "data": "0x" + function.calldata(x).hex(), "gas": hex(TX_GAS_CAP)},
-                         hex(block)]} for i, x in enumerate(packed)]
-    try:
-        response = requests.post(contract.backend.url, json=batch, timeout=120)
-        answers = {a["id"]: a for a in response.json()}
-    except (requests.RequestException, ValueError, TypeError, KeyError):
-        raise ContractError(f"the node at {contract.backend.url} did not answer a batch of predictions at block "
-                            f"{block}") from None
-    correct = 0
-    for i, label in enumerate(labels):
-        answer = answers.get(i, {})
-        if "result" not in answer:
-            reason = answer.get("error", {}).get("message", "no answer")
-            raise ContractError(f"the node cannot read the model at block {block} ({reason}): it may not keep "
-                                f"that block's state; use an archive node")
-        (prediction,) = function.result(bytes.fromhex(answer["result"][2:]))
-        correct += int(prediction == label)
-    return correct
+def _correct(contract: LiveContract, samples: list, labels: list[int], block: int) -> int:
+    """How many rows the model as of `block` predicts right."""
+    return sum(int(p == y) for p, y in zip(contract.predict_at(block, samples), labels))
 
 
 def _read_cache(path: Path) -> dict[str, dict[str, Any]]:
