@@ -5,7 +5,8 @@ import { WHOLE } from "./history_chart";
 
 export interface AccuracyPoint { block: number; accuracy: number; correct: number; rows: number; time_utc: string }
 
-/** A line of accuracy (in %) against block; null when there is nothing to draw. */
+/** Accuracy (in %) against block, stepped: the model changes only at the blocks measured (where an
+ * addition changed it), unless more of them were thinned out. Null when there is nothing to draw. */
 export function accuracyChart(points: AccuracyPoint[], width: number): HTMLElement | null {
   if (!points.length) return null;
   const box = document.createElement("div");
@@ -17,7 +18,7 @@ export function accuracyChart(points: AccuracyPoint[], width: number): HTMLEleme
     axes: [{ label: "block", incrs: WHOLE }, { label: "accuracy (%)" }],
     series: [{ label: "block" }, {
       label: "accuracy on the test set (%)", stroke: "#6a1b9a", width: 2,
-      points: { show: true, size: 6 }, value: (_u, v) => (v == null ? "" : `${v.toFixed(1)} %`),
+      points: { show: true, size: 6 }, paths: uPlot.paths.stepped!({ align: 1 }), value: (_u, v) => (v == null ? "" : `${v.toFixed(1)} %`),
     }],
   }, [points.map((p) => p.block), points.map((p) => (100 * p.correct) / Math.max(1, p.rows))], box);
   return box;
