@@ -371,33 +371,46 @@ async function contributionsTab(mine: boolean, base: string, panel: HTMLElement,
 }
 
 async function historyTab(base: string, panel: HTMLElement, to: number | null): Promise<void> {
-  const [answer, accuracy] = await Promise.all([
-    getJSON<Range & { events: any[] }>(`${base}/history`, { to_block: to }),
-    getJSON<{ test_set: { rows: number; sha256: string } | null; note?: string; points: AccuracyPoint[]; max_points: number }>(
-      `${base}/accuracy`).catch((error) => ({ test_set: null, note: message(error), points: [], max_points: 0 }))]);
+  const answer = await getJSON<Range & { events: any[] }>(`${base}/history`, { to_block: to });
   if (panel.dataset.tab !== "history") return;
   const rows = answer.events.map((e) => [String(e.block),
     e.event === "added" ? `added #${e.id} (${e.class_name})` : e.event === "refund" ? "refund" : "report",
     el("span", { class: "mono", title: e.who }, short(e.who)), coins(e.amount), el("span", { class: "mono", title: e.tx_hash }, short(e.tx_hash))]);
   const reload = (next: number | null) => void historyTab(base, panel, next);
   const width = Math.max(320, panel.clientWidth || 900);
-  const last = accuracy.points[accuracy.points.length - 1];
-  const measured = accuracy.test_set
-    ? el("div", { id: "accuracy" },
-      el("h3", {}, "Accuracy over time"),
-      el("p", { id: "accuracy-note", class: "muted", title: accuracy.test_set.sha256 },
-        `On the manifest's test set (${accuracy.test_set.rows} rows, sha256 ${accuracy.test_set.sha256.slice(0, 12)}…), ` +
-        `at ${accuracy.points.length} block(s) (at most ${accuracy.max_points}: where an addition changed the model, ` +
-        `with the first and latest)` + (last ? `; now ${(100 * last.correct / Math.max(1, last.rows)).toFixed(1)} % ` +
-        `(${last.correct} of ${last.rows}).` : ".")),
-      accuracyChart(accuracy.points, width))
-    : el("p", { id: "accuracy-note", class: "muted" }, accuracy.note ?? "");
+  const measured = el("div", { id: "accuracy" }, el("h3", {}, "Accuracy over time"),
+    el("p", { class: "muted" }, "Measuring the model's accuracy at past blocks…"));
   fill(panel, rangeBar(answer, 10_000, reload),
     el("h3", {}, "Contributions over time"),
     historyChart(answer.events, width),
     rows.length ? table(["Block", "Event", "Who", "Amount", "Transaction"], rows, { id: "history" })
       : el("p", { id: "history" }, "No events in these blocks."),
     measured);
+  await accuracySection(base, measured, width);
+}
+
+/** The model's accuracy over time (measured by the server: the first time a block is asked, a few seconds). */
+async function accuracySection(base: string, box: HTMLElement, width: number): Promise<void> {
+  type Accuracy = { test_set: { rows: number; sha256: string } | null; note?: string; points: AccuracyPoint[]; max_points: number };
+  let accuracy: Accuracy;
+  try {
+    accuracy = await getJSON<Accuracy>(`${base}/accuracy`);
+  } catch (error) {
+    fill(box, el("h3", {}, "Accuracy over time"), el("p", { id: "accuracy-note", class: "error" }, message(error)));
+    return;
+  }
+  if (!accuracy.test_set) {
+    fill(box, el("p", { id: "accuracy-note", class: "muted" }, accuracy.note ?? ""));
+    return;
+  }
+  const last = accuracy.points[accuracy.points.length - 1];
+  fill(box, el("h3", {}, "Accuracy over time"),
+    el("p", { id: "accuracy-note", class: "muted", title: accuracy.test_set.sha256 },
+      `On the manifest's test set (${accuracy.test_set.rows} rows, sha256 ${accuracy.test_set.sha256.slice(0, 12)}…), ` +
+      `at ${accuracy.points.length} block(s) (at most ${accuracy.max_points}: where an addition changed the model, ` +
+      `with the first and latest)` + (last ? `; now ${(100 * last.correct / Math.max(1, last.rows)).toFixed(1)} % ` +
+      `(${last.correct} of ${last.rows}).` : ".")),
+    accuracyChart(accuracy.points, width));
 }
 
 // -- rewards: earnings from paid predictions, pulled with withdraw() ----------------------------
