@@ -24,6 +24,7 @@ from sumchain.live.contract import LiveContract, when
 MAX_POINTS = 20
 FORMAT = "sumchain-accuracy/1"
 NO_TEST_SET = "This deployment's manifest has no test set, so the model's accuracy is not tracked."
+NO_MANIFEST = "Opened by address, without a manifest: there is no test set, so the model's accuracy is not tracked."
 
 
 def cache_path(folder: Path, contract: LiveContract) -> Path:
@@ -52,7 +53,8 @@ def accuracy_history(contract: LiveContract, folder: Path | None) -> dict[str, A
     """The points (block, its time, accuracy, correct of rows, the test set's sha256) to chart."""
     test_set = contract.manifest.test_set if contract.manifest is not None else None
     if not test_set:
-        return {"test_set": None, "note": NO_TEST_SET, "points": [], "max_points": MAX_POINTS}
+        note = NO_TEST_SET if contract.manifest is not None else NO_MANIFEST
+        return {"test_set": None, "note": note, "points": [], "max_points": MAX_POINTS}
     digest = test_set["sha256"]
     first, latest = start_block(contract), contract.block_number()
     changed = [c.block for c in contract.contributions(first, latest) if c.model_updated]
@@ -72,8 +74,11 @@ def accuracy_history(contract: LiveContract, folder: Path | None) -> dict[str, A
             kept[key], new = point, True
         points.append({**point, "accuracy": point["correct"] / max(1, point["rows"]), "time_utc": when(point["time"])})
     if new and path is not None:
-        write_json(path, {"format": FORMAT, "chain_id": contract.chain_id, "address": contract.address,
-                          "measurements": sorted(kept.values(), key=lambda p: (p["block"], p["test_set_sha256"]))})
+        try:
+            write_json(path, {"format": FORMAT, "chain_id": contract.chain_id, "address": contract.address,
+                              "measurements": sorted(kept.values(), key=lambda p: (p["block"], p["test_set_sha256"]))})
+        except OSError:
+            pass                # a read-only folder: measured again next time, nothing is lost
     return {"test_set": {"rows": len(samples), "sha256": digest}, "points": points, "max_points": MAX_POINTS,
             "first_block": first, "latest": latest}
 
