@@ -8,7 +8,10 @@ as `sumchain serve` does) and opens it in headless Chromium (Playwright's own, e
   and until the page's `load` event; best and median over the rounds;
 - a model's page: from navigation start until its facts are drawn;
 - JavaScript: the bytes the first load fetched (app.js and the contracts page) and every bundle
-  shipped, raw and gzip-compressed.
+  shipped, raw and gzip-compressed;
+- accuracy over time at its bounds: a second deployment with a full test set (200 rows), 30
+  additions that each change the model, then History's accuracy request measured cold (its cache
+  file removed) and warm (from the cache), best and median.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ def main() -> None:
                 model.append(page.evaluate("performance.now()"))
                 context.close()
             browser.close()
+            cold, warm, points = accuracy_timings(node.url, Path(folder), server.url, args.repeat)
     drawn, loaded, model = drawn[1:], loaded[1:], model[1:]
     print(f"first load, models list drawn: best {min(drawn):.0f} ms, median {statistics.median(drawn):.0f} ms "
           f"({args.repeat} rounds, fresh context each)")
@@ -71,6 +75,38 @@ def main() -> None:
         print(f"  {path.name:16s} {len(raw) / 1024:7.1f} KB, gzip {len(gzip.compress(raw, 9)) / 1024:6.1f} KB")
     total = sum(p.stat().st_size for p in STATIC.glob("*.js"))
     print(f"all JavaScript shipped: {total / 1024:.1f} KB")
+    print(f"accuracy over time, {points} points of 200 rows: cold best {min(cold):.0f} ms, median "
+          f"{statistics.median(cold):.0f} ms; from the cache best {min(warm):.0f} ms, median {statistics.median(warm):.0f} ms")
+
+
+def accuracy_timings(node_url: str, folder: Path, server_url: str, repeat: int) -> tuple[list, list, int]:
+    import json
+    import time
+    import urllib.request
+
+    from sumchain.live.contract import open_contract
+    from sumchain.live.signers import Signer
+    from tests.live.deployment import OWNER, deploy_with_manifest
+
+    path = folder / "full.json"
+    manifest = deploy_with_manifest(node_url, path, max_test=300)
+    contract = open_contract(str(path))
+    owner = Signer(OWNER, "unlocked account of the node")
+    for row in [r for r in manifest.test_set["rows"] if r][:30]:
+        x = contract.features(row)
+        y = 1 - contract.predict(x)                  # a label the model disagrees with: it learns
+        contract.add(owner, x, y, 2 * contract.cost_to_add(x, y))
+    url = f"{server_url}/api/chain/model/{manifest.address}/accuracy"
+    cache = folder / f".accuracy-{contract.chain_id}-{manifest.address}.json"
+    cold, warm, points = [], [], 0
+    for _ in range(repeat):
+        cache.unlink(missing_ok=True)
+        for times in (cold, warm):
+            start = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=300) as response:
+                points = len(json.loads(response.read())["points"])
+            times.append(1000 * (time.perf_counter() - start))
+    return cold, warm, points
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from pathlib import Path
 from tests.web.conftest import RESULTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CHOSEN = ("contracts-models", "contracts-add", "contracts-mine", "contracts-others", "contracts-history",
+CHOSEN = ("contracts-models", "contracts-add", "contracts-mine", "contracts-others", "contracts-rewards", "contracts-history",
+          "contracts-accuracy",
           "contracts-wallet-wrong-chain")
 
 

@@ -8,14 +8,17 @@ import json
 import urllib.error
 import urllib.request
 
+import numpy as np
 import pytest
 
 from sumchain.cli import main
 from sumchain.contract.reasons import MODEL_DISAGREES, REASONS
 from sumchain.engines.rpc import RpcBackend
 from sumchain.live.contract import open_contract
+from sumchain.live.signers import Signer
 from tests.cli.test_contract import BAD_FEATURES, GOOD_TEXT
-from tests.live.deployment import ALICE, BOB, CAROL, DAY, advance, deploy_with_manifest
+from tests.web.conftest import RESULTS
+from tests.live.deployment import ALICE, BOB, CAROL, DAY, OWNER, advance, deploy_with_manifest
 
 GWEI = 10**9
 """The dev accounts' gas price: above 0, so that fees show in the balances."""
@@ -222,8 +225,29 @@ def test_add_refund_and_report_from_two_accounts(app, deployed, web_node, new_pa
     row(alice.page, "others", 1).locator(".state", has_text="reported").wait_for()
     alice.screenshot("contracts-others")
 
+    # a paid prediction is shared among the verified contributions (alice's alone): she withdraws it
+    paid = 5 * 10**17 + 3
+    contract.send(Signer(CAROL, "unlocked account of the node"), "predict_paid", paid, contract.pack(bad_x))
+    (verified,) = contract.read("total_verified")
+    share = paid // verified * contract.verified(ALICE)
+    tab(alice.page, "rewards")
+    assert wei(alice.page, "#withdrawable") == share > 0
+    before = balance(url, ALICE)
+    alice.page.click("#withdraw-button")
+    alice.page.wait_for_selector("#withdraw-receipt.ok")
+    assert wei(alice.page, "#withdraw-receipt [data-field=moved]") == share
+    fee = balance_fee(url, before, ALICE, share)
+    assert wei(alice.page, "#withdraw-receipt [data-field=fee]") == fee
+    assert wei(alice.page, "#withdraw-receipt [data-field=balance]") == balance(url, ALICE)
+    assert wei(alice.page, "#withdrawable") == 0 == contract.read("withdrawable", ALICE)[0]
+    assert alice.page.is_disabled("#withdraw-button")
+    alice.screenshot("contracts-rewards")
+
     tab(alice.page, "history")
     alice.page.wait_for_selector("table#history")
+    alice.page.wait_for_selector("#accuracy-chart canvas")
+    assert "accuracy on the test set" in alice.page.locator("#accuracy-chart .u-legend").text_content()
+    assert "On the manifest's test set (100 rows" in alice.page.text_content("#accuracy-note")
     events = alice.page.locator("table#history tbody tr").all_text_contents()
     assert [e.split("added")[0] != e for e in events] == [True, True, False, False]
     legend = alice.page.locator("#history-chart .u-legend").text_content()
@@ -318,7 +342,8 @@ def test_the_api_refuses_bad_input_in_one_line_and_sends_nothing(app, deployed, 
          "is below the cost to add this sample now"),
         (f"{model}/send", {"action": "add", "from": "0x" + "ab" * 20, "text": GOOD_TEXT, "label": "1"},
          "is not an unlocked account of the node"),
-        (f"{model}/send", {"action": "mint", "from": ALICE}, "action must be add, refund or report, got 'mint'"),
+        (f"{model}/send", {"action": "mint", "from": ALICE}, "action must be add, refund, report or withdraw, got 'mint'"),
+        (f"{model}/send", {"action": "withdraw", "from": BOB}, "nothing to withdraw: this address has no earnings"),
         (f"{model}/prepare", {"action": "refund", "from": ALICE, "id": 99}, "there is no contribution 99"),
         (f"{model}/receipt", {"tx_hash": "0x12", "function": "add_data"}, "tx_hash must be 0x and 64 hex digits"),
         (f"{model}/history?from_block=9&to_block=2", None, "the block range 9..2 is empty"),
@@ -343,3 +368,75 @@ def test_text_from_the_server_is_shown_as_text_never_as_html(app, new_page):
     page.wait_for_selector("#page-error")
     assert "<img src=x onerror=window.hacked=1>" in page.text_content("#page-error")
     assert page.locator("#page-contracts img").count() == 0 and page.evaluate("window.hacked") is None
+
+
+def replayed_accuracy(manifest, contract, blocks: list[int]) -> list[int]:
+    """Rows of the test set the Python model predicts right after the additions up to each of the sorted
+    `blocks`: the initial model trained off chain, updated with each contribution in order (no node read)."""
+    from sumchain.config import Config
+    from sumchain.data import load_dataset
+    from sumchain.engines import initial_model
+
+    config = Config.from_dict(manifest.config)
+    model = initial_model(config, load_dataset(config)).copy()
+    rows = [model.sample(np.array(r, dtype=np.int64)) for r in manifest.test_set["rows"]]
+    added, correct = list(contract.contributions()), []
+    for block in blocks:
+        while added and added[0].block <= block:
+            c = added.pop(0)
+            assert model.update(model.sample(c.x), c.y) == c.model_updated
+        correct.append(sum(model.predict(x) == y for x, y in zip(rows, manifest.test_set["labels"])))
+    return correct
+
+
+def test_accuracy_over_time_is_the_python_models_and_is_kept_with_the_test_sets_hash(app, deployed, serve, web_node,
+                                                                                       new_page, tmp_path):
+    folder, manifest = deployed
+    contract = open_contract(str(folder / "perceptron.json"))
+    owner = Signer(OWNER, "unlocked account of the node")
+    wrong = [(contract.features(r), y) for r, y in zip(manifest.test_set["rows"], manifest.test_set["labels"])
+             if r and contract.predict(contract.features(r)) != y]
+    for x, y in wrong[:6]:          # rows the model gets wrong, with their labels: the model learns
+        contract.add(owner, x, y, 2 * contract.cost_to_add(x, y))
+    status, answer = api(app, f"/model/{manifest.address}/accuracy")
+    assert status == 200 and answer["test_set"] == {"rows": 100, "sha256": manifest.test_set["sha256"]}
+    points = answer["points"]
+    changed = [c.block for c in contract.contributions() if c.model_updated]
+    assert [p["block"] for p in points] == sorted({answer["first_block"], *changed, answer["latest"]})
+    assert len({p["correct"] for p in points}) > 1           # the additions moved it
+    assert [p["correct"] for p in points] == replayed_accuracy(manifest, contract, [p["block"] for p in points])
+    for point in points:
+        assert point["accuracy"] == point["correct"] / 100 and point["test_set_sha256"] == manifest.test_set["sha256"]
+
+    # kept beside the manifests, by block and test set: a kept measurement is read, not measured again
+    cache = folder / f".accuracy-31337-{manifest.address}.json"
+    kept = json.loads(cache.read_text())
+    assert {(p["block"], manifest.test_set["sha256"]) for p in points} <= \
+        {(m["block"], m["test_set_sha256"]) for m in kept["measurements"]}       # with the History tab's
+    (first,) = [m for m in kept["measurements"] if m["block"] == points[0]["block"]]
+    first["correct"] = 101
+    cache.write_text(json.dumps(kept))
+    assert api(app, f"/model/{manifest.address}/accuracy")[1]["points"][0]["correct"] == 101
+    first["correct"] = points[0]["correct"]
+    cache.write_text(json.dumps(kept))
+
+    # the page charts the same measurements
+    watched = new_page(viewport=(1200, 700))
+    page = open_model(watched, app, manifest.address, ALICE)
+    tab(page, "history")
+    page.wait_for_selector("#accuracy-chart canvas")
+    last = points[-1]
+    assert f"now {100 * last['correct'] / 100:.1f} % ({last['correct']} of 100)" in page.text_content("#accuracy-note")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#accuracy").screenshot(path=str(RESULTS / "contracts-accuracy.png"))
+    assert watched.problems == []
+
+    # a manifest without a test set: one line saying so
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    data = json.loads((folder / "perceptron.json").read_text())
+    (plain / "perceptron.json").write_text(json.dumps({**data, "test_set": None}))
+    status, answer = api(serve(rpc=web_node.url, deployments=plain), f"/model/{manifest.address}/accuracy")
+    assert status == 200 and answer["points"] == [] and answer["note"] == (
+        "This deployment's manifest has no test set, so the model's accuracy is not tracked.")
+    assert not list(plain.glob(".accuracy-*"))

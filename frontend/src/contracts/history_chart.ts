@@ -8,7 +8,7 @@ export interface ChartEvent { event: string; block: number }
 const SERIES: [string, string, string][] = [["added", "contributions added", "#2457c5"],
   ["refund", "refunds", "#1e7b34"], ["report", "reports", "#b3261e"]];
 
-const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1e6, 1e7];
+export const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1e6, 1e7];
 
 /** A chart of the events' running counts, one point per block with events; null when there are none. */
 export function historyChart(events: ChartEvent[], width: number): HTMLElement | null {

@@ -4,6 +4,7 @@
 import { ApiError, getJSON, postJSON } from "../shared/api";
 import { el, fill, table } from "../shared/dom";
 import { link, onRoute } from "../shared/router";
+import { type AccuracyPoint, accuracyChart } from "./accuracy_chart";
 import { historyChart } from "./history_chart";
 import { connect, discover, type Wallet, walletMessage, wallets } from "./wallet";
 
@@ -185,7 +186,7 @@ function modelsPage(root: HTMLElement, listed: Models): void {
 
 // -- a model --------------------------------------------------------------------------------
 const TABS: [string, string][] = [["predict", "Predict"], ["add", "Add data"], ["mine", "My contributions"],
-  ["others", "Others' contributions"], ["history", "History"]];
+  ["others", "Others' contributions"], ["rewards", "Rewards"], ["history", "History"]];
 
 function modelPage(root: HTMLElement, address: string, model: Model): void {
   const base = `/api/chain/model/${address}`;
@@ -236,6 +237,7 @@ async function renderTab(name: string, model: Model, base: string, panel: HTMLEl
     if (name === "predict") predictTab(model, base, panel);
     else if (name === "add") addTab(model, base, panel);
     else if (name === "history") await historyTab(base, panel, null);
+    else if (name === "rewards") await rewardsTab(base, panel);
     else await contributionsTab(name === "mine", base, panel, null);
   } catch (error) {
     fill(panel, el("p", { class: "error" }, message(error)));
@@ -308,7 +310,7 @@ function receipt(r: any, facts: [string, string, string][]): HTMLElement {
   const dl = el("dl", { class: "facts card" });
   for (const [name, value, key] of all) {
     const wei = key === "fee" ? r.fee.wei : key === "cost" ? r.cost?.wei : key === "deposit" ? r.deposit?.wei
-      : key === "balance" ? r.balance?.wei : key === "gas" ? String(r.gas_used) : null;
+      : key === "balance" ? r.balance?.wei : key === "moved" ? r.moved?.wei : key === "gas" ? String(r.gas_used) : null;
     dl.append(el("dt", {}, name), el("dd", { "data-field": key, "data-wei": wei, class: key === "tx" ? "mono" : null }, value));
   }
   return dl;
@@ -375,8 +377,67 @@ async function historyTab(base: string, panel: HTMLElement, to: number | null): 
     e.event === "added" ? `added #${e.id} (${e.class_name})` : e.event === "refund" ? "refund" : "report",
     el("span", { class: "mono", title: e.who }, short(e.who)), coins(e.amount), el("span", { class: "mono", title: e.tx_hash }, short(e.tx_hash))]);
   const reload = (next: number | null) => void historyTab(base, panel, next);
+  const width = Math.max(320, panel.clientWidth || 900);
+  const measured = el("div", { id: "accuracy" }, el("h3", {}, "Accuracy over time"),
+    el("p", { class: "muted" }, "Measuring the model's accuracy at past blocks…"));
   fill(panel, rangeBar(answer, 10_000, reload),
-    historyChart(answer.events, Math.max(320, panel.clientWidth || 900)),
+    el("h3", {}, "Contributions over time"),
+    historyChart(answer.events, width),
     rows.length ? table(["Block", "Event", "Who", "Amount", "Transaction"], rows, { id: "history" })
-      : el("p", { id: "history" }, "No events in these blocks."));
+      : el("p", { id: "history" }, "No events in these blocks."),
+    measured);
+  await accuracySection(base, measured, width);
+}
+
+/** The model's accuracy over time (measured by the server: the first time a block is asked, a few seconds). */
+async function accuracySection(base: string, box: HTMLElement, width: number): Promise<void> {
+  type Accuracy = { test_set: { rows: number; sha256: string } | null; note?: string; points: AccuracyPoint[]; max_points: number };
+  let accuracy: Accuracy;
+  try {
+    accuracy = await getJSON<Accuracy>(`${base}/accuracy`);
+  } catch (error) {
+    fill(box, el("h3", {}, "Accuracy over time"), el("p", { id: "accuracy-note", class: "error" }, message(error)));
+    return;
+  }
+  if (!accuracy.test_set) {
+    fill(box, el("p", { id: "accuracy-note", class: "muted" }, accuracy.note ?? ""));
+    return;
+  }
+  const last = accuracy.points[accuracy.points.length - 1];
+  fill(box, el("h3", {}, "Accuracy over time"),
+    el("p", { id: "accuracy-note", class: "muted", title: accuracy.test_set.sha256 },
+      `On the manifest's test set (${accuracy.test_set.rows} rows, sha256 ${accuracy.test_set.sha256.slice(0, 12)}…), ` +
+      `at ${accuracy.points.length} block(s) (at most ${accuracy.max_points}: where an addition changed the model, ` +
+      `with the first and latest)` + (last ? `; now ${(100 * last.correct / Math.max(1, last.rows)).toFixed(1)} % ` +
+      `(${last.correct} of ${last.rows}).` : ".")),
+    accuracyChart(accuracy.points, width));
+}
+
+// -- rewards: earnings from paid predictions, pulled with withdraw() ----------------------------
+async function rewardsTab(base: string, panel: HTMLElement): Promise<void> {
+  if (!signer) {
+    fill(panel, el("p", {}, "Choose who signs (above) to see what you can withdraw."));
+    return;
+  }
+  const account = await getJSON<{ withdrawable: Money; verified: number }>(`${base}/account/${signer.address}`);
+  if (panel.dataset.tab !== "rewards") return;
+  const out = el("div", { id: "withdraw-receipt", role: "status" });
+  const amount = el("strong", { id: "withdrawable", "data-wei": account.withdrawable.wei }, coins(account.withdrawable));
+  const button = el("button", { id: "withdraw-button", disabled: account.withdrawable.wei === "0" }, "Withdraw");
+  button.addEventListener("click", async () => {
+    await busy(button, out, async () => {
+      const r = await sendAs(base, { action: "withdraw" });
+      fill(out, receipt(r, [["Withdrawn", coins(r.moved), "moved"]]));
+      out.className = "ok";
+      amount.textContent = coins({ wei: "0", coins: "0" });
+      amount.dataset.wei = "0";
+      await Promise.all([refreshBalance(base), refreshFacts(base)]);
+    });
+    button.disabled = amount.dataset.wei === "0";        // nothing left to withdraw
+  });
+  fill(panel,
+    el("p", {}, "Paid predictions are shared among the verified contributions (a contribution is verified once it ",
+      "is refunded); each contributor withdraws its share. Refunds and reports are paid at once, in their own transaction."),
+    el("p", {}, `Withdrawable now (${account.verified} verified contribution(s)): `, amount),
+    el("p", {}, button), out);
 }

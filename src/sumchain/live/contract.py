@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import numpy as np
+import requests
 
 from sumchain.config import DENSE_MODELS, EVM_MODELS
 from sumchain.contract import reasons as R
@@ -271,6 +272,7 @@ class LiveContract:
     def has_function(self, name: str) -> bool:
         return name in self._functions
 
+
     # -- samples and labels ------------------------------------------------------------------
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -357,6 +359,31 @@ class LiveContract:
 
     def predict(self, x: np.ndarray) -> int:
         return self.read("predict", self.pack(x))[0]
+
+    def predict_at(self, block: int, samples: list[np.ndarray]) -> list[int]:
+        """The model's predictions as of `block` (after its transactions), in one JSON-RPC batch: the node
+        must keep that block's state (a dev node keeps all; a public chain needs an archive node)."""
+        if not samples:
+            return []
+        function = self._functions["predict"]
+        batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
+                  "params": [{"to": self.address, "data": "0x" + function.calldata(self.pack(x)).hex(),
+                              "gas": hex(TX_GAS_CAP)}, hex(block)]} for i, x in enumerate(samples)]
+        try:
+            response = requests.post(self.backend.url, json=batch, timeout=120)
+            answers = {a["id"]: a for a in response.json()}
+        except (requests.RequestException, ValueError, TypeError, KeyError):
+            raise ContractError(f"the node at {self.backend.url} did not answer a batch of predictions at block "
+                                f"{block}") from None
+        predictions = []
+        for i in range(len(samples)):
+            answer = answers.get(i, {})
+            if "result" not in answer:
+                reason = (answer.get("error") or {}).get("message", "no answer")
+                raise ContractError(f"the node cannot read the model at block {block} ({reason}): it may not "
+                                    f"keep that block's state; use an archive node")
+            predictions.append(int(function.result(bytes.fromhex(answer["result"][2:]))[0]))
+        return predictions
 
     def balance(self, address: str) -> int:
         return int(self.backend.request("eth_getBalance", [address, "latest"]), 16)

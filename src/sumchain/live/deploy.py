@@ -37,6 +37,7 @@ from sumchain.files import check_output_file
 from sumchain.live.encoder import encoder_spec
 from sumchain.live.manifest import Manifest, Transaction, read_manifest, shareable_url, write_manifest
 from sumchain.live.signers import Signer, choose_signer
+from sumchain.live.heldout import heldout_of
 from sumchain.models import Model
 
 DEFAULT_MANIFEST = "deployment.json"
@@ -107,7 +108,7 @@ def deploy_live(rpc_url: str, manifest_path: str | Path = DEFAULT_MANIFEST, conf
             family=model.family, artefact=trainer_name(model.family), code_hash="", mechanism=plan.config.incentive,
             parameters={}, config=plan.config.to_dict(), config_digest=plan.config.digest(),
             encoder=encoder_spec(plan.config, dataset), class_names=list(dataset.class_names),
-            state_chunks=len(chunks), max_tx_gas=plan.max_tx_gas)
+            state_chunks=len(chunks), max_tx_gas=plan.max_tx_gas, test_set=heldout_of(dataset))
         write_manifest(path, manifest)
     else:
         _check_same_chunks(manifest, chunks, path)

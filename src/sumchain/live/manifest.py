@@ -15,7 +15,9 @@ Fields (`FORMAT` names the layout):
 - progress: `state_chunks` (how many state-writing transactions the deployment needs, each asking
   for at most `max_tx_gas`, which a resumed deployment keeps so that its chunks are the same),
   `finished` (whether the contract is open for contributions), `transactions` (every
-  transaction: what it did, its hash and its gas, in order).
+  transaction: what it did, its hash and its gas, in order);
+- optional: `test_set` (`sumchain.live.heldout`: held-out rows and labels with their sha256, for
+  measuring the deployed model's accuracy), or null.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 from sumchain.errors import SumchainError
 from sumchain.files import write_json
+from sumchain.live.heldout import heldout_problem
 
 FORMAT = "sumchain-deployment/1"
 
@@ -63,6 +66,7 @@ class Manifest:
     max_tx_gas: int = 2**24
     finished: bool = False
     transactions: list[Transaction] = field(default_factory=list)
+    test_set: dict[str, Any] | None = None
     format: str = FORMAT
 
     @property
@@ -83,7 +87,8 @@ class Manifest:
             raise ManifestError(f"{source} is not a sumchain deployment manifest: format is "
                                 f"{data.get('format')!r}, expected {FORMAT!r}")
         names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data) - {"state_chunks", "max_tx_gas", "finished", "transactions"})
+        missing = sorted(names - set(data) - {"state_chunks", "max_tx_gas", "finished", "transactions",
+                                                      "test_set"})
         if missing:
             raise ManifestError(f"{source} lacks the field(s) {', '.join(missing)}")
         try:
@@ -127,6 +132,8 @@ def _check_types(values: dict[str, Any], source: str) -> None:
         raise bad("class_names", "a list of strings")
     if not isinstance(values.get("finished", False), bool):
         raise bad("finished", "true or false")
+    if values.get("test_set") is not None and (problem := heldout_problem(values["test_set"])):
+        raise bad("test_set", problem)
 
 
 def shareable_url(url: str) -> str:

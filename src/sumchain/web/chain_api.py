@@ -37,11 +37,13 @@ from sumchain.live.encoder import feature_words
 from sumchain.live.manifest import read_manifest
 from sumchain.live.signers import Signer, is_address
 from sumchain.live.words import claim_data, money, sent_data
+from sumchain.web.accuracy import accuracy_history
 
 RECEIPT_WAIT_S = 120.0
 """How long /receipt waits for a wallet's transaction to be mined."""
 
-MOVED = {"add_data": ("DataAdded", "cost"), "refund": ("Refund", "amount"), "report": ("Report", "amount")}
+MOVED = {"add_data": ("DataAdded", "cost"), "refund": ("Refund", "amount"), "report": ("Report", "amount"),
+         "withdraw": ("Withdrawal", "amount")}
 
 
 class ServeError(SumchainError):
@@ -93,6 +95,7 @@ class ChainApi:
                 Route(model + "/send", self._json(self.send), methods=["POST"]),
                 Route(model + "/receipt", self._json(self.receipt), methods=["POST"]),
                 Route(model + "/contributions", self._json(self.contributions)),
+                Route(model + "/accuracy", self._json(self.accuracy)),
                 Route(model + "/history", self._json(self.history))]
 
     @staticmethod
@@ -269,6 +272,11 @@ class ChainApi:
         return {"from_block": first, "to_block": last, "first_block": contract.first_block,
                 "latest": contract.block_number(), "events": events}
 
+    def accuracy(self, params, body) -> dict[str, Any]:
+        """The model's accuracy on its manifest's test set at up to MAX_POINTS blocks (cached beside the
+        manifests)."""
+        return accuracy_history(self._open(params["address"]), self.deployments)
+
     # -- the calls that move money -----------------------------------------------------------
     def prepare(self, params, body) -> dict[str, Any]:
         """The checked call for a wallet to sign: to, data, value (and what it will do)."""
@@ -341,7 +349,12 @@ class ChainApi:
                 raise Refused(f"{action} of contribution {c.id} refused: {claim_data(claim)['words']}")
             return action, 0, contract.claim_arguments(action, c), {"action": action, "id": c.id,
                                                                      "amount": money(claim.amount)}
-        raise ContractError(f"action must be add, refund or report, got {str(action)[:40]!r}")
+        if action == "withdraw":
+            (amount,) = contract.read("withdrawable", sender)
+            if not amount:
+                raise Refused("nothing to withdraw: this address has no earnings from paid predictions")
+            return "withdraw", 0, (), {"action": action, "amount": money(amount)}
+        raise ContractError(f"action must be add, refund, report or withdraw, got {str(action)[:40]!r}")
 
     def _add_plan(self, contract: LiveContract, body: dict) -> tuple[Any, int, dict[str, Any]]:
         """(sample, label, what adding them would cost now and whether the model agrees)."""
