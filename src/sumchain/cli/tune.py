@@ -49,8 +49,8 @@ def add_parser(subparsers) -> None:
                         help="constraint: the worst adversary's final accuracy at least this (0 to 1)")
     parser.add_argument("--sampler-seed", type=int, default=0, metavar="N", help="the sampler's seed (default 0)")
     parser.add_argument("--batch", type=int, metavar="N",
-                        help="designs evaluated together, their runs in parallel (default: --workers, or 2 "
-                             "with dask)")
+                        help="designs evaluated together, their runs in parallel (default: the worker count); "
+                             "part of the search: the same seeds and batch give the same trials")
     parser.add_argument("--config", metavar="FILE.toml", help="a TOML file of config keys: the base of every run")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                         help=f"override a config key in every run, e.g. --set max_train=2000 ({ONCE}); a searched "

@@ -51,6 +51,8 @@ ADVERSARY_KINDS: dict[str, tuple[str, dict[str, Any]]] = {
                 {"agents.Bad.kind": "sleeper"}),
     "noisy_honest": ("the flipper, against an honest agent that mislabels 30% of its data",
                      {"agents.Good.prob_mistake": 0.3}),
+    "model_pusher": ("earns one verified contribution, then pushes the model against pending honest samples "
+                     "with flipped copies and reports them", {"agents.Bad.kind": "model_pusher"}),
 }
 """Each adversary: what it does, and the config overrides that make it (on the Table I agents)."""
 

@@ -3,7 +3,7 @@
 A *design* is one choice of the searched contract parameters (`PARAMETERS`: the mechanism, its
 submission cost, the claim waits, the quality-priced surcharge). A design is judged by running it
 against every adversary of the population (`ADVERSARIES`: the scenarios of `sumchain study`'s
-adversary section, plus the model-pushing reporter) with every seed, and reading three objectives
+adversary section, the model-pushing reporter among them) with every seed, and reading three objectives
 off that tidy table of runs (`objectives`, plain functions of the table):
 - `gap`: the accuracy gap (points below the clean model) of the worst adversary, per seed, averaged
   over seeds (minimise);
@@ -47,12 +47,9 @@ STUDY_NAME = "tune"
 HELDOUT_OFFSET = 1_000_000
 """Held-out seeds start here: far above any search seed (`--seeds` is at most 10,000)."""
 
-ADVERSARIES: dict[str, tuple[str, dict[str, Any]]] = {
-    **STUDY_ADVERSARIES,
-    "model_pusher": ("earns one verified contribution, then pushes the model against pending honest samples "
-                     "with flipped copies and reports them", {"agents.Bad.kind": "model_pusher"}),
-}
-"""The default adversary population: what each does, and the overrides that make it (on Table I's agents)."""
+ADVERSARIES: dict[str, tuple[str, dict[str, Any]]] = dict(STUDY_ADVERSARIES)
+"""The default adversary population, that of `sumchain study`'s adversary section: what each does, and
+the overrides that make it (on Table I's agents)."""
 
 MECHANISMS = ("stakeable", "quality_priced")
 """The mechanisms a tune chooses among: those with SUM's deposit loop and money (`points` pays nothing,
