@@ -1,5 +1,7 @@
 """Copy the browser tests' screenshots the docs show into docs/images/ (as 128-colour PNGs, a third
-of the size): run the web tests, then `python -m tests.web.doc_images`."""
+of the size): run the web tests, then `python -m tests.web.doc_images`. A contract app screenshot
+`contracts-<page>.png` becomes `web-<page>.png`, a dashboard one `research-<page>.png`
+becomes `web-research-<page>.png`."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from pathlib import Path
 from tests.web.conftest import RESULTS
 
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-CHOSEN = ("contracts-models", "contracts-add", "contracts-mine", "contracts-others", "contracts-rewards", "contracts-history",
-          "contracts-accuracy",
-          "contracts-wallet-wrong-chain")
+CHOSEN = ("contracts-models", "contracts-add", "contracts-mine", "contracts-others", "contracts-rewards",
+          "contracts-history", "contracts-accuracy", "contracts-wallet-wrong-chain",
+          "research-list", "research-run", "research-sweep", "research-reproduce-figure")
 
 
 def main() -> None:
