@@ -4,9 +4,11 @@ Why a chain and not just a balance dict: the experiments' claims rest on the mon
 as the rules say. Recording every call (with a digest of its arguments, its outcome and the money
 it moved) in blocks linked by hashes makes a run auditable and replayable (`sumchain verify`).
 
-Money only moves inside `Chain.transact`, through the `Transfers` buffer the contract fills; the
-buffer is applied only when the call succeeds, so a refused call changes no balance. `fund` is the
-only way money enters, so `sum(balances) == minted` at all times.
+Money only moves when a call is accepted (`Chain.accept`): through `Chain.transact`, which runs the
+contract's action with a `Transfers` buffer and applies it only when the call succeeds, or from a
+contract's flat call that checks its payment first (`check_payment`) and records a refusal with
+`refuse`; either way a refused call changes no balance. `fund` is the only way money enters, so
+`sum(balances) == minted` at all times.
 
 A run's chain starts from the genesis hash of its config and data (`start_from`, `ledger.genesis`),
 so its head hash stands for what the run was as well as for every call in it.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -169,17 +171,11 @@ class Transfers:
         self._outgoing: dict[str, int] = {}
 
     def pay(self, source: str, target: str, amount: int) -> None:
-        amount = int(amount)
-        if amount < 0:
-            raise ValueError("a transfer amount cannot be negative")
+        amount = self._chain.check_payment(source, amount, self._outgoing.get(source, 0))
         if not amount:
             return
         if source != MINT:
-            outgoing = self._outgoing.get(source, 0) + amount
-            if outgoing > self._chain.balance_of(source):
-                raise Rejected(f"insufficient balance: {source} would pay {outgoing} "
-                               f"but holds {self._chain.balance_of(source)}")
-            self._outgoing[source] = outgoing
+            self._outgoing[source] = self._outgoing.get(source, 0) + amount
         self.moves.append((source, target, amount))
 
     def emit(self, *event: Any) -> None:
@@ -256,30 +252,62 @@ class Chain:
 
         `action` must check everything before it changes contract state, and raise `Rejected`
         (changing nothing) to refuse; the chain then records the refusal and re-raises it.
+        A contract's hot calls may do the same without the closure and the `Transfers` buffer:
+        check (`value_of`, `check_payment`), `refuse` on `Rejected`, change state, then `accept`.
         """
         transfers = Transfers(self)
         try:
-            try:
-                value = whole_units(value, "the value sent")
-            except Rejected:
-                args, value = {**args, "value_sent": value}, 0     # recorded as sent, moving nothing
-                raise
-            if value < 0:
-                raise Rejected("the value sent cannot be negative")
-            if sender != MINT and value > self.balance_of(sender):
-                raise Rejected(f"insufficient balance: sent {value} but the balance is {self.balance_of(sender)}")
+            units = self.value_of(sender, value)
             result = action(transfers)
         except Rejected as refusal:
-            self._record(sender, function, value, args, "rejected", refusal.reason, (), ())
+            self.refuse(sender, function, value, args, refusal)
             raise
-        for source, target, amount in transfers.moves:
+        self.accept(sender, function, units, args, transfers.moves, transfers.events)
+        return result
+
+    def value_of(self, sender: str, value: Any) -> int:
+        """The value a call sends as whole base units its sender holds, or `Rejected` (a call's first check)."""
+        units = whole_units(value, "the value sent")
+        if units < 0:
+            raise Rejected("the value sent cannot be negative")
+        if sender != MINT and units > self.balance_of(sender):
+            raise Rejected(f"insufficient balance: sent {units} but the balance is {self.balance_of(sender)}")
+        return units
+
+    def check_payment(self, source: str, amount: int, already: int = 0) -> int:
+        """`amount` as an int, or `Rejected` when `source` cannot pay it on top of `already` (what the
+        same call pays it before). Contracts check before they change their own state."""
+        amount = int(amount)
+        if amount < 0:
+            raise ValueError("a transfer amount cannot be negative")
+        if amount and source != MINT:
+            outgoing = already + amount
+            if outgoing > self.balance_of(source):
+                raise Rejected(f"insufficient balance: {source} would pay {outgoing} "
+                               f"but holds {self.balance_of(source)}")
+        return amount
+
+    def refuse(self, sender: str, function: str, value: Any, args: dict[str, Any], refusal: Rejected) -> None:
+        """Record a refused call, moving nothing. `value` as sent: one that is no whole number of
+        base units is recorded as the argument `value_sent`, with value 0, so that it replays alike."""
+        try:
+            value = whole_units(value, "the value sent")
+        except Rejected:
+            args, value = {**args, "value_sent": value}, 0
+        self._record(sender, function, value, args, "rejected", refusal.reason, (), ())
+
+    def accept(self, sender: str, function: str, value: int, args: dict[str, Any],
+               moves: Iterable[tuple[str, str, int]], events: Iterable[tuple[Any, ...]]) -> None:
+        """Move an accepted call's money (`moves`, each checked by `check_payment` and nonzero) and
+        record the call; `value` is `value_of`'s units."""
+        moves = tuple(moves)
+        for source, target, amount in moves:
             if source == MINT:
                 self.minted += amount
             else:
                 self._balances[source] -= amount
             self._balances[target] = self._balances.get(target, 0) + amount
-        self._record(sender, function, value, args, "ok", "", tuple(transfers.moves), tuple(transfers.events))
-        return result
+        self._record(sender, function, value, args, "ok", "", moves, tuple(events))
 
     def _record(self, sender: str, function: str, value: int, args: dict[str, Any], status: str,
                 reason: str, transfers: tuple, events: tuple) -> None:
