@@ -94,48 +94,62 @@ class Trainer:
         return f"Trainer(model={self.model!r}, mechanism={self.mechanism!r}, contributions={len(self.handler)})"
 
     # -- calls that change state -------------------------------------------------------------
+    # add_data, refund and report run flat (no closure, no `Transfers`): check everything, record
+    # a refusal (`Chain.refuse`), else change state and record the call with its money (`Chain.accept`).
     def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
-        now = self.chain.now
-
-        def add(transfers: Transfers) -> AddReceipt:
+        chain = self.chain
+        now, args = chain.now, {"x": x, "y": y}
+        try:
+            units = chain.value_of(sender, value)
             features, label = self._features(x), self._label(y)
             cost = self.mechanism.cost_to_add(now, features, label, self.model)
             if value < cost:
                 raise Rejected(f"did not pay enough: sent {value} but adding data costs {cost} now")
             key = self.handler.check_new(features, label, now, sender)
             self.handler.check_deposit(cost)
-            transfers.pay(sender, self.address, cost)
-            transfers.emit("DataAdded", key, cost)
-            self.mechanism.record_add(now)
-            record = self.handler.add(key, sender, label, now, cost)
-            updated = self.model.update(features, label)
-            return AddReceipt(cost, now, updated, record.id)
-        return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
+            paid = chain.check_payment(sender, cost)
+        except Rejected as refusal:
+            chain.refuse(sender, "add_data", value, args, refusal)
+            raise
+        self.mechanism.record_add(now)
+        record = self.handler.add(key, sender, label, now, cost)
+        updated = self.model.update(features, label)
+        chain.accept(sender, "add_data", units, args, ((sender, self.address, paid),) if paid else (),
+                     (("DataAdded", key, cost),))
+        return AddReceipt(cost, now, updated, record.id)
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
-        def refund(transfers: Transfers) -> int:
+        chain, args = self.chain, {"x": x, "y": y, "added_time": added_time}
+        try:
             features, label, time = self._features(x), self._label(y), self._time(added_time)
             record = self.handler.find(features, label, time, sender)
-            amount = self.mechanism.refund_amount(record, sender, self.chain.now, self.model.predict(features))
-            transfers.pay(self.address, sender, amount)
-            transfers.emit("Refund", record.key, amount)
-            self.mechanism.record_refund(sender)
-            self.handler.record_claim(record, sender, amount)
-            return amount
-        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": added_time}, refund)
+            amount = self.mechanism.refund_amount(record, sender, chain.now, self.model.predict(features))
+            paid = chain.check_payment(self.address, amount)
+        except Rejected as refusal:
+            chain.refuse(sender, "refund", 0, args, refusal)
+            raise
+        self.mechanism.record_refund(sender)
+        self.handler.record_claim(record, sender, amount)
+        chain.accept(sender, "refund", 0, args, ((self.address, sender, paid),) if paid else (),
+                     (("Refund", record.key, amount),))
+        return amount
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
-        def report(transfers: Transfers) -> int:
+        chain = self.chain
+        args = {"x": x, "y": y, "added_time": added_time, "original_author": original_author}
+        try:
             features, label, time = self._features(x), self._label(y), self._time(added_time)
             record = self.handler.find(features, label, time, original_author)
-            amount = self.mechanism.report_amount(record, sender, self.chain.now, self.model.predict(features))
-            transfers.pay(self.address, sender, amount)
-            transfers.emit("Report", record.key, amount)
-            self.mechanism.record_report(record, sender)
-            self.handler.record_claim(record, sender, amount)
-            return amount
-        args = {"x": x, "y": y, "added_time": added_time, "original_author": original_author}
-        return self.chain.transact(sender, "report", 0, args, report)
+            amount = self.mechanism.report_amount(record, sender, chain.now, self.model.predict(features))
+            paid = chain.check_payment(self.address, amount)
+        except Rejected as refusal:
+            chain.refuse(sender, "report", 0, args, refusal)
+            raise
+        self.mechanism.record_report(record, sender)
+        self.handler.record_claim(record, sender, amount)
+        chain.accept(sender, "report", 0, args, ((self.address, sender, paid),) if paid else (),
+                     (("Report", record.key, amount),))
+        return amount
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
         """A free read without `sender`; with a sender, a paid call that credits `value // total verified`

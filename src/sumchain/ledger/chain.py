@@ -4,18 +4,20 @@ Why a chain and not just a balance dict: the experiments' claims rest on the mon
 as the rules say. Recording every call (with a digest of its arguments, its outcome and the money
 it moved) in blocks linked by hashes makes a run auditable and replayable (`sumchain verify`).
 
-Money only moves inside `Chain.transact`, through the `Transfers` buffer the contract fills; the
-buffer is applied only when the call succeeds, so a refused call changes no balance. `fund` is the
-only way money enters, so `sum(balances) == minted` at all times.
+Money only moves when a call is accepted (`Chain.accept`): through `Chain.transact`, which runs the
+contract's action with a `Transfers` buffer and applies it only when the call succeeds, or from a
+contract's flat call that checks its payment first (`check_payment`) and records a refusal with
+`refuse`; either way a refused call changes no balance. `fund` is the only way money enters, so
+`sum(balances) == minted` at all times.
 
 A run's chain starts from the genesis hash of its config and data (`start_from`, `ledger.genesis`),
 so its head hash stands for what the run was as well as for every call in it.
 
-A call is recorded when it is made (its arguments encoded then); its hash and its block's are
+A call is recorded when it is made, as one tuple of its fields (plain arguments kept as they are,
+the sample's indices as bytes taken then); its arguments' JSON, its hash and its block's are
 computed when the chain is first read (`blocks`, `seal`, `head_hash`, `transactions`), from the
-recorded fields in order, so they are the same whenever that happens. Recording takes about half
-the share of a run that hashing each call on the spot did (cProfile of the default run: 7% against
-14%), and a run whose chain nobody reads (a sweep keeps only metrics) never hashes it.
+recorded fields in order, so they are the same whenever that happens, and a run whose chain nobody
+reads (a sweep keeps only metrics) never encodes or hashes it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -140,6 +142,14 @@ def _decode_arg(value: Any) -> Any:
     return value
 
 
+def _encoded(record: tuple) -> tuple:
+    """A call recorded with its plain arguments (`Chain._record`) with them as `encode_args` gives
+    them: sorted JSON, ints bare, strings as `json.dumps` writes them (x is already its length)."""
+    parts = [f'"{key}":{value}' if type(value) is int else f'"{key}":{json.dumps(value)}'
+             for key, value in sorted(record[4])]
+    return (*record[:4], "{" + ",".join(parts) + "}", *record[5:])
+
+
 def transaction_hash(time: int, sender: str, function: str, value: int, args_json: str, args_x: bytes,
                      status: str, reason: str, transfers: tuple, events: tuple) -> str:
     text = f"{time}|{sender}|{function}|{value}|{args_json}|{status}|{reason}|{transfers!r}|{events!r}|"
@@ -161,17 +171,11 @@ class Transfers:
         self._outgoing: dict[str, int] = {}
 
     def pay(self, source: str, target: str, amount: int) -> None:
-        amount = int(amount)
-        if amount < 0:
-            raise ValueError("a transfer amount cannot be negative")
+        amount = self._chain.check_payment(source, amount, self._outgoing.get(source, 0))
         if not amount:
             return
         if source != MINT:
-            outgoing = self._outgoing.get(source, 0) + amount
-            if outgoing > self._chain.balance_of(source):
-                raise Rejected(f"insufficient balance: {source} would pay {outgoing} "
-                               f"but holds {self._chain.balance_of(source)}")
-            self._outgoing[source] = outgoing
+            self._outgoing[source] = self._outgoing.get(source, 0) + amount
         self.moves.append((source, target, amount))
 
     def emit(self, *event: Any) -> None:
@@ -248,35 +252,88 @@ class Chain:
 
         `action` must check everything before it changes contract state, and raise `Rejected`
         (changing nothing) to refuse; the chain then records the refusal and re-raises it.
+        A contract's hot calls may do the same without the closure and the `Transfers` buffer:
+        check (`value_of`, `check_payment`), `refuse` on `Rejected`, change state, then `accept`.
         """
         transfers = Transfers(self)
         try:
-            try:
-                value = whole_units(value, "the value sent")
-            except Rejected:
-                args, value = {**args, "value_sent": value}, 0     # recorded as sent, moving nothing
-                raise
-            if value < 0:
-                raise Rejected("the value sent cannot be negative")
-            if sender != MINT and value > self.balance_of(sender):
-                raise Rejected(f"insufficient balance: sent {value} but the balance is {self.balance_of(sender)}")
+            units = self.value_of(sender, value)
             result = action(transfers)
         except Rejected as refusal:
-            self._record(sender, function, value, args, "rejected", refusal.reason, (), ())
+            self.refuse(sender, function, value, args, refusal)
             raise
-        for source, target, amount in transfers.moves:
+        self.accept(sender, function, units, args, transfers.moves, transfers.events)
+        return result
+
+    def value_of(self, sender: str, value: Any) -> int:
+        """The value a call sends as whole base units its sender holds, or `Rejected` (a call's first check)."""
+        units = whole_units(value, "the value sent")
+        if units < 0:
+            raise Rejected("the value sent cannot be negative")
+        if sender != MINT and units > self.balance_of(sender):
+            raise Rejected(f"insufficient balance: sent {units} but the balance is {self.balance_of(sender)}")
+        return units
+
+    def check_payment(self, source: str, amount: int, already: int = 0) -> int:
+        """`amount` as an int, or `Rejected` when `source` cannot pay it on top of `already` (what the
+        same call pays it before). Contracts check before they change their own state."""
+        amount = int(amount)
+        if amount < 0:
+            raise ValueError("a transfer amount cannot be negative")
+        if amount and source != MINT:
+            outgoing = already + amount
+            if outgoing > self.balance_of(source):
+                raise Rejected(f"insufficient balance: {source} would pay {outgoing} "
+                               f"but holds {self.balance_of(source)}")
+        return amount
+
+    def refuse(self, sender: str, function: str, value: Any, args: dict[str, Any], refusal: Rejected) -> None:
+        """Record a refused call, moving nothing. `value` as sent: one that is no whole number of
+        base units is recorded as the argument `value_sent`, with value 0, so that it replays alike."""
+        try:
+            value = whole_units(value, "the value sent")
+        except Rejected:
+            args, value = {**args, "value_sent": value}, 0
+        self._record(sender, function, value, args, "rejected", refusal.reason, (), ())
+
+    def accept(self, sender: str, function: str, value: int, args: dict[str, Any],
+               moves: Iterable[tuple[str, str, int]], events: Iterable[tuple[Any, ...]]) -> None:
+        """Move an accepted call's money (`moves`, each checked by `check_payment` and nonzero) and
+        record the call; `value` is `value_of`'s units."""
+        moves = tuple(moves)
+        for source, target, amount in moves:
             if source == MINT:
                 self.minted += amount
             else:
                 self._balances[source] -= amount
             self._balances[target] = self._balances.get(target, 0) + amount
-        self._record(sender, function, value, args, "ok", "", tuple(transfers.moves), tuple(transfers.events))
-        return result
+        self._record(sender, function, value, args, "ok", "", moves, tuple(events))
 
     def _record(self, sender: str, function: str, value: int, args: dict[str, Any], status: str,
                 reason: str, transfers: tuple, events: tuple) -> None:
-        """Record the call: its arguments are encoded now (so later changes to them cannot alter
-        the record); its hash and its block's are computed when first read (`blocks`, `seal`)."""
+        """Record the call as one tuple; its hash and its block's are computed when first read
+        (`blocks`, `seal`).
+
+        What the record holds cannot change after the call: plain int and str arguments are kept as
+        they are (immutable) and a 1-D int32 `x` as its bytes, taken now; their JSON is built when the
+        call is hashed (`_encoded`), which a run whose chain nobody reads never does. Any other
+        argument is encoded now (`encode_args`)."""
+        x = args.get("x")
+        if x is None or (type(x) is np.ndarray and x.ndim == 1 and x.dtype == _INT32):
+            scalars = []
+            for key, arg in args.items():
+                kind = type(arg)
+                if kind is int or kind is str:
+                    scalars.append((key, arg))
+                elif key != "x" or x is None:
+                    break
+            else:
+                x_bytes = b"" if x is None else x.tobytes()
+                if x is not None:
+                    scalars.append(("x", len(x)))
+                self._unhashed.append((self._now, sender, function, value, tuple(scalars), x_bytes, status,
+                                       reason, transfers, events))
+                return
         args_json, args_x = encode_args(args)
         self._unhashed.append((self._now, sender, function, value, args_json, args_x, status, reason,
                                transfers, events))
@@ -298,6 +355,8 @@ class Chain:
                 prev = self._seal_open()
                 open_block = self._open = Block(len(self._blocks), time, prev)
                 self._blocks.append(open_block)
+            if type(record[4]) is not str:
+                record = _encoded(record)
             open_block.transactions.append(Transaction(*record, transaction_hash(*record)))
 
     def _seal_open(self) -> str:

@@ -73,12 +73,16 @@ class ClaimFacts(NamedTuple):
 
 def first_refusal(checks: list[tuple[Any, int]]) -> Any:
     """The code of the first check that holds (R.OK if none): an int for scalars, an array for arrays."""
-    shape = next((np.shape(c) for c, _ in checks if isinstance(c, np.ndarray)), None)
-    if shape is None:
-        for condition, code in checks:
-            if condition:
-                return code
+    for i, (condition, code) in enumerate(checks):      # one call's scalars: stop at the first that holds
+        if isinstance(condition, np.ndarray):
+            break
+        if condition:
+            if any(isinstance(c, np.ndarray) for c, _ in checks[i + 1:]):
+                break
+            return code
+    else:
         return R.OK
+    shape = next(np.shape(c) for c, _ in checks if isinstance(c, np.ndarray))
     codes = np.zeros(shape, dtype=np.int64)
     for condition, code in reversed(checks):     # earlier checks overwrite later ones
         if isinstance(condition, np.ndarray):
