@@ -32,9 +32,9 @@ def make_dataset(n_train: int = 3000, n_test: int = 1000, width: int = 200, seed
     return Dataset("tiny", X_train, y_train, X_test, y_test)
 
 
-SLOW_FIXTURES = {"dev_node"}
-"""Fixtures that start a real outside component (a node, a browser): a test using one, directly or
-through another fixture, is in the slow tier. `pytest -m "not slow"` is the quick tier for local work."""
+SLOW_FIXTURES = {"dev_node", "web_node", "browser", "research_runs"}
+"""Fixtures that start a real outside component (a node, a browser) or build real outputs with many
+runs (`research_runs`): a test using one, directly or through another fixture, is in the slow tier. `pytest -m "not slow"` is the quick tier for local work."""
 
 
 def pytest_collection_modifyitems(config, items):

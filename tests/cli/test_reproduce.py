@@ -8,7 +8,7 @@ import pytest
 import sumchain.cli as cli
 from sumchain.experiments.store import read_results
 
-TINY = ["--set", "num_words=100", "--set", "max_train=1500", "--set", "max_test=500", "--seeds", "2",
+TINY = ["--set", "num_words=100", "--set", "max_train=300", "--set", "max_test=200", "--seeds", "2",
         "--workers", "1", "--quiet"]
 
 
@@ -26,7 +26,7 @@ def test_tiny_reproduction_writes_the_report_and_reuses_runs(sumchain, tmp_path,
         [f"{n}:" for n in range(1, 9)]
     table = read_results(tmp_path)
     # 9 cost values + 5 stdev values, sharing the default point, times 2 seeds
-    assert len(table) == 2 * 13 and set(table["num_words"]) == {100} and set(table["max_train"]) == {1500}
+    assert len(table) == 2 * 13 and set(table["num_words"]) == {100} and set(table["max_train"]) == {300}
     for name in ("report.md", "report.html", "figures/cost_weight.png", "figures/stdev_deposit.png",
                  "stats/cost_weight_summary.csv", "stats/effect_sizes.csv", "timeseries.parquet"):
         assert (tmp_path / name).exists(), name

@@ -61,10 +61,11 @@ def test_bad_values_exit_2_with_one_line(sumchain, tmp_path, capsys, bad, words)
 
 @pytest.mark.slow
 def test_interrupted_sweep_keeps_its_rows_and_the_rerun_runs_only_the_rest(sumchain, tmp_path, capsys):
-    # Enough runs that the sweep is still going when two rows are stored, however fast runs are.
-    total = 6 * 10
-    args = ["sweep", *SMALL, "--set", "cost_weight=1,2,3,4,5,6", "--seeds", "10", "--workers", "1", "--quiet",
-            "--out", str(tmp_path)]
+    # Enough runs that the sweep is still going when two rows are stored (the poll reads the table every
+    # 20 ms, a tiny run takes a few hundred): the rerun runs the rest in this process, so the runs are tiny.
+    total = 4 * 4
+    args = ["sweep", "--set", "num_words=50", "--set", "max_train=100", "--set", "max_test=100",
+            "--set", "cost_weight=1,2,3,4", "--seeds", "4", "--workers", "1", "--quiet", "--out", str(tmp_path)]
     # The sweep must see Ctrl-C as a user's terminal sends it: an earlier test in this worker may have
     # left SIGINT ignored, and a child inherits that (in a clean-clone CI run the sweep then ran to the end).
     process = subprocess.Popen([sys.executable, "-c", STANDALONE, *args], stdout=subprocess.PIPE,

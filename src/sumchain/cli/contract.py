@@ -245,7 +245,7 @@ def add(contract, args: argparse.Namespace) -> Result:
 
 
 def _range_options(parser: argparse.ArgumentParser) -> None:
-    from sumchain.live.contract import LOG_PAGE_BLOCKS
+    from sumchain.live.words import LOG_PAGE_BLOCKS    # not live.contract: building the parser must not import web3
 
     parser.add_argument("--from-block", type=int, metavar="N",
                         help="read events from this block (default: the deployment's block)")

@@ -30,7 +30,8 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sstats
+# scipy.stats is imported where it is used: it takes most of a second, and building the command-line
+# parser imports this module for every sumchain command
 
 from sumchain.config import DENSE_MODELS, INCENTIVES, MODELS, Config
 from sumchain.errors import ConfigError
@@ -298,6 +299,7 @@ def slope_per_tenth(runs: pd.DataFrame, factor: str, metric: str) -> float:
     keep = np.isfinite(x) & np.isfinite(y)
     if keep.sum() < 3 or np.ptp(x[keep]) == 0:
         return math.nan
+    from scipy import stats as sstats
     return float(sstats.linregress(x[keep], y[keep]).slope) / 10
 
 

@@ -19,7 +19,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sstats
+# scipy.stats is imported where it is used: it takes most of a second, and building the command-line
+# parser imports this module for every sumchain command
 
 CONFIDENCE = 0.95
 DEPLETED = "bad_depleted_day"
@@ -55,6 +56,7 @@ def mean_ci(values) -> tuple[int, float, float, float, float]:
     if n < 2:
         return n, mean, math.nan, math.nan, math.nan
     sd = float(x.std(ddof=1))
+    from scipy import stats as sstats
     half = float(sstats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
     return n, mean, sd, mean - half, mean + half
 
@@ -97,6 +99,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         return math.nan, math.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from scipy import stats as sstats
         result = sstats.spearmanr(x, y)
     return float(result.statistic), float(result.pvalue)
 
@@ -113,6 +116,7 @@ def effect_size(frame: pd.DataFrame, metric: str, by: str = "value") -> float:
     groups = frame.loc[keep, by]
     if keep.sum() <= groups.nunique():
         return math.nan     # one run per value: no seed-to-seed spread to compare the effect with
+    from scipy import stats as sstats
     ranks = pd.Series(sstats.rankdata(y[keep]), index=y[keep].index)
     total = float(((ranks - ranks.mean()) ** 2).sum())
     if total == 0:
@@ -138,6 +142,7 @@ def levene(groups: list) -> tuple[float, float]:
         return math.nan, math.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from scipy import stats as sstats
         result = sstats.levene(*groups, center="median")
     return float(result.statistic), float(result.pvalue)
 

@@ -35,12 +35,10 @@ from sumchain.errors import Rejected, SumchainError
 from sumchain.live.encoder import encode_text
 from sumchain.live.manifest import Manifest, read_manifest
 from sumchain.live.signers import Signer, is_address
+from sumchain.live.words import LOG_PAGE_BLOCKS  # noqa: F401 (beside the words: the CLI's parser reads it without web3)
 
 MECHANISMS = ("stakeable", "points", "quality_priced")
 """By the contract's MECHANISM number."""
-
-LOG_PAGE_BLOCKS = 10_000
-"""Blocks per event request: public nodes refuse wide eth_getLogs ranges."""
 
 PREVIEW_BOUND = 1024
 """The contract's array bound of claim_preview."""

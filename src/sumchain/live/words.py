@@ -11,6 +11,9 @@ from typing import Any
 
 from sumchain.ledger.money import format_coins
 
+LOG_PAGE_BLOCKS = 10_000
+"""Blocks per event request: public nodes refuse wide eth_getLogs ranges."""
+
 
 def coins(units: int) -> str:
     return f"{format_coins(units)} coin{'' if units == 10**18 else 's'}"
