@@ -226,17 +226,8 @@ class Agent:
         if not self.wants_to_contribute(world.last_accuracy):
             world.decline(DECLINED_NOT_CONTRIBUTING)
             return False
-        value = self.deposit(world.balance(self))
-        if now <= world.last_add_time:
-            world.decline(DECLINED_SAME_SECOND)
-            return False
-        try:
-            cost = trainer.cost_to_add(x, label)
-        except Rejected as refusal:
-            world.decline(refusal.reason)
-            return False
-        if value < cost:
-            world.decline(DECLINED_UNDERPAID)
+        value = self.affordable_deposit(world, now, x, label)
+        if value is None:
             return False
         try:
             receipt = trainer.add_data(self.name, x, label, value)
@@ -245,6 +236,23 @@ class Agent:
             return False
         world.added(self, k, label, receipt, now)
         return True
+
+    def affordable_deposit(self, world: World, now: int, x, label: int) -> int | None:
+        """The deposit it would send with this add, or None (the turn declined, with the reason) when
+        it may not add this second or a free read of the cost says the deposit would not pay."""
+        value = self.deposit(world.balance(self))
+        if now <= world.last_add_time:
+            world.decline(DECLINED_SAME_SECOND)
+            return None
+        try:
+            cost = world.trainer.cost_to_add(x, label)
+        except Rejected as refusal:
+            world.decline(refusal.reason)
+            return None
+        if value < cost:
+            world.decline(DECLINED_UNDERPAID)
+            return None
+        return value
 
     def claim(self, world: World) -> None:
         """Ask the contract what its pending claims would do (the claim view asks only about those whose
@@ -418,15 +426,10 @@ class ModelPusher(Agent):
         if int(trainer.predict(x)) != label:
             return False          # pushed: the usual claim walk reports it once its refund wait ends
         flipped = self.other_class(label)
-        value = self.deposit(world.balance(self))
-        if now <= world.last_add_time:
-            world.decline(DECLINED_SAME_SECOND)
+        value = self.affordable_deposit(world, now, x, flipped)
+        if value is None:
             return False
         try:
-            cost = trainer.cost_to_add(x, flipped)
-            if value < cost:
-                world.decline(DECLINED_UNDERPAID)
-                return False
             receipt = trainer.add_data(self.name, x, flipped, value)
         except Rejected as refusal:
             world.reject(refusal.reason)
