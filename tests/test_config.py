@@ -135,7 +135,7 @@ def test_parse_value(text, value):
 
 
 def test_a_model_family_reads_its_own_table_which_round_trips(tmp_path):
-    from sumchain.models.logistic_regression import DEFAULT_ETA0, DEFAULT_T0
+    from sumchain.models.logistic_regression import DEFAULT_ETA0
     from sumchain.models.naive_bayes import DEFAULT_SMOOTHING
 
     assert Config().model == "perceptron" and Config().model_parameters() == {}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.web.research_outputs import research_runs  # noqa: F401  (one session of real outputs for every dashboard test)
+
 SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 NO_BROWSER = ("no Chromium for the browser tests: install one with `apt-get install -y chromium` (Debian) "
               "or `python -m playwright install chromium`")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.research_outputs import research_runs  # noqa: F401  (the session's outputs)
 
 COLOURS = {"accuracy": (0x24, 0x57, 0xC5), "Good": (0xC2, 0x41, 0x0C), "Bad": (0x1E, 0x7B, 0x34)}
 """The first three line colours of frontend/src/research/charts.ts, in the run chart's order."""

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from sumchain.web import research
 from sumchain.web.research import BadRequest, NotFound, confined, seed_bands
-from tests.web.research_outputs import research_runs  # noqa: F401  (the session's outputs)
 
 T_975_2 = 4.302652729911275
 """Student's t, 97.5th percentile, 2 degrees of freedom: the 95% interval of three seeds."""

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from sumchain.experiments.stats import mean_ci
-from tests.web.research_outputs import research_runs  # noqa: F401  (the session's outputs)
 
 
 def get(server, route: str, **query) -> tuple[int, dict | bytes, str]:

@@ -129,7 +129,7 @@ class ClaimView:
         action) and those it says are settled."""
         out = self.outstanding
         watched, prediction, labels, all_ids = out.watched, out.prediction, self._labels, self._ids
-        ids, predictions, probed = [], [], []
+        ids, predictions = [], []
         for k in rows:
             if watched[k]:
                 ids.append(all_ids[k])
