@@ -89,6 +89,7 @@ class Trainer:
         self.handler = handler or DataHandler()
         self.owner = owner
         self.address = address
+        self._claim_rules: dict[tuple, ClaimRules] = {}     # by (claimer, rules_state): asked every turn
 
     def __repr__(self) -> str:
         return f"Trainer(model={self.model!r}, mechanism={self.mechanism!r}, contributions={len(self.handler)})"
@@ -220,6 +221,9 @@ class Trainer:
         settled. The rules are the mechanism's own (`refund_refusal`, `report_refusal`), the same
         expressions the calls use. Amounts assume no other call comes first.
         """
+        if type(ids) is list and type(predictions) is list and 0 < len(ids) == len(predictions) <= FEW_CLAIMS \
+                and all(type(v) is int for v in ids) and all(type(v) is int for v in predictions):
+            return self._claim_preview_few(claimer, ids, predictions, self.mechanism.claim_table(claimer))
         ids = np.asarray(ids, dtype=np.int64)
         predictions = np.asarray(predictions, dtype=np.int64)
         if ids.ndim != 1 or predictions.shape != ids.shape:
@@ -275,8 +279,14 @@ class Trainer:
 
     def claim_rules(self, claimer: str) -> ClaimRules:
         """When `claimer`'s `claim_preview` answers can change (a free read): a client that keeps the
-        answers asks again only about the contributions whose answer may have changed."""
-        return claim_rules_of(self.mechanism, claimer)
+        answers asks again only about the contributions whose answer may have changed. The answer is
+        the same object for as long as the mechanism's `rules_state(claimer)` holds (the rules'
+        breakpoints are fixed at deploy), so a client can compare it by identity."""
+        key = (claimer, self.mechanism.rules_state(claimer))
+        rules = self._claim_rules.get(key)
+        if rules is None:
+            rules = self._claim_rules[key] = claim_rules_of(self.mechanism, claimer)
+        return rules
 
     def verified(self, address: str) -> int:
         return self.mechanism.verified.get(address, 0)

@@ -257,7 +257,7 @@ class Agent:
     def claim(self, world: World) -> None:
         """Ask the contract what its pending claims would do (the claim view asks only about those whose
         answer may have changed), send those it accepts."""
-        if not len(world.outstanding.active()):
+        if not world.outstanding.num_active:
             return
         for k, action in world.claims.turn(self.name, world.model_version, world.predict_row):
             self.send_claim(world, k, action)

@@ -76,7 +76,7 @@ class ClaimView:
         rules = self.trainer.claim_rules(claimer)
         now = self.trainer.chain.now
         due = self._due[i]
-        if rules != self._rules[i]:
+        if rules is not self._rules[i] and rules != self._rules[i]:
             self._rules[i], self._ages[i] = rules, list(rules.age_breakpoints)
             self._crossed[i] = [bisect_right(self._added, now - age) for age in self._ages[i]]
             due.update(out.active().tolist())
