@@ -51,10 +51,12 @@ def test_table_equals_the_rules(mechanism_class, data, owner_wait_days, claimer,
     assert np.array_equal(table.unclaimable[classes], np.asarray(mechanism.unclaimable(facts)))
     takes_all = np.broadcast_to(np.asarray(mechanism.takes_all(facts, claimer)), (n,))
     assert np.array_equal(table.takes_all[classes], takes_all)
-    for i in range(n):        # one contribution at a time (plain values): the same class
-        one = table.answer(*(value[i].item() for value in facts))
+    for i in range(n):        # one contribution at a time (plain values): the same class, and the
+        one_fact = ClaimFacts(*(value[i].item() for value in facts))   # rules' own scalar answers
+        one = table.answer(*one_fact)
         assert one == (table.action[classes[i]], table.reason[classes[i]], table.takes_all[classes[i]],
-                       table.unclaimable[classes[i]])
+                       table.unclaimable[classes[i]], mechanism.refund_refusal(one_fact),
+                       mechanism.report_refusal(one_fact, claimer))
 
 
 def test_a_new_verified_contribution_gives_a_new_table():

@@ -263,12 +263,12 @@ class Trainer:
         action, amount, reason, settled = [], [], [], []
         for id_, prediction in zip(ids, predictions):
             if not 0 <= id_ < count:
-                answer = (R.NONE, R.NO_SUCH_CONTRIBUTION, False, False)
+                answer = (R.NONE, R.NO_SUCH_CONTRIBUTION, False, False, R.NO_SUCH_CONTRIBUTION, R.NO_SUCH_CONTRIBUTION)
             else:
                 record = handler.by_id(id_)
                 answer = table.answer(record.sender == claimer, claimer in record.claimed_by, record.claimable > 0,
                                       record.num_claims, now - record.added_time, prediction == record.y)
-            act, code, takes_all, unclaimable = answer
+            act, code, takes_all, unclaimable, _, _ = answer
             action.append(act)
             reason.append(code)
             settled.append(unclaimable)

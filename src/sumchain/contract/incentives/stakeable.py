@@ -127,9 +127,11 @@ class ClaimTable:
         self.reason = np.where(self.action != R.NONE, R.OK, np.where(facts.is_author, refund, report))
         self.takes_all = np.broadcast_to(np.asarray(mechanism.takes_all(facts, claimer), dtype=bool), len(grid))
         self.unclaimable = np.asarray(mechanism.unclaimable(facts), dtype=bool)
-        # the same answers as plain values, for `answer` (one contribution)
+        # the same answers as plain values, for `answer` (one contribution), with the refund's and the
+        # report's own codes apart: a call asks about its own function (the author may report own data
+        # whose refund is refused)
         self._answers = list(zip(self.action.tolist(), self.reason.tolist(), self.takes_all.tolist(),
-                                 self.unclaimable.tolist()))
+                                 self.unclaimable.tolist(), refund.tolist(), report.tolist()))
         self._age_list, self._count_list = self.ages.tolist(), self.counts.tolist()
 
     def classes(self, facts: ClaimFacts) -> np.ndarray:
@@ -140,13 +142,17 @@ class ClaimTable:
                                     self.shape)
 
     def answer(self, is_author: bool, claimed: bool, has_claimable: bool, num_claims: int, age: int,
-               agrees: bool) -> tuple[int, int, bool, bool]:
-        """One contribution's (action, reason, takes_all, unclaimable) from its facts (`ClaimFacts`'
-        fields, as plain values): its class as `classes` finds it, without numpy's per-call cost."""
+               agrees: bool) -> tuple[int, int, bool, bool, int, int]:
+        """One contribution's (action, reason, takes_all, unclaimable, refund's code, report's code)
+        from its facts (`ClaimFacts`' fields, as plain values): its class as `classes` finds it,
+        without numpy's per-call cost."""
         _, _, _, counts, ages, _ = self.shape
         row = ((is_author * 2 + claimed) * 2 + has_claimable) * counts + bisect.bisect_right(self._count_list, num_claims)
         return self._answers[(row * ages + bisect.bisect_right(self._age_list, age)) * 2 + agrees]
 
+
+TAKES_ALL, REFUND_CODE, REPORT_CODE = 2, 4, 5
+"""Positions in `ClaimTable.answer`'s tuple."""
 
 TIME_LIMIT = 2**64
 """The contract stores a contribution's time in 64 bits: it refuses to add data at or after this time."""
@@ -266,7 +272,7 @@ class Stakeable:
 
     # -- refunds ---------------------------------------------------------------------------
     def refund_amount(self, record: Contribution, sender: str, now: int, prediction: int) -> int:
-        _raise_if_refused(self.refund_refusal(ClaimFacts.of(record, sender, now, prediction)))
+        _raise_if_refused(self._judged(record, sender, now, prediction)[REFUND_CODE])
         return record.claimable
 
     def record_refund(self, sender: str) -> None:
@@ -276,9 +282,16 @@ class Stakeable:
 
     # -- reports ---------------------------------------------------------------------------
     def report_amount(self, record: Contribution, reporter: str, now: int, prediction: int) -> int:
-        facts = ClaimFacts.of(record, reporter, now, prediction)
-        _raise_if_refused(self.report_refusal(facts, reporter))
-        return self.report_pays(record, reporter, bool(self.takes_all(facts, reporter)))
+        answer = self._judged(record, reporter, now, prediction)
+        _raise_if_refused(answer[REPORT_CODE])
+        return self.report_pays(record, reporter, answer[TAKES_ALL])
+
+    def _judged(self, record: Contribution, claimer: str, now: int, prediction: int) -> tuple:
+        """One call's answer from `claim_table`: the rules above, judged once per class of facts when
+        the table was built, so that a call and `Trainer.claim_preview` read the very same answer."""
+        return self.claim_table(claimer).answer(record.sender == claimer, claimer in record.claimed_by,
+                                                record.claimable > 0, record.num_claims, now - record.added_time,
+                                                prediction == record.y)
 
     def report_pays(self, record: Contribution, reporter: str, takes_all: bool) -> int:
         """What an accepted report pays: floor(deposit * verified / total), or all that is left."""
