@@ -111,7 +111,7 @@ def test_young_contributions_are_judged_without_a_prediction():
         receipt = trainer.add_data("alice", row(k), int(DATASET.y_train[k]), trainer.cost_to_add())
         out.add(receipt.contribution_id, receipt.added_time, 0, int(DATASET.y_train[k]))
         assert view.turn("bob", 0, predict_row) == [] and view.turn("alice", 0, predict_row) == []
-    assert predicted == [] and not out.watched.any()
+    assert predicted == [] and not any(out.watched)
     trainer.chain.advance(DAY + 1)
     view.turn("alice", 0, predict_row)
     assert sorted(predicted) == list(range(5))        # past the wait the author's refund reads the model

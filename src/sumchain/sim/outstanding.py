@@ -34,7 +34,7 @@ class Outstanding:
         self._num_settled_in_rows = 0                        # settled rows not yet dropped from active_rows
         # the model's prediction of each watched submission, for the model version `_predicted_version`
         self.prediction = np.zeros(n, dtype=np.int64)
-        self.watched = np.zeros(n, dtype=bool)
+        self.watched = bytearray(n)                          # read one row at a time: no numpy scalars
         self._predicted_version = -1
         self._buffer = RowBuffer(pool_X)                      # the watched rows' features, for batch reads
 
@@ -55,14 +55,16 @@ class Outstanding:
 
     def settle(self, rows: list[int]) -> None:
         """These submissions are settled (a few at a time: plain Python)."""
-        settled, watched = self.settled, self.watched
+        settled, watched, dropped = self.settled, self.watched, []
         for k in rows:
             if not settled[k]:
                 settled[k] = True
                 self._num_settled_in_rows += 1
                 if watched[k]:
-                    watched[k] = False
-                    self._buffer.drop((k,))
+                    watched[k] = 0
+                    dropped.append(k)
+        if dropped:
+            self._buffer.drop(dropped)
 
     def active(self) -> np.ndarray:
         """The unsettled submissions, oldest first."""
@@ -79,7 +81,7 @@ class Outstanding:
         for k in rows:
             self.prediction[k] = predict_row(k)
             self._buffer.append(k)
-            self.watched[k] = True
+            self.watched[k] = 1
 
     def refresh_predictions(self, version: int, predict_many) -> np.ndarray:
         """Bring the watched submissions' predictions up to the model `version` (one batch read when
