@@ -260,20 +260,23 @@ class Trainer:
         """`claim_preview` for a few contributions: the same table, looked up one by one (a client that
         asks only about the answers that may have changed asks about a handful at a time)."""
         handler, mechanism, now, count = self.handler, self.mechanism, self.chain.now, len(self.handler)
+        columns = handler.columns
+        senders, labels, added, claimable, num_claims = (columns.sender, columns.y_of, columns.added_time_of,
+                                                         columns.claimable, columns.num_claims_of)
+        claimed = columns.claimed.get(claimer, b"")
         action, amount, reason, settled = [], [], [], []
         for id_, prediction in zip(ids, predictions):
             if not 0 <= id_ < count:
                 answer = (R.NONE, R.NO_SUCH_CONTRIBUTION, False, False, R.NO_SUCH_CONTRIBUTION, R.NO_SUCH_CONTRIBUTION)
             else:
-                record = handler.by_id(id_)
-                answer = table.answer(record.sender == claimer, claimer in record.claimed_by, record.claimable > 0,
-                                      record.num_claims, now - record.added_time, prediction == record.y)
+                answer = table.answer(senders[id_] == claimer, id_ < len(claimed) and claimed[id_] == 1,
+                                      claimable[id_] > 0, num_claims[id_], now - added[id_], prediction == labels[id_])
             act, code, takes_all, unclaimable, _, _ = answer
             action.append(act)
             reason.append(code)
             settled.append(unclaimable)
-            amount.append(0 if act == R.NONE else record.claimable if act == R.REFUND
-                          else mechanism.report_pays(record, claimer, takes_all))
+            amount.append(0 if act == R.NONE else claimable[id_] if act == R.REFUND
+                          else mechanism.report_pays(handler.by_id(id_), claimer, takes_all))
         return ClaimPreview(np.array(action, dtype=np.int64), tuple(amount), np.array(reason, dtype=np.int64),
                             np.array(settled, dtype=bool))
 

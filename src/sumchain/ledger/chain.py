@@ -13,8 +13,8 @@ contract's flat call that checks its payment first (`check_payment`) and records
 A run's chain starts from the genesis hash of its config and data (`start_from`, `ledger.genesis`),
 so its head hash stands for what the run was as well as for every call in it.
 
-A call is recorded when it is made, as one tuple of its fields (plain arguments kept as they are,
-the sample's indices as bytes taken then); its arguments' JSON, its hash and its block's are
+A call is recorded when it is made, as its fields flat on one list (plain arguments kept as they
+are, the sample's indices as bytes taken then); its arguments' JSON, its hash and its block's are
 computed when the chain is first read (`blocks`, `seal`, `head_hash`, `transactions`), from the
 recorded fields in order, so they are the same whenever that happens, and a run whose chain nobody
 reads (a sweep keeps only metrics) never encodes or hashes it.
@@ -142,12 +142,57 @@ def _decode_arg(value: Any) -> Any:
     return value
 
 
-def _encoded(record: tuple) -> tuple:
-    """A call recorded with its plain arguments (`Chain._record`) with them as `encode_args` gives
-    them: sorted JSON, ints bare, strings as `json.dumps` writes them (x is already its length)."""
-    parts = [f'"{key}":{value}' if type(value) is int else f'"{key}":{json.dumps(value)}'
-             for key, value in sorted(record[4])]
-    return (*record[:4], "{" + ",".join(parts) + "}", *record[5:])
+def _encoded(pairs: list[tuple[str, Any]]) -> str:
+    """Plain arguments as `encode_args` encodes them: sorted JSON, ints bare, strings as
+    `json.dumps` writes them (x is already its length)."""
+    parts = [f'"{key}":{value}' if type(value) is int else f'"{key}":{json.dumps(value)}' for key, value in pairs]
+    return "{" + ",".join(parts) + "}"
+
+
+CLOSED = None
+"""Marks where `close` was called on the flat list of calls not yet hashed."""
+
+
+def _append_flat(out: list, status: str, reason: str, transfers: tuple, events: tuple) -> None:
+    """The rest of a flat record (`Chain._record`): each moving transfer and each event after its count."""
+    out += (status, reason, len(transfers))
+    for transfer in transfers:
+        out += transfer
+    out.append(len(events))
+    for event in events:
+        out.append(len(event))
+        out += event
+
+
+def _records(flat: list) -> Iterator[tuple | None]:
+    """The calls of a flat list (`Chain._record`) as `Transaction`'s fields before its hash, with the
+    arguments' JSON (`_encoded`); None where `close` was called."""
+    i, end = 0, len(flat)
+    while i < end:
+        time = flat[i]
+        if time is CLOSED:
+            i += 1
+            yield None
+            continue
+        sender, function, value, args = flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4]
+        i += 5
+        if type(args) is str:                # encoded when recorded: its bytes follow
+            args_json = args
+        else:                                # `args` plain (key, value) pairs, then x's bytes
+            pairs = sorted(zip(flat[i:i + 2 * args:2], flat[i + 1:i + 2 * args:2]))
+            args_json = _encoded(pairs)
+            i += 2 * args
+        args_x, status, reason, num_transfers = flat[i], flat[i + 1], flat[i + 2], flat[i + 3]
+        i += 4
+        transfers = tuple(tuple(flat[j:j + 3]) for j in range(i, i + 3 * num_transfers, 3))
+        i += 3 * num_transfers
+        num_events, events = flat[i], []
+        i += 1
+        for _ in range(num_events):
+            length = flat[i]
+            events.append(tuple(flat[i + 1:i + 1 + length]))
+            i += 1 + length
+        yield time, sender, function, value, args_json, args_x, status, reason, transfers, tuple(events)
 
 
 def transaction_hash(time: int, sender: str, function: str, value: int, args_json: str, args_x: bytes,
@@ -191,7 +236,7 @@ class Chain:
         self.minted = 0
         self._blocks: list[Block] = []
         self._open: Block | None = None
-        self._unhashed: list[tuple | None] = []    # calls not yet hashed into blocks (None: `close`)
+        self._unhashed: list = []                  # calls not yet hashed, flat (`_record`); CLOSED: `close`
         self._genesis: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None
 
     # -- genesis -------------------------------------------------------------------------
@@ -311,32 +356,39 @@ class Chain:
 
     def _record(self, sender: str, function: str, value: int, args: dict[str, Any], status: str,
                 reason: str, transfers: tuple, events: tuple) -> None:
-        """Record the call as one tuple; its hash and its block's are computed when first read
-        (`blocks`, `seal`).
+        """Record the call's fields, flat, on the list of calls not yet hashed; its hash and its
+        block's are computed when first read (`blocks`, `seal`).
 
         What the record holds cannot change after the call: plain int and str arguments are kept as
         they are (immutable) and a 1-D int32 `x` as its bytes, taken now; their JSON is built when the
         call is hashed (`_encoded`), which a run whose chain nobody reads never does. Any other
-        argument is encoded now (`encode_args`)."""
+        argument is encoded now (`encode_args`).
+
+        Why flat (each field an item of one list, its nested parts preceded by their lengths): a
+        tuple per call, and tuples within it, stay in the cycle collector's care until a full
+        collection, and 50,000 of them made it rescan the heap again and again; ints, strings and
+        bytes on one list give it nothing to visit."""
+        out = self._unhashed
         x = args.get("x")
         if x is None or (type(x) is np.ndarray and x.ndim == 1 and x.dtype == _INT32):
             scalars = []
             for key, arg in args.items():
                 kind = type(arg)
                 if kind is int or kind is str:
-                    scalars.append((key, arg))
+                    scalars += (key, arg)
                 elif key != "x" or x is None:
                     break
             else:
-                x_bytes = b"" if x is None else x.tobytes()
                 if x is not None:
-                    scalars.append(("x", len(x)))
-                self._unhashed.append((self._now, sender, function, value, tuple(scalars), x_bytes, status,
-                                       reason, transfers, events))
+                    scalars += ("x", len(x))
+                out += (self._now, sender, function, value, len(scalars) // 2)
+                out += scalars
+                out.append(b"" if x is None else x.tobytes())
+                _append_flat(out, status, reason, transfers, events)
                 return
         args_json, args_x = encode_args(args)
-        self._unhashed.append((self._now, sender, function, value, args_json, args_x, status, reason,
-                               transfers, events))
+        out += (self._now, sender, function, value, args_json, args_x)
+        _append_flat(out, status, reason, transfers, events)
 
     def _hash_recorded(self) -> None:
         """Hash the recorded calls into blocks, one block per distinct time, exactly as if each had
@@ -345,7 +397,7 @@ class Chain:
             return
         unhashed, self._unhashed = self._unhashed, []
         open_block = self._open
-        for record in unhashed:
+        for record in _records(unhashed):
             if record is None:                   # `close` was called here
                 self._seal_open()
                 open_block = None
@@ -355,8 +407,6 @@ class Chain:
                 prev = self._seal_open()
                 open_block = self._open = Block(len(self._blocks), time, prev)
                 self._blocks.append(open_block)
-            if type(record[4]) is not str:
-                record = _encoded(record)
             open_block.transactions.append(Transaction(*record, transaction_hash(*record)))
 
     def _seal_open(self) -> str:
@@ -373,7 +423,7 @@ class Chain:
 
     def close(self) -> None:
         """Close the open block as `seal` does, deferring the hashing to the first read."""
-        self._unhashed.append(None)
+        self._unhashed.append(CLOSED)
 
     def seal(self) -> str:
         """Close the open block; return the head hash (the hash of the whole history)."""

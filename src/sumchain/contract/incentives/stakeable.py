@@ -67,7 +67,7 @@ class ClaimFacts(NamedTuple):
 
     @classmethod
     def of(cls, record: Contribution, claimer: str, now: int, prediction: int) -> "ClaimFacts":
-        return cls(record.sender == claimer, claimer in record.claimed_by, record.claimable > 0,
+        return cls(record.sender == claimer, record.claimed(claimer), record.claimable > 0,
                    record.num_claims, now - record.added_time, prediction == record.y)
 
 
@@ -289,7 +289,7 @@ class Stakeable:
     def _judged(self, record: Contribution, claimer: str, now: int, prediction: int) -> tuple:
         """One call's answer from `claim_table`: the rules above, judged once per class of facts when
         the table was built, so that a call and `Trainer.claim_preview` read the very same answer."""
-        return self.claim_table(claimer).answer(record.sender == claimer, claimer in record.claimed_by,
+        return self.claim_table(claimer).answer(record.sender == claimer, record.claimed(claimer),
                                                 record.claimable > 0, record.num_claims, now - record.added_time,
                                                 prediction == record.y)
 
