@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from sumchain.errors import DataError
 from sumchain.models.protocol import SCALE, ContractLayout, ScoreGrowth, accuracy, sparse_sample
 
+_add = np.add.reduce
+
 DEFAULT_EPOCHS = 5
 
 TRAINING_VERSION = 1
@@ -47,7 +49,7 @@ class SparsePerceptron:
 
     # -- one sample ------------------------------------------------------------------------
     def score(self, x: np.ndarray) -> int:
-        return self.intercept + int(self.weights.take(x).sum())
+        return self.intercept + int(_add(self.weights.take(x)))       # ndarray.sum's Python wrapper skipped
 
     def predict(self, x: np.ndarray) -> int:
         return 1 if self.score(x) > 0 else 0
