@@ -137,6 +137,7 @@ class Simulation:
         self.declined: Counter[str] = Counter()
         self.rows: list[dict] = []
         self.malicious = [a for a in self.agents if a.malicious]
+        self.start_units = [to_units(a.config.start_balance) for a in self.agents]   # read on every turn
         self.depleted_time: int | None = None
         self.min_malicious_pct = 100.0 if self.malicious else None
         self.end_reason = ""
@@ -294,7 +295,7 @@ class Simulation:
 
     def percent_of_start(self, agents: list[Agent]) -> float:
         """The agents' balance together as a percent of their start balances together."""
-        return percent(self.balance_of(agents), sum(to_units(a.config.start_balance) for a in agents))
+        return percent(self.balance_of(agents), sum(self.start_units[a.index] for a in agents))
 
     def track_malicious(self, now: int) -> None:
         """The malicious agents together: their lowest percent so far, and when it first fell to
