@@ -132,3 +132,45 @@ def test_calls_are_recorded_as_their_arguments_encode(args):
             value.append(1)
     tx = list(chain.transactions())[0]
     assert (tx.args_json, tx.args_x) == expected
+
+
+_EVENT_ITEMS = st.one_of(st.integers(-2**70, 2**70), st.text(max_size=3), st.none(), st.booleans())
+_CALLS = st.lists(st.tuples(
+    st.dictionaries(st.sampled_from(["x", "y", "added_time", "z"]), _ARGUMENTS, max_size=3),
+    st.lists(st.lists(_EVENT_ITEMS, max_size=3), max_size=3),     # events, each a tuple of plain values
+    st.integers(0, 2),                                            # coins paid to "b" (refused beyond the balance)
+    st.sampled_from(["none", "advance", "close"]),                # what happens after the call
+), min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_CALLS)
+def test_every_call_reads_back_as_it_was_recorded(calls):
+    """The chain keeps calls flat until hashed; read back, each is what was sent and what it did:
+    arguments as `encode_args` gives them at the call, transfers, events, outcome, block by time."""
+    from sumchain.errors import Rejected
+    from sumchain.ledger.chain import encode_args
+    chain, expected = Chain(), []
+    chain.fund("a", 3)
+    expected.append((0, "<mint>", "fund", '{"address":"a","amount":3}', "ok", "", (("<mint>", "a", 3),), ()))
+    for args, events, pay, then in calls:
+        encoded = encode_args(args)[0]
+
+        def action(transfers, events=events, pay=pay):
+            transfers.pay("a", "b", pay)
+            for event in events:
+                transfers.emit(*event)
+        try:
+            chain.transact("a", "note", 0, args, action)
+            expected.append((chain.now, "a", "note", encoded, "ok", "", (("a", "b", pay),) if pay else (),
+                             tuple(tuple(event) for event in events)))
+        except Rejected as refusal:
+            expected.append((chain.now, "a", "note", encoded, "rejected", refusal.reason, (), ()))
+        if then == "advance":
+            chain.advance(5)
+        elif then == "close":
+            chain.close()
+    got = [(tx.time, tx.sender, tx.function, tx.args_json, tx.status, tx.reason, tx.transfers, tx.events)
+           for tx in chain.transactions()]
+    assert got == expected
+    assert all(b.time == tx.time for b in chain.blocks for tx in b.transactions)

@@ -22,8 +22,10 @@ reads (a sweep keeps only metrics) never encodes or hashes it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 
@@ -167,32 +169,19 @@ def _append_flat(out: list, status: str, reason: str, transfers: tuple, events: 
 def _records(flat: list) -> Iterator[tuple | None]:
     """The calls of a flat list (`Chain._record`) as `Transaction`'s fields before its hash, with the
     arguments' JSON (`_encoded`); None where `close` was called."""
-    i, end = 0, len(flat)
-    while i < end:
-        time = flat[i]
+    fields = iter(flat)
+    for time in fields:
         if time is CLOSED:
-            i += 1
             yield None
             continue
-        sender, function, value, args = flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4]
-        i += 5
-        if type(args) is str:                # encoded when recorded: its bytes follow
-            args_json = args
-        else:                                # `args` plain (key, value) pairs, then x's bytes
-            pairs = sorted(zip(flat[i:i + 2 * args:2], flat[i + 1:i + 2 * args:2]))
-            args_json = _encoded(pairs)
-            i += 2 * args
-        args_x, status, reason, num_transfers = flat[i], flat[i + 1], flat[i + 2], flat[i + 3]
-        i += 4
-        transfers = tuple(tuple(flat[j:j + 3]) for j in range(i, i + 3 * num_transfers, 3))
-        i += 3 * num_transfers
-        num_events, events = flat[i], []
-        i += 1
-        for _ in range(num_events):
-            length = flat[i]
-            events.append(tuple(flat[i + 1:i + 1 + length]))
-            i += 1 + length
-        yield time, sender, function, value, args_json, args_x, status, reason, transfers, tuple(events)
+        sender, function, value, args = islice(fields, 4)
+        if type(args) is not str:                # `args` plain (key, value) pairs follow, then x's bytes
+            pairs = islice(fields, 2 * args)
+            args = _encoded(sorted(zip(pairs, pairs)))
+        args_x, status, reason, num_transfers = islice(fields, 4)
+        transfers = tuple(tuple(islice(fields, 3)) for _ in range(num_transfers))
+        events = tuple(tuple(islice(fields, next(fields))) for _ in range(next(fields)))
+        yield time, sender, function, value, args, args_x, status, reason, transfers, events
 
 
 def transaction_hash(time: int, sender: str, function: str, value: int, args_json: str, args_x: bytes,
@@ -392,9 +381,22 @@ class Chain:
 
     def _hash_recorded(self) -> None:
         """Hash the recorded calls into blocks, one block per distinct time, exactly as if each had
-        been hashed when made: the hashes depend only on the recorded fields and the order."""
+        been hashed when made: the hashes depend only on the recorded fields and the order.
+
+        The cycle collector is paused meanwhile (and restored as it was): this builds a hundred
+        thousand records that can form no cycle, and the collector would rescan them, and the whole
+        heap, over and over for nothing (a third of the hashing's time)."""
         if not self._unhashed:
             return
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._hash_blocks()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _hash_blocks(self) -> None:
         unhashed, self._unhashed = self._unhashed, []
         open_block = self._open
         for record in _records(unhashed):
