@@ -12,7 +12,9 @@ disk cache (`sumchain.data.disk_cache`).
 free reads (the cost of an add, the claim rules, the claim preview), the claim view's own
 bookkeeping, the model's predictions of pending claims, accuracy measurements, and the rest (the
 agents' decisions, the event queue). Each timed function costs about half a microsecond more there,
-so the instrumented total is a few percent above the plain run's.
+so the instrumented total is a few percent above the plain run's. Then the run once more with each
+turn's claims to send replayed from a recording of the same run: what is left when the claim view
+costs nothing (a bound for any claim view).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from sumchain import Config
 from timing import timed
@@ -147,6 +151,43 @@ def print_parts(config, dataset, plain_s: float) -> None:
         print(f"  {part:26s} {part_s:7.3f} s {100 * part_s / total:5.1f}%  {calls:7d} x {1e6 * part_s / max(1, calls):6.1f} us")
     rest = total - accounted
     print(f"  {'the rest (agents, events)':26s} {rest:7.3f} s {100 * rest / total:5.1f}%")
+    free_view_s = run_with_free_claim_view(config, dataset)
+    print(f"with the claim view free  {free_view_s:7.3f} s: the same run with each turn's claims to send taken from a "
+          f"recording of this run (no claim_rules, claim_preview, prediction refresh or bookkeeping; same head hash)")
+
+
+def run_with_free_claim_view(config, dataset) -> float:
+    """The run once more with `ClaimView.turn` answering from a recording of the run's own answers (the
+    claims to send, and the contributions it found settled, which end the run): a bound on what any
+    claim view could save (the calls, the agents and the loop still run)."""
+    from sumchain.sim import simulate
+    from sumchain.sim.claims import ClaimView
+
+    original = ClaimView.turn
+    answers: list = []
+
+    def recording(self, claimer, version, predict_row):
+        settled_before = self.outstanding.settled.copy()
+        hits = original(self, claimer, version, predict_row)
+        answers.append((hits, np.flatnonzero(self.outstanding.settled & ~settled_before).tolist()))
+        return hits
+
+    def replaying(self, claimer, version, predict_row):
+        hits, settled = next(recorded)
+        if settled:
+            self.outstanding.settle(settled)
+        return hits
+    try:
+        ClaimView.turn = recording
+        expected = simulate(config, dataset=dataset).chain.head_hash
+        recorded = iter(answers)
+        ClaimView.turn = replaying
+        run, seconds = timed(lambda: simulate(config, dataset=dataset))
+    finally:
+        ClaimView.turn = original
+    if run.chain.head_hash != expected:
+        raise SystemExit("the run with recorded claim answers does not reach the run's head hash")
+    return seconds
 
 
 def _timer(function, name: str, seconds: dict, counts: dict):
