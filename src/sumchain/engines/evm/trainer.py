@@ -40,6 +40,16 @@ PREVIEW_CHUNK = 1024
 STATE_CHUNK = 1000
 """State entries per read (the contract's array bound)."""
 
+SAMPLE_PRICED = frozenset({"quality_priced"})
+"""The mechanisms whose cost reads the sample (trainer.vy's `_cost_to_add`). For the others,
+`cost_to_add_for(x, y)` of a sample that passed the checks answers exactly as `cost_to_add()`, which
+the contract computes without unpacking the sample (a tenth of the work), so that read is asked."""
+
+MAX_UINT256 = 2**256 - 1
+
+_UNKNOWN_ID = np.iinfo(np.int64).max
+"""What a negative id is sent as in `claim_preview`: an id no contribution has."""
+
 
 class EvmTrainer:
     """A deployed SUM contract on an EVM: `add_data`, `refund`, `report`, `predict`, plus free reads."""
@@ -62,6 +72,7 @@ class EvmTrainer:
         self._local_version = -1
         self._chain_version = self._read("model_state", 0, 0, 0)[0]
         self._rules_mirror = None
+        self._lasting_rules: dict[str, ClaimRules] = {}
 
     def __repr__(self) -> str:
         return (f"EvmTrainer(address={self.address}, model={self.family}, num_features={self.num_features}, "
@@ -132,6 +143,8 @@ class EvmTrainer:
         x = self._features(x)
         y = self._label(y)
         self._check_bound(x)
+        if self.mechanism_name not in SAMPLE_PRICED:
+            return self._read("cost_to_add")[0]
         return self._read("cost_to_add_for", self._pack(x), y)[0]
 
     def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
@@ -157,32 +170,44 @@ class EvmTrainer:
         predictions = np.asarray(predictions, dtype=np.int64)
         if ids.ndim != 1 or predictions.shape != ids.shape:
             raise Rejected("ids and predictions must be one-dimensional and of the same length")
-        unknown = np.iinfo(np.int64).max              # a negative id names no contribution
-        as_words = lambda a: np.where(a < 0, unknown, a)     # noqa: E731
-        claimer_address = self.chain.address_of(claimer)
-        parts = [self._read("claim_preview", claimer_address, as_words(ids[i:i + PREVIEW_CHUNK]),
-                            as_words(predictions[i:i + PREVIEW_CHUNK]))
-                 for i in range(0, len(ids), PREVIEW_CHUNK)]
-        if not parts:
+        if not len(ids):
             empty = np.zeros(0, dtype=np.int64)
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
-        action = np.array([a for p in parts for a in p[0]], dtype=np.int64)
-        amount = tuple(a for p in parts for a in p[1])
-        reason = np.array([r for p in parts for r in p[2]], dtype=np.int64)
-        settled = np.concatenate([np.asarray(p[3], dtype=bool) for p in parts])
-        return ClaimPreview(action, amount, reason, settled)
+        ids = np.where(ids < 0, _UNKNOWN_ID, ids)       # a negative id names no contribution
+        predictions = np.where(predictions < 0, _UNKNOWN_ID, predictions)
+        claimer_address = self.chain.address_of(claimer)
+        spec = self._functions["claim_preview"]
+        parts = [_preview_part(self._call(spec, claimer_address, ids[i:i + PREVIEW_CHUNK],
+                                          predictions[i:i + PREVIEW_CHUNK]))
+                 for i in range(0, len(ids), PREVIEW_CHUNK)]
+        if len(parts) == 1:
+            return ClaimPreview(*parts[0])
+        return ClaimPreview(np.concatenate([p[0] for p in parts]), tuple(a for p in parts for a in p[1]),
+                            np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
 
     def claim_rules(self, claimer: str) -> ClaimRules:
         """When `claimer`'s `claim_preview` answers can change (`Trainer.claim_rules`): the Python
         mechanism's own description, asked of a mirror built from the contract's waits and holding
-        the claimer's verified count as the contract reads it (the state its claim rules read)."""
+        the claimer's verified count as the contract reads it (the state its claim rules read).
+
+        Remembered once it can no longer change: the waits are fixed at deployment, and a verified
+        count only grows (the contract's one write of it is `+= 1`), so rules that are the same for
+        the count read now and for the largest count there is stay the same (the rules read the
+        count through thresholds, `rules_state`)."""
+        rules = self._lasting_rules.get(claimer)
+        if rules is not None:
+            return rules
         mirror = self._rules_mirror
         if mirror is None:
             waits = {key: self._read(key)[0] for key in ("refund_wait_s", "any_address_claim_wait_s",
                                                          "owner_claim_wait_s")}
             mirror = self._rules_mirror = MECHANISMS[self.mechanism_name](**waits, owner=self.owner)
         mirror.verified = {claimer: self.verified(claimer)}
-        return claim_rules_of(mirror, claimer)
+        rules = claim_rules_of(mirror, claimer)
+        mirror.verified = {claimer: MAX_UINT256}
+        if claim_rules_of(mirror, claimer) == rules:
+            self._lasting_rules[claimer] = rules
+        return rules
 
     def verified(self, address: str) -> int:
         return self._read("verified", self.chain.address_of(address))[0]
@@ -218,7 +243,9 @@ class EvmTrainer:
 
     # -- the wire ----------------------------------------------------------------------------
     def _read(self, function: str, *args: Any) -> tuple:
-        spec = self._functions[function]
+        return self._call(self._functions[function], *args)
+
+    def _call(self, spec: abi.Function, *args: Any) -> tuple:
         outcome = self.backend.call(self.address, spec.calldata(*args))
         if not outcome.success:
             raise Rejected(abi.revert_reason(outcome.output))
@@ -280,6 +307,13 @@ class EvmTrainer:
         """A sample over the compiled array bound cannot even be encoded: refuse it as the contract would."""
         if len(x) > self.max_features:
             raise Rejected(f"a sample may have at most {self.max_features} present features, got {len(x)}")
+
+
+def _preview_part(answer: tuple) -> tuple:
+    """One `claim_preview` read's (action, amount, reason, settled) as `ClaimPreview` holds them."""
+    action, amount, reason, settled = answer
+    return (np.array(action, dtype=np.int64), tuple(amount), np.array(reason, dtype=np.int64),
+            np.asarray(settled, dtype=bool))
 
 
 def contribution_key(packed: bytes, y: int, added_time: int, author: str) -> bytes:
