@@ -15,6 +15,8 @@ simulation's chain that is the simulator's clock, on a live chain the time the n
 
 from __future__ import annotations
 
+import struct
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -175,11 +177,15 @@ class EvmTrainer:
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
         ids = np.where(ids < 0, _UNKNOWN_ID, ids)       # a negative id names no contribution
         predictions = np.where(predictions < 0, _UNKNOWN_ID, predictions)
-        claimer_address = self.chain.address_of(claimer)
+        claimer_word = abi.encode(("address",), (self.chain.address_of(claimer),))
         spec = self._functions["claim_preview"]
-        parts = [_preview_part(self._call(spec, claimer_address, ids[i:i + PREVIEW_CHUNK],
-                                          predictions[i:i + PREVIEW_CHUNK]))
-                 for i in range(0, len(ids), PREVIEW_CHUNK)]
+        parts = []
+        for i in range(0, len(ids), PREVIEW_CHUNK):
+            outcome = self.backend.call(self.address, preview_calldata(
+                spec.selector, claimer_word, ids[i:i + PREVIEW_CHUNK], predictions[i:i + PREVIEW_CHUNK]))
+            if not outcome.success:
+                raise Rejected(abi.revert_reason(outcome.output))
+            parts.append(preview_answer(spec, outcome.output, len(ids[i:i + PREVIEW_CHUNK])))
         if len(parts) == 1:
             return ClaimPreview(*parts[0])
         return ClaimPreview(np.concatenate([p[0] for p in parts]), tuple(a for p in parts for a in p[1]),
@@ -309,11 +315,48 @@ class EvmTrainer:
             raise Rejected(f"a sample may have at most {self.max_features} present features, got {len(x)}")
 
 
-def _preview_part(answer: tuple) -> tuple:
-    """One `claim_preview` read's (action, amount, reason, settled) as `ClaimPreview` holds them."""
-    action, amount, reason, settled = answer
+def preview_calldata(selector: bytes, claimer_word: bytes, ids: np.ndarray, predictions: np.ndarray) -> bytes:
+    """`claim_preview(claimer, ids, predictions)`'s calldata, built in one array: the same bytes as
+    `Function.calldata` for non-negative int64 ids and predictions (a read per simulated turn)."""
+    n = len(ids)
+    words = np.zeros((2 * n + 4, 4), dtype=">u8")   # after the claimer: two offsets, two length-prefixed arrays
+    words[0, 3] = 3 * abi.WORD
+    words[1, 3] = (4 + n) * abi.WORD
+    words[2, 3] = n
+    words[3:3 + n, 3] = ids
+    words[3 + n, 3] = n
+    words[4 + n:, 3] = predictions
+    return selector + claimer_word + words.tobytes()
+
+
+def preview_answer(spec: abi.Function, output: bytes, n: int) -> tuple:
+    """One `claim_preview` read's (action, amount, reason, settled) as `ClaimPreview` holds them.
+
+    The contract answers `n` ids with four arrays of `n` words in the standard layout. When every
+    word fits 64 bits (amounts up to about 18 ether) the answer is read as 64-bit limbs in one step
+    and its offsets and lengths checked; anything else goes to the generic decoder. Both give the
+    same values."""
+    layout = _preview_layout(n)
+    if len(output) == layout.size:
+        limbs = layout.unpack(output)
+        low = limbs[3::4]
+        if (not (any(limbs[0::4]) or any(limbs[1::4]) or any(limbs[2::4])) and low[:4] == _preview_offsets(n)
+                and low[4] == low[5 + n] == low[6 + 2 * n] == low[7 + 3 * n] == n):
+            return (np.array(low[5:5 + n], dtype=np.int64), low[6 + n:6 + 2 * n],
+                    np.array(low[7 + 2 * n:7 + 3 * n], dtype=np.int64), np.array(low[8 + 3 * n:]) == 1)
+    action, amount, reason, settled = spec.result(output)
     return (np.array(action, dtype=np.int64), tuple(amount), np.array(reason, dtype=np.int64),
             np.asarray(settled, dtype=bool))
+
+
+@lru_cache(maxsize=PREVIEW_CHUNK + 1)
+def _preview_layout(n: int) -> struct.Struct:
+    return struct.Struct(f">{4 * (8 + 4 * n)}Q")
+
+
+@lru_cache(maxsize=PREVIEW_CHUNK + 1)
+def _preview_offsets(n: int) -> tuple[int, ...]:
+    return tuple((4 + k * (n + 1)) * abi.WORD for k in range(4))
 
 
 def contribution_key(packed: bytes, y: int, added_time: int, author: str) -> bytes:
