@@ -84,18 +84,19 @@ def _encoder(types: tuple[str, ...]) -> Callable[[Sequence[Any]], bytes]:
 
 
 def _read(kind: str, data: bytes, at: int) -> Any:
-    word = data[at:at + WORD]
-    if kind == "uint256":
-        return int.from_bytes(word, "big")
-    if kind == "int256":
-        return int.from_bytes(word, "big", signed=True)
-    if kind == "bool":
-        return word[-1] == 1
-    if kind == "address":
-        return "0x" + word[12:].hex()
-    if kind == "bytes32":
-        return bytes(word)
-    raise ValueError(f"unsupported ABI type {kind}")
+    reader = _READERS.get(kind)
+    if reader is None:
+        raise ValueError(f"unsupported ABI type {kind}")
+    return reader(data, at)
+
+
+_READERS: dict[str, Callable[[bytes, int], Any]] = {
+    "uint256": lambda data, at: int.from_bytes(data[at:at + WORD], "big"),
+    "int256": lambda data, at: int.from_bytes(data[at:at + WORD], "big", signed=True),
+    "bool": lambda data, at: data[at:at + WORD][-1] == 1,
+    "address": lambda data, at: "0x" + data[at + 12:at + WORD].hex(),
+    "bytes32": lambda data, at: bytes(data[at:at + WORD]),
+}
 
 
 def decode(types: Sequence[str], data: bytes, raw_words: bool = False) -> tuple:
@@ -156,8 +157,10 @@ def _decoder(types: tuple[str, ...], raw_words: bool) -> Callable[[bytes], tuple
     for kind in types:
         if kind.endswith("[]") or kind == "string":
             parts.append(_dynamic(kind, raw_words))
+        elif kind in _READERS:
+            parts.append(_READERS[kind])
         else:
-            parts.append(lambda data, at, kind=kind: _read(kind, data, at))
+            parts.append(lambda data, at, kind=kind: _read(kind, data, at))    # refuses, as when decoding
     located = tuple((part, i * WORD) for i, part in enumerate(parts))
     return lambda data: tuple([part(data, at) for part, at in located])
 
@@ -168,10 +171,10 @@ PAD = 0xFFFF
 
 def pack(x: np.ndarray) -> bytes:
     """A sample as the contract takes it: 16 big-endian 16-bit indices per word, padded with 0xFFFF."""
-    n = len(x)
-    lanes = np.full(-(-n // LANES) * LANES, PAD, dtype=">u2")
-    lanes[:n] = x
-    return lanes.tobytes()
+    return np.asarray(x).astype(">u2").tobytes() + _LANE_PADDING[-len(x) % LANES]
+
+
+_LANE_PADDING = tuple(PAD.to_bytes(2, "big") * k for k in range(LANES))
 
 
 def unpack(words: bytes) -> np.ndarray:
@@ -185,9 +188,7 @@ DENSE_LANES = 8
 def pack_dense(x: np.ndarray) -> bytes:
     """A dense sample as the contract takes it: 8 big-endian 32-bit two's-complement values per word,
     the lanes after the last feature 0 (contracts/dense_sample.vy)."""
-    lanes = np.zeros(-(-len(x) // DENSE_LANES) * DENSE_LANES, dtype=">i4")
-    lanes[:len(x)] = x
-    return lanes.tobytes()
+    return np.asarray(x).astype(">i4").tobytes() + bytes(4 * (-len(x) % DENSE_LANES))
 
 
 def unpack_dense(words: bytes, num_features: int) -> np.ndarray:
@@ -235,9 +236,14 @@ class Event:
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         """Indexed fields from the topics, the rest from the data, in declaration order."""
-        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])]
+        values = [read(topic, 0) for read, topic in zip(self._topic_readers, topics[1:])]
         values += self._decode(data)
         return dict(zip(self.names, values))
+
+    @cached_property
+    def _topic_readers(self) -> tuple[Callable[[bytes, int], Any], ...]:
+        return tuple(_READERS.get(kind) or (lambda data, at, kind=kind: _read(kind, data, at))
+                     for kind in self.indexed)
 
     @cached_property
     def _decode(self) -> Callable[[bytes], tuple]:

@@ -81,34 +81,26 @@ class EvmTrainer:
                 f"mechanism={self.mechanism_name})")
 
     # -- calls that change state -------------------------------------------------------------
+    # add_data, refund and report run flat, as on the Python engine: check the value (`Chain.value_of`),
+    # send, then record the call with its events (`Chain.accept`) or its refusal (`Chain.refuse`).
     def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
         x = self._features(x)
         y = self._label(y)
-
-        def add(transfers: Transfers) -> AddReceipt:
-            added = self._transact(transfers, sender, "add_data", value, self._pack(x), y, x=x)["DataAdded"]
-            return AddReceipt(added["cost"], added["time"], bool(added["model_updated"]), added["id"])
-        return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
+        added = self._send(sender, "add_data", value, {"x": x, "y": y}, x, self._pack, y)["DataAdded"]
+        return AddReceipt(added["cost"], added["time"], bool(added["model_updated"]), added["id"])
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
         x = self._features(x)
         y = self._label(y)
-
-        def refund(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "refund", 0, self._pack(x), y, int(added_time), x=x)
-            return events["Refund"]["amount"]
-        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
+        args = {"x": x, "y": y, "added_time": int(added_time)}
+        return self._send(sender, "refund", 0, args, x, self._pack, y, int(added_time))["Refund"]["amount"]
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
         x = self._features(x)
         y = self._label(y)
         author = self.chain.address_of(original_author)
-
-        def report(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "report", 0, self._pack(x), y, int(added_time), author, x=x)
-            return events["Report"]["amount"]
         args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
-        return self.chain.transact(sender, "report", 0, args, report)
+        return self._send(sender, "report", 0, args, x, self._pack, y, int(added_time), author)["Report"]["amount"]
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
         """A free read without `sender`; with a sender, a paid call that credits `value // total verified`
@@ -121,7 +113,7 @@ class EvmTrainer:
             return self._read("predict", self._pack(x))[0]
 
         def paid_predict(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "predict_paid", value, self._pack(x), x=x)
+            events = self._transact(transfers.events, sender, "predict_paid", value, self._pack(x), x=x)
             return events["Prediction"]["prediction"]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
@@ -133,7 +125,7 @@ class EvmTrainer:
             self.chain.meter(sender, "withdraw", outcome.gas_used)
             if not outcome.success:
                 raise Rejected(abi.revert_reason(outcome.output))
-            return self._follow(outcome, transfers)["Withdrawal"]["amount"]
+            return self._follow(outcome, transfers.events)["Withdrawal"]["amount"]
         return self.chain.transact(sender, "withdraw", 0, {}, withdraw)
 
     # -- free reads --------------------------------------------------------------------------
@@ -257,7 +249,21 @@ class EvmTrainer:
             raise Rejected(abi.revert_reason(outcome.output))
         return spec.result(outcome.output)
 
-    def _transact(self, transfers: Transfers, sender: str, function: str, value: int, *args: Any,
+    def _send(self, sender: str, function: str, value: int, args: dict[str, Any], x: np.ndarray,
+              pack, *rest: Any) -> dict[str, dict]:
+        """`_transact` of (pack(x), *rest) recorded as one call of the chain, as `Chain.transact` records it."""
+        chain = self.chain
+        events: list[tuple] = []
+        try:
+            units = chain.value_of(sender, value)
+            emitted = self._transact(events, sender, function, value, pack(x), *rest, x=x)
+        except Rejected as refusal:
+            chain.refuse(sender, function, value, args, refusal)
+            raise
+        chain.accept(sender, function, units, args, (), events)
+        return emitted
+
+    def _transact(self, events: list[tuple], sender: str, function: str, value: int, *args: Any,
                   x: np.ndarray) -> dict[str, dict]:
         """Send one transaction; the contract's events it emitted, by name. A call's result is read from
         its event, not its return data: on a live chain the return data comes from a read before the
@@ -268,29 +274,31 @@ class EvmTrainer:
         self.chain.meter(sender, function, outcome.gas_used)
         if not outcome.success:
             raise Rejected(abi.revert_reason(outcome.output))
-        return self._follow(outcome, transfers)
+        return self._follow(outcome, events)
 
-    def _follow(self, outcome: Outcome, transfers: Transfers) -> dict[str, dict]:
-        """Record the call's events in the ledger and keep the local model and claims index current."""
+    def _follow(self, outcome: Outcome, events: list[tuple]) -> dict[str, dict]:
+        """Record the call's events for the ledger (`events`, as `Transfers.events` holds them) and keep
+        the local model and claims index current."""
         emitted = {}
         for log in outcome.logs:
             event = self._events.get(log.topics[0]) if log.topics else None
             if event is None or log.address != self.address:
                 continue
-            fields = emitted[event.name] = event.decode(log.topics, log.data)
-            if event.name == "DataAdded":
+            name = event.name
+            fields = emitted[name] = event.decode(log.topics, log.data)
+            if name == "DataAdded":
                 self.chain.saw_time(fields["time"])
                 self._on_data_added(fields)
-                transfers.emit("DataAdded", fields["key"].hex(), fields["cost"], fields["model_updated"])
-            elif event.name in ("Refund", "Report"):
+                events.append(("DataAdded", fields["key"].hex(), fields["cost"], fields["model_updated"]))
+            elif name == "Refund" or name == "Report":
                 claimer = self.chain.name_of(fields["claimer"])
                 self._claimers.setdefault(fields["key"], set()).add(claimer)
-                transfers.emit(event.name, fields["key"].hex(), fields["amount"])
-            elif event.name == "Prediction":
-                transfers.emit("Prediction", fields["prediction"])
-            elif event.name == "Withdrawal":
-                transfers.emit("Withdrawal", fields["amount"])
-        transfers.emit("gas", outcome.gas_used)
+                events.append((name, fields["key"].hex(), fields["amount"]))
+            elif name == "Prediction":
+                events.append(("Prediction", fields["prediction"]))
+            elif name == "Withdrawal":
+                events.append(("Withdrawal", fields["amount"]))
+        events.append(("gas", outcome.gas_used))
         return emitted
 
     def _on_data_added(self, fields: dict) -> None:
