@@ -32,8 +32,8 @@ _HALT = re.compile(r"Halt \{ reason: (\w+).*gas_used: (\d+)")
 
 
 def _log(log) -> Log:
-    topics, data = log.data
-    return Log(log.address.lower(), tuple([bytes(topic) for topic in topics]), bytes(data))
+    topics, data = log.data                 # bytes already (a list of them, and the data)
+    return Log(log.address.lower(), tuple(topics), data)
 
 
 class RevmBackend:

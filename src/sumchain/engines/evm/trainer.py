@@ -75,6 +75,7 @@ class EvmTrainer:
         self._chain_version = self._read("model_state", 0, 0, 0)[0]
         self._rules_mirror = None
         self._lasting_rules: dict[str, ClaimRules] = {}
+        self._address_words: dict[str, bytes] = {}
 
     def __repr__(self) -> str:
         return (f"EvmTrainer(address={self.address}, model={self.family}, num_features={self.num_features}, "
@@ -169,7 +170,9 @@ class EvmTrainer:
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
         ids = np.where(ids < 0, _UNKNOWN_ID, ids)       # a negative id names no contribution
         predictions = np.where(predictions < 0, _UNKNOWN_ID, predictions)
-        claimer_word = abi.encode(("address",), (self.chain.address_of(claimer),))
+        claimer_word = self._address_words.get(claimer)
+        if claimer_word is None:
+            claimer_word = self._address_words[claimer] = abi.encode(("address",), (self.chain.address_of(claimer),))
         spec = self._functions["claim_preview"]
         parts = []
         for i in range(0, len(ids), PREVIEW_CHUNK):
