@@ -29,7 +29,6 @@ from sumchain.contract.reasons import REFUND, REPORT
 from sumchain.engines import deploy
 from sumchain.engines.evm import abi
 from sumchain.engines.evm.backend import keccak256
-from sumchain.ledger import Transfers
 from sumchain.ledger.money import to_units
 from tests.conftest import make_dataset
 
@@ -118,7 +117,7 @@ class Proxy:
         outcome = self.backend.transact(self.owner_address, self.address, execute_calldata(self.trainer.address, data),
                                         value)
         if outcome.success:
-            self.trainer._follow(outcome, Transfers(self.trainer.chain))
+            self.trainer._follow(outcome, [])
         return outcome.success
 
     def add(self, x, y: int, value: int) -> bool:

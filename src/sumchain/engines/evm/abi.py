@@ -8,7 +8,8 @@ path (a 125-feature add is 4 KB of calldata) where numpy packs them in one step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from functools import cached_property, lru_cache
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -20,17 +21,20 @@ STATIC = ("uint256", "int256", "address", "bool", "bytes32")
 
 
 def _word(kind: str, value: Any) -> bytes:
-    if kind == "uint256":
-        return int(value).to_bytes(WORD, "big")
-    if kind == "int256":
-        return int(value).to_bytes(WORD, "big", signed=True)
-    if kind == "bool":
-        return (1 if value else 0).to_bytes(WORD, "big")
-    if kind == "address":
-        return bytes(12) + bytes.fromhex(value.removeprefix("0x"))
-    if kind == "bytes32":
-        return bytes(value).rjust(WORD, b"\0")
-    raise ValueError(f"unsupported ABI type {kind}")
+    encoder = _WORD_ENCODERS.get(kind)
+    if encoder is None:
+        raise ValueError(f"unsupported ABI type {kind}")
+    return encoder(value)
+
+
+_ADDRESS_PAD = bytes(12)
+_WORD_ENCODERS: dict[str, Callable[[Any], bytes]] = {
+    "uint256": lambda value: int(value).to_bytes(WORD, "big"),
+    "int256": lambda value: int(value).to_bytes(WORD, "big", signed=True),
+    "bool": lambda value: (1 if value else 0).to_bytes(WORD, "big"),
+    "address": lambda value: _ADDRESS_PAD + bytes.fromhex(value.removeprefix("0x")),
+    "bytes32": lambda value: bytes(value).rjust(WORD, b"\0"),
+}
 
 
 def _array(kind: str, values: Any) -> bytes:
@@ -49,57 +53,116 @@ def _array(kind: str, values: Any) -> bytes:
 
 def encode(types: Sequence[str], values: Sequence[Any]) -> bytes:
     """ABI-encode a tuple of values (static types inline, arrays in the tail)."""
-    head, tail = [], []
-    offset = WORD * len(types)
-    for kind, value in zip(types, values):
-        if kind.endswith("[]"):
-            blob = _array(kind[:-2], value)
-            head.append(offset.to_bytes(WORD, "big"))
-            tail.append(blob)
-            offset += len(blob)
-        else:
-            head.append(_word(kind, value))
-    return b"".join(head) + b"".join(tail)
+    return _encoder(tuple(types))(values)
+
+
+@lru_cache(maxsize=None)
+def _encoder(types: tuple[str, ...]) -> Callable[[Sequence[Any]], bytes]:
+    """`encode` for one tuple of types, its type dispatch done once (a hot call is encoded per transaction)."""
+    for kind in types:
+        if not (kind.endswith("[]") or kind in STATIC):
+            raise ValueError(f"unsupported ABI type {kind}")
+    words = tuple(None if kind.endswith("[]") else _WORD_ENCODERS[kind] for kind in types)
+    if all(words):
+        return lambda values: b"".join([word(value) for word, value in zip(words, values)])
+    arrays = tuple(kind[:-2] if kind.endswith("[]") else None for kind in types)
+    head_size = WORD * len(types)
+
+    def encode_dynamic(values: Sequence[Any]) -> bytes:
+        head, tail = [], []
+        offset = head_size
+        for word, element, value in zip(words, arrays, values):
+            if word is None:
+                blob = _array(element, value)
+                head.append(offset.to_bytes(WORD, "big"))
+                tail.append(blob)
+                offset += len(blob)
+            else:
+                head.append(word(value))
+        return b"".join(head) + b"".join(tail)
+    return encode_dynamic
 
 
 def _read(kind: str, data: bytes, at: int) -> Any:
-    word = data[at:at + WORD]
-    if kind == "uint256":
-        return int.from_bytes(word, "big")
-    if kind == "int256":
-        return int.from_bytes(word, "big", signed=True)
-    if kind == "bool":
-        return word[-1] == 1
-    if kind == "address":
-        return "0x" + word[12:].hex()
-    if kind == "bytes32":
-        return bytes(word)
-    raise ValueError(f"unsupported ABI type {kind}")
+    reader = _READERS.get(kind)
+    if reader is None:
+        raise ValueError(f"unsupported ABI type {kind}")
+    return reader(data, at)
+
+
+_READERS: dict[str, Callable[[bytes, int], Any]] = {
+    "uint256": lambda data, at: int.from_bytes(data[at:at + WORD], "big"),
+    "int256": lambda data, at: int.from_bytes(data[at:at + WORD], "big", signed=True),
+    "bool": lambda data, at: data[at:at + WORD][-1] == 1,
+    "address": lambda data, at: "0x" + data[at + 12:at + WORD].hex(),
+    "bytes32": lambda data, at: bytes(data[at:at + WORD]),
+}
 
 
 def decode(types: Sequence[str], data: bytes, raw_words: bool = False) -> tuple:
-    out = []
-    for i, kind in enumerate(types):
+    """The values of ABI-encoded `data`; with `raw_words`, a uint256[] as its words (bytes), not ints."""
+    return _decoder(tuple(types), raw_words)(data)
+
+
+def _uint(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at:at + WORD], "big")
+
+
+def _dynamic(kind: str, raw_words: bool) -> Callable[[bytes, int], Any]:
+    """The decoder of the dynamic value whose offset is at `at`."""
+    def body_of(data: bytes, at: int) -> tuple[int, bytes]:
+        start = _uint(data, at)
+        return _uint(data, start), data[start + WORD:]
+
+    if kind == "string":
+        def text(data, at):
+            length, body = body_of(data, at)
+            return body[:length].decode("utf-8", errors="replace")
+        return text
+    if kind == "uint256[]" and raw_words:              # the contract's packed samples, as they are
+        def raw(data, at):
+            length, body = body_of(data, at)
+            return bytes(body[:length * WORD])
+        return raw
+    if kind == "uint256[]":                            # exact (amounts in wei exceed 64 bits)
+        def uints(data, at):
+            length, body = body_of(data, at)
+            return [int.from_bytes(body[j * WORD:(j + 1) * WORD], "big") for j in range(length)]
+        return uints
+    if kind == "int256[]":
+        def ints(data, at):
+            length, body = body_of(data, at)
+            words = np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)
+            return words[:, 3].astype(np.int64)        # the contract's weights fit in 64 bits
+        return ints
+    if kind == "bool[]":
+        def bools(data, at):
+            length, body = body_of(data, at)
+            return np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)[:, 3] == 1
+        return bools
+    element = kind[:-2]
+
+    def elements(data, at):
+        length, body = body_of(data, at)
+        return [_read(element, body, j * WORD) for j in range(length)]
+    return elements
+
+
+@lru_cache(maxsize=None)
+def _decoder(types: tuple[str, ...], raw_words: bool) -> Callable[[bytes], tuple]:
+    """`decode` for one tuple of types, its type dispatch done once."""
+    if types == ("uint256",):                           # most reads: one number
+        return lambda data: (int.from_bytes(data[:WORD], "big"),)
+    parts = []
+    for kind in types:
         if kind.endswith("[]") or kind == "string":
-            start = int.from_bytes(data[i * WORD:(i + 1) * WORD], "big")
-            length = int.from_bytes(data[start:start + WORD], "big")
-            body = data[start + WORD:]
-            if kind == "string":
-                out.append(body[:length].decode("utf-8", errors="replace"))
-            elif kind == "uint256[]" and raw_words:        # the contract's packed samples, as they are
-                out.append(bytes(body[:length * WORD]))
-            elif kind == "uint256[]":                      # exact (amounts in wei exceed 64 bits)
-                out.append([int.from_bytes(body[j * WORD:(j + 1) * WORD], "big") for j in range(length)])
-            elif kind == "int256[]":
-                words = np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)
-                out.append(words[:, 3].astype(np.int64))   # the contract's weights fit in 64 bits
-            elif kind == "bool[]":
-                out.append(np.frombuffer(body[:length * WORD], dtype=">u8").reshape(length, 4)[:, 3] == 1)
-            else:
-                out.append([_read(kind[:-2], body, j * WORD) for j in range(length)])
+            parts.append(_dynamic(kind, raw_words))
+        elif kind in _READERS:
+            parts.append(_READERS[kind])
         else:
-            out.append(_read(kind, data, i * WORD))
-    return tuple(out)
+            parts.append(lambda data, at, kind=kind: _read(kind, data, at))    # refuses, as when decoding
+    located = tuple((part, i * WORD) for i, part in enumerate(parts))
+    return lambda data: tuple([part(data, at) for part, at in located])
 
 
 LANES = 16
@@ -108,10 +171,10 @@ PAD = 0xFFFF
 
 def pack(x: np.ndarray) -> bytes:
     """A sample as the contract takes it: 16 big-endian 16-bit indices per word, padded with 0xFFFF."""
-    n = len(x)
-    lanes = np.full(-(-n // LANES) * LANES, PAD, dtype=">u2")
-    lanes[:n] = x
-    return lanes.tobytes()
+    return np.asarray(x).astype(">u2").tobytes() + _LANE_PADDING[-len(x) % LANES]
+
+
+_LANE_PADDING = tuple(PAD.to_bytes(2, "big") * k for k in range(LANES))
 
 
 def unpack(words: bytes) -> np.ndarray:
@@ -125,9 +188,7 @@ DENSE_LANES = 8
 def pack_dense(x: np.ndarray) -> bytes:
     """A dense sample as the contract takes it: 8 big-endian 32-bit two's-complement values per word,
     the lanes after the last feature 0 (contracts/dense_sample.vy)."""
-    lanes = np.zeros(-(-len(x) // DENSE_LANES) * DENSE_LANES, dtype=">i4")
-    lanes[:len(x)] = x
-    return lanes.tobytes()
+    return np.asarray(x).astype(">i4").tobytes() + bytes(4 * (-len(x) % DENSE_LANES))
 
 
 def unpack_dense(words: bytes, num_features: int) -> np.ndarray:
@@ -151,10 +212,18 @@ class Function:
     selector: bytes
 
     def calldata(self, *args: Any) -> bytes:
-        return self.selector + encode(self.inputs, args)
+        return self.selector + self._encode(args)
 
     def result(self, output: bytes) -> tuple:
-        return decode(self.outputs, output)
+        return self._decode(output)
+
+    @cached_property
+    def _encode(self) -> Callable[[Sequence[Any]], bytes]:
+        return _encoder(self.inputs)
+
+    @cached_property
+    def _decode(self) -> Callable[[bytes], tuple]:
+        return _decoder(self.outputs, False)
 
 
 @dataclass(frozen=True)
@@ -167,8 +236,18 @@ class Event:
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
         """Indexed fields from the topics, the rest from the data, in declaration order."""
-        values = [_read(k, t, 0) for k, t in zip(self.indexed, topics[1:])] + list(decode(self.data, data, True))
+        values = [read(topic, 0) for read, topic in zip(self._topic_readers, topics[1:])]
+        values += self._decode(data)
         return dict(zip(self.names, values))
+
+    @cached_property
+    def _topic_readers(self) -> tuple[Callable[[bytes, int], Any], ...]:
+        return tuple(_READERS.get(kind) or (lambda data, at, kind=kind: _read(kind, data, at))
+                     for kind in self.indexed)
+
+    @cached_property
+    def _decode(self) -> Callable[[bytes], tuple]:
+        return _decoder(self.data, True)
 
 
 def _signature_types(params: list[dict]) -> tuple[str, ...]:

@@ -15,8 +15,8 @@ one line as such a node does, so what runs on `engine=evm` also runs on a curren
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from Crypto.Hash import keccak
 
@@ -45,20 +45,24 @@ def keccak256(data: bytes) -> bytes:
     return keccak.new(data=data, digest_bits=256).digest()
 
 
+@lru_cache(maxsize=4096)
 def address_for_name(name: str) -> str:
-    """A participant's address, the same on every backend: the last 20 bytes of keccak256("sumchain:" + name)."""
+    """A participant's address, the same on every backend: the last 20 bytes of keccak256("sumchain:" + name).
+    Remembered: every read names its caller, and a hash costs more than the read's own encoding."""
     return "0x" + keccak256(b"sumchain:" + name.encode())[-20:].hex()
 
 
-@dataclass(frozen=True)
-class Log:
+class Log(NamedTuple):
+    """A contract's event as a transaction emitted it (a named tuple: tens of thousands per run)."""
+
     address: str                  # 0x-prefixed lower-case hex, 20 bytes
     topics: tuple[bytes, ...]     # 32 bytes each
     data: bytes
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What a transaction or a read did (a named tuple: one per call, over a hundred thousand per run)."""
+
     success: bool                 # False when the call reverted (or ran out of gas)
     output: bytes                 # return data, or the revert data (Error(string) ABI-encoded for a reason)
     logs: tuple[Log, ...]         # empty when not successful

@@ -31,6 +31,11 @@ _REVERT = re.compile(r"Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"Halt \{ reason: (\w+).*gas_used: (\d+)")
 
 
+def _log(log) -> Log:
+    topics, data = log.data                 # bytes already (a list of them, and the data)
+    return Log(log.address.lower(), tuple(topics), data)
+
+
 class RevmBackend:
     """A fresh in-memory chain: block timestamps follow `set_time`, gas is metered and optionally paid."""
 
@@ -105,9 +110,7 @@ class RevmBackend:
     # -- results -----------------------------------------------------------------------------
     def _success(self, output: bytes) -> Outcome:
         result = self._evm.result
-        logs = tuple(Log(log.address.lower(), tuple(bytes(t) for t in log.data[0]), bytes(log.data[1]))
-                     for log in result.logs)
-        return Outcome(True, output, logs, result.gas_used)
+        return Outcome(True, output, tuple([_log(log) for log in result.logs]), result.gas_used)
 
     @staticmethod
     def _failure(error: RuntimeError) -> Outcome:

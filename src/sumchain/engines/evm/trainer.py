@@ -15,6 +15,8 @@ simulation's chain that is the simulator's clock, on a live chain the time the n
 
 from __future__ import annotations
 
+import struct
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,16 @@ PREVIEW_CHUNK = 1024
 STATE_CHUNK = 1000
 """State entries per read (the contract's array bound)."""
 
+SAMPLE_PRICED = frozenset({"quality_priced"})
+"""The mechanisms whose cost reads the sample (trainer.vy's `_cost_to_add`). For the others,
+`cost_to_add_for(x, y)` of a sample that passed the checks answers exactly as `cost_to_add()`, which
+the contract computes without unpacking the sample (a tenth of the work), so that read is asked."""
+
+MAX_UINT256 = 2**256 - 1
+
+_UNKNOWN_ID = np.iinfo(np.int64).max
+"""What a negative id is sent as in `claim_preview`: an id no contribution has."""
+
 
 class EvmTrainer:
     """A deployed SUM contract on an EVM: `add_data`, `refund`, `report`, `predict`, plus free reads."""
@@ -62,40 +74,34 @@ class EvmTrainer:
         self._local_version = -1
         self._chain_version = self._read("model_state", 0, 0, 0)[0]
         self._rules_mirror = None
+        self._lasting_rules: dict[str, ClaimRules] = {}
+        self._address_words: dict[str, bytes] = {}
 
     def __repr__(self) -> str:
         return (f"EvmTrainer(address={self.address}, model={self.family}, num_features={self.num_features}, "
                 f"mechanism={self.mechanism_name})")
 
     # -- calls that change state -------------------------------------------------------------
+    # add_data, refund and report run flat, as on the Python engine: check the value (`Chain.value_of`),
+    # send, then record the call with its events (`Chain.accept`) or its refusal (`Chain.refuse`).
     def add_data(self, sender: str, x, y: int, value: int) -> AddReceipt:
         x = self._features(x)
         y = self._label(y)
-
-        def add(transfers: Transfers) -> AddReceipt:
-            added = self._transact(transfers, sender, "add_data", value, self._pack(x), y, x=x)["DataAdded"]
-            return AddReceipt(added["cost"], added["time"], bool(added["model_updated"]), added["id"])
-        return self.chain.transact(sender, "add_data", value, {"x": x, "y": y}, add)
+        added = self._send(sender, "add_data", value, {"x": x, "y": y}, x, self._pack, y)["DataAdded"]
+        return AddReceipt(added["cost"], added["time"], bool(added["model_updated"]), added["id"])
 
     def refund(self, sender: str, x, y: int, added_time: int) -> int:
         x = self._features(x)
         y = self._label(y)
-
-        def refund(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "refund", 0, self._pack(x), y, int(added_time), x=x)
-            return events["Refund"]["amount"]
-        return self.chain.transact(sender, "refund", 0, {"x": x, "y": y, "added_time": int(added_time)}, refund)
+        args = {"x": x, "y": y, "added_time": int(added_time)}
+        return self._send(sender, "refund", 0, args, x, self._pack, y, int(added_time))["Refund"]["amount"]
 
     def report(self, sender: str, x, y: int, added_time: int, original_author: str) -> int:
         x = self._features(x)
         y = self._label(y)
         author = self.chain.address_of(original_author)
-
-        def report(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "report", 0, self._pack(x), y, int(added_time), author, x=x)
-            return events["Report"]["amount"]
         args = {"x": x, "y": y, "added_time": int(added_time), "original_author": original_author}
-        return self.chain.transact(sender, "report", 0, args, report)
+        return self._send(sender, "report", 0, args, x, self._pack, y, int(added_time), author)["Report"]["amount"]
 
     def predict(self, x, sender: str | None = None, value: int = 0) -> int:
         """A free read without `sender`; with a sender, a paid call that credits `value // total verified`
@@ -108,7 +114,7 @@ class EvmTrainer:
             return self._read("predict", self._pack(x))[0]
 
         def paid_predict(transfers: Transfers) -> int:
-            events = self._transact(transfers, sender, "predict_paid", value, self._pack(x), x=x)
+            events = self._transact(transfers.events, sender, "predict_paid", value, self._pack(x), x=x)
             return events["Prediction"]["prediction"]
         return self.chain.transact(sender, "predict", value, {"x": x}, paid_predict)
 
@@ -120,7 +126,7 @@ class EvmTrainer:
             self.chain.meter(sender, "withdraw", outcome.gas_used)
             if not outcome.success:
                 raise Rejected(abi.revert_reason(outcome.output))
-            return self._follow(outcome, transfers)["Withdrawal"]["amount"]
+            return self._follow(outcome, transfers.events)["Withdrawal"]["amount"]
         return self.chain.transact(sender, "withdraw", 0, {}, withdraw)
 
     # -- free reads --------------------------------------------------------------------------
@@ -132,6 +138,8 @@ class EvmTrainer:
         x = self._features(x)
         y = self._label(y)
         self._check_bound(x)
+        if self.mechanism_name not in SAMPLE_PRICED:
+            return self._read("cost_to_add")[0]
         return self._read("cost_to_add_for", self._pack(x), y)[0]
 
     def predict_many(self, X: sp.csr_matrix) -> np.ndarray:
@@ -157,32 +165,50 @@ class EvmTrainer:
         predictions = np.asarray(predictions, dtype=np.int64)
         if ids.ndim != 1 or predictions.shape != ids.shape:
             raise Rejected("ids and predictions must be one-dimensional and of the same length")
-        unknown = np.iinfo(np.int64).max              # a negative id names no contribution
-        as_words = lambda a: np.where(a < 0, unknown, a)     # noqa: E731
-        claimer_address = self.chain.address_of(claimer)
-        parts = [self._read("claim_preview", claimer_address, as_words(ids[i:i + PREVIEW_CHUNK]),
-                            as_words(predictions[i:i + PREVIEW_CHUNK]))
-                 for i in range(0, len(ids), PREVIEW_CHUNK)]
-        if not parts:
+        if not len(ids):
             empty = np.zeros(0, dtype=np.int64)
             return ClaimPreview(empty, (), empty, np.zeros(0, dtype=bool))
-        action = np.array([a for p in parts for a in p[0]], dtype=np.int64)
-        amount = tuple(a for p in parts for a in p[1])
-        reason = np.array([r for p in parts for r in p[2]], dtype=np.int64)
-        settled = np.concatenate([np.asarray(p[3], dtype=bool) for p in parts])
-        return ClaimPreview(action, amount, reason, settled)
+        ids = np.where(ids < 0, _UNKNOWN_ID, ids)       # a negative id names no contribution
+        predictions = np.where(predictions < 0, _UNKNOWN_ID, predictions)
+        claimer_word = self._address_words.get(claimer)
+        if claimer_word is None:
+            claimer_word = self._address_words[claimer] = abi.encode(("address",), (self.chain.address_of(claimer),))
+        spec = self._functions["claim_preview"]
+        parts = []
+        for i in range(0, len(ids), PREVIEW_CHUNK):
+            outcome = self.backend.call(self.address, preview_calldata(
+                spec.selector, claimer_word, ids[i:i + PREVIEW_CHUNK], predictions[i:i + PREVIEW_CHUNK]))
+            if not outcome.success:
+                raise Rejected(abi.revert_reason(outcome.output))
+            parts.append(preview_answer(spec, outcome.output, len(ids[i:i + PREVIEW_CHUNK])))
+        if len(parts) == 1:
+            return ClaimPreview(*parts[0])
+        return ClaimPreview(np.concatenate([p[0] for p in parts]), tuple(a for p in parts for a in p[1]),
+                            np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
 
     def claim_rules(self, claimer: str) -> ClaimRules:
         """When `claimer`'s `claim_preview` answers can change (`Trainer.claim_rules`): the Python
         mechanism's own description, asked of a mirror built from the contract's waits and holding
-        the claimer's verified count as the contract reads it (the state its claim rules read)."""
+        the claimer's verified count as the contract reads it (the state its claim rules read).
+
+        Remembered once it can no longer change: the waits are fixed at deployment, and a verified
+        count only grows (the contract's one write of it is `+= 1`), so rules that are the same for
+        the count read now and for the largest count there is stay the same (the rules read the
+        count through thresholds, `rules_state`)."""
+        rules = self._lasting_rules.get(claimer)
+        if rules is not None:
+            return rules
         mirror = self._rules_mirror
         if mirror is None:
             waits = {key: self._read(key)[0] for key in ("refund_wait_s", "any_address_claim_wait_s",
                                                          "owner_claim_wait_s")}
             mirror = self._rules_mirror = MECHANISMS[self.mechanism_name](**waits, owner=self.owner)
         mirror.verified = {claimer: self.verified(claimer)}
-        return claim_rules_of(mirror, claimer)
+        rules = claim_rules_of(mirror, claimer)
+        mirror.verified = {claimer: MAX_UINT256}
+        if claim_rules_of(mirror, claimer) == rules:
+            self._lasting_rules[claimer] = rules
+        return rules
 
     def verified(self, address: str) -> int:
         return self._read("verified", self.chain.address_of(address))[0]
@@ -218,13 +244,29 @@ class EvmTrainer:
 
     # -- the wire ----------------------------------------------------------------------------
     def _read(self, function: str, *args: Any) -> tuple:
-        spec = self._functions[function]
+        return self._call(self._functions[function], *args)
+
+    def _call(self, spec: abi.Function, *args: Any) -> tuple:
         outcome = self.backend.call(self.address, spec.calldata(*args))
         if not outcome.success:
             raise Rejected(abi.revert_reason(outcome.output))
         return spec.result(outcome.output)
 
-    def _transact(self, transfers: Transfers, sender: str, function: str, value: int, *args: Any,
+    def _send(self, sender: str, function: str, value: int, args: dict[str, Any], x: np.ndarray,
+              pack, *rest: Any) -> dict[str, dict]:
+        """`_transact` of (pack(x), *rest) recorded as one call of the chain, as `Chain.transact` records it."""
+        chain = self.chain
+        events: list[tuple] = []
+        try:
+            units = chain.value_of(sender, value)
+            emitted = self._transact(events, sender, function, value, pack(x), *rest, x=x)
+        except Rejected as refusal:
+            chain.refuse(sender, function, value, args, refusal)
+            raise
+        chain.accept(sender, function, units, args, (), events)
+        return emitted
+
+    def _transact(self, events: list[tuple], sender: str, function: str, value: int, *args: Any,
                   x: np.ndarray) -> dict[str, dict]:
         """Send one transaction; the contract's events it emitted, by name. A call's result is read from
         its event, not its return data: on a live chain the return data comes from a read before the
@@ -235,29 +277,31 @@ class EvmTrainer:
         self.chain.meter(sender, function, outcome.gas_used)
         if not outcome.success:
             raise Rejected(abi.revert_reason(outcome.output))
-        return self._follow(outcome, transfers)
+        return self._follow(outcome, events)
 
-    def _follow(self, outcome: Outcome, transfers: Transfers) -> dict[str, dict]:
-        """Record the call's events in the ledger and keep the local model and claims index current."""
+    def _follow(self, outcome: Outcome, events: list[tuple]) -> dict[str, dict]:
+        """Record the call's events for the ledger (`events`, as `Transfers.events` holds them) and keep
+        the local model and claims index current."""
         emitted = {}
         for log in outcome.logs:
             event = self._events.get(log.topics[0]) if log.topics else None
             if event is None or log.address != self.address:
                 continue
-            fields = emitted[event.name] = event.decode(log.topics, log.data)
-            if event.name == "DataAdded":
+            name = event.name
+            fields = emitted[name] = event.decode(log.topics, log.data)
+            if name == "DataAdded":
                 self.chain.saw_time(fields["time"])
                 self._on_data_added(fields)
-                transfers.emit("DataAdded", fields["key"].hex(), fields["cost"], fields["model_updated"])
-            elif event.name in ("Refund", "Report"):
+                events.append(("DataAdded", fields["key"].hex(), fields["cost"], fields["model_updated"]))
+            elif name == "Refund" or name == "Report":
                 claimer = self.chain.name_of(fields["claimer"])
                 self._claimers.setdefault(fields["key"], set()).add(claimer)
-                transfers.emit(event.name, fields["key"].hex(), fields["amount"])
-            elif event.name == "Prediction":
-                transfers.emit("Prediction", fields["prediction"])
-            elif event.name == "Withdrawal":
-                transfers.emit("Withdrawal", fields["amount"])
-        transfers.emit("gas", outcome.gas_used)
+                events.append((name, fields["key"].hex(), fields["amount"]))
+            elif name == "Prediction":
+                events.append(("Prediction", fields["prediction"]))
+            elif name == "Withdrawal":
+                events.append(("Withdrawal", fields["amount"]))
+        events.append(("gas", outcome.gas_used))
         return emitted
 
     def _on_data_added(self, fields: dict) -> None:
@@ -280,6 +324,50 @@ class EvmTrainer:
         """A sample over the compiled array bound cannot even be encoded: refuse it as the contract would."""
         if len(x) > self.max_features:
             raise Rejected(f"a sample may have at most {self.max_features} present features, got {len(x)}")
+
+
+def preview_calldata(selector: bytes, claimer_word: bytes, ids: np.ndarray, predictions: np.ndarray) -> bytes:
+    """`claim_preview(claimer, ids, predictions)`'s calldata, built in one array: the same bytes as
+    `Function.calldata` for non-negative int64 ids and predictions (a read per simulated turn)."""
+    n = len(ids)
+    words = np.zeros((2 * n + 4, 4), dtype=">u8")   # after the claimer: two offsets, two length-prefixed arrays
+    words[0, 3] = 3 * abi.WORD
+    words[1, 3] = (4 + n) * abi.WORD
+    words[2, 3] = n
+    words[3:3 + n, 3] = ids
+    words[3 + n, 3] = n
+    words[4 + n:, 3] = predictions
+    return selector + claimer_word + words.tobytes()
+
+
+def preview_answer(spec: abi.Function, output: bytes, n: int) -> tuple:
+    """One `claim_preview` read's (action, amount, reason, settled) as `ClaimPreview` holds them.
+
+    The contract answers `n` ids with four arrays of `n` words in the standard layout. When every
+    word fits 64 bits (amounts up to about 18 ether) the answer is read as 64-bit limbs in one step
+    and its offsets and lengths checked; anything else goes to the generic decoder. Both give the
+    same values."""
+    layout = _preview_layout(n)
+    if len(output) == layout.size:
+        limbs = layout.unpack(output)
+        low = limbs[3::4]
+        if (not (any(limbs[0::4]) or any(limbs[1::4]) or any(limbs[2::4])) and low[:4] == _preview_offsets(n)
+                and low[4] == low[5 + n] == low[6 + 2 * n] == low[7 + 3 * n] == n):
+            return (np.array(low[5:5 + n], dtype=np.int64), low[6 + n:6 + 2 * n],
+                    np.array(low[7 + 2 * n:7 + 3 * n], dtype=np.int64), np.array(low[8 + 3 * n:]) == 1)
+    action, amount, reason, settled = spec.result(output)
+    return (np.array(action, dtype=np.int64), tuple(amount), np.array(reason, dtype=np.int64),
+            np.asarray(settled, dtype=bool))
+
+
+@lru_cache(maxsize=PREVIEW_CHUNK + 1)
+def _preview_layout(n: int) -> struct.Struct:
+    return struct.Struct(f">{4 * (8 + 4 * n)}Q")
+
+
+@lru_cache(maxsize=PREVIEW_CHUNK + 1)
+def _preview_offsets(n: int) -> tuple[int, ...]:
+    return tuple((4 + k * (n + 1)) * abi.WORD for k in range(4))
 
 
 def contribution_key(packed: bytes, y: int, added_time: int, author: str) -> bytes:
