@@ -139,6 +139,8 @@ class RowBuffer:
         return self._rows[:self._size]
 
     def append(self, row: int) -> None:
+        if row in self._dropped:         # its dropped copy is still in the buffer: gone first, so that
+            self._compact()              # the buffer never holds more than twice its rows
         start, end = self._X.indptr[row], self._X.indptr[row + 1]
         if self._size == len(self._rows):
             self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
@@ -152,7 +154,6 @@ class RowBuffer:
             self._matrix = None
         self._indices[self._nnz:nnz] = self._X.indices[start:end]
         self._data[self._nnz:nnz] = self._X.data[start:end]
-        self._dropped.discard(row)       # appended again after a drop: held (a stale copy may stay)
         self._rows[self._size] = row
         self._size += 1
         self._offsets[self._size] = self._nnz = nnz
@@ -161,12 +162,16 @@ class RowBuffer:
         """Forget these matrix rows; compacts the buffer once dropped rows are half of it."""
         self._dropped.update(int(r) for r in rows)
         if 2 * len(self._dropped) > self._size:
-            held = self._rows[:self._size]
-            keep = held[~np.isin(held, np.fromiter(self._dropped, dtype=np.int64, count=len(self._dropped)))]
-            self._size = self._nnz = 0
-            self._dropped.clear()
-            for row in keep:
-                self.append(int(row))
+            self._compact()
+
+    def _compact(self) -> None:
+        """The held rows only, appended again in their order."""
+        held = self._rows[:self._size]
+        keep = held[~np.isin(held, np.fromiter(self._dropped, dtype=np.int64, count=len(self._dropped)))]
+        self._size = self._nnz = 0
+        self._dropped.clear()
+        for row in keep:
+            self.append(int(row))
 
     def matrix(self) -> sp.csr_matrix:
         """The held rows (in slot order, with their values) as a CSR matrix over the buffers; its
