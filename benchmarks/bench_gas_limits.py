@@ -32,7 +32,6 @@ import scipy.sparse as sp
 
 from sumchain import Config, Rejected
 from sumchain.config import EVM_GAS_MODEL, EVM_MODELS, TX_GAS_CAP
-from sumchain.contract.reasons import REFUND, REPORT
 from sumchain.engines.evm.deploy import deploy_contract
 from sumchain.ledger.money import to_units
 from sumchain.models import MODELS
