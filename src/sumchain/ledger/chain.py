@@ -25,8 +25,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 
 import numpy as np
@@ -385,7 +385,7 @@ class Chain:
 
         The cycle collector is paused meanwhile (and restored as it was): this builds a hundred
         thousand records that can form no cycle, and the collector would rescan them, and the whole
-        heap, over and over for nothing (a third of the hashing's time)."""
+        heap, over and over for nothing (about 40% of the hashing's time)."""
         if not self._unhashed:
             return
         collecting = gc.isenabled()
