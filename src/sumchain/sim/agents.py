@@ -226,16 +226,23 @@ class Agent:
         if not self.wants_to_contribute(world.last_accuracy):
             world.decline(DECLINED_NOT_CONTRIBUTING)
             return False
-        value = self.affordable_deposit(world, now, x, label)
-        if value is None:
-            return False
-        try:
-            receipt = trainer.add_data(self.name, x, label, value)
-        except Rejected as refusal:
-            world.reject(refusal.reason)
+        receipt = self.add(world, now, x, label)
+        if receipt is None:
             return False
         world.added(self, k, label, receipt, now)
         return True
+
+    def add(self, world: World, now: int, x, label: int):
+        """Its add of (x, label) with the deposit `affordable_deposit` gives: the receipt, or None when the
+        turn declined it or the contract refused it (counted either way)."""
+        value = self.affordable_deposit(world, now, x, label)
+        if value is None:
+            return None
+        try:
+            return world.trainer.add_data(self.name, x, label, value)
+        except Rejected as refusal:
+            world.reject(refusal.reason)
+            return None
 
     def affordable_deposit(self, world: World, now: int, x, label: int) -> int | None:
         """The deposit it would send with this add, or None (the turn declined, with the reason) when
@@ -426,13 +433,8 @@ class ModelPusher(Agent):
         if int(trainer.predict(x)) != label:
             return False          # pushed: the usual claim walk reports it once its refund wait ends
         flipped = self.other_class(label)
-        value = self.affordable_deposit(world, now, x, flipped)
-        if value is None:
-            return False
-        try:
-            receipt = trainer.add_data(self.name, x, flipped, value)
-        except Rejected as refusal:
-            world.reject(refusal.reason)
+        receipt = self.add(world, now, x, flipped)
+        if receipt is None:
             return False
         world.added_copy(self, receipt, now)
         self.copies.append((receipt.contribution_id, k, flipped, receipt.added_time))
