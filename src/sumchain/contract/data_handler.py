@@ -130,23 +130,23 @@ class Columns:
 
     def claimed_by(self, claimer: str) -> np.ndarray:
         """Per id, whether `claimer` claimed it: a numpy view of its bytes (read it before the next add)."""
+        return np.frombuffer(self._claimed_bytes(claimer), dtype=bool)
+
+    def _claimed_bytes(self, claimer: str) -> bytearray:
+        """`claimer`'s byte per id, grown to cover every id."""
         claimed = self.claimed.get(claimer)
         if claimed is None:
             claimed = self.claimed[claimer] = bytearray()
         if len(claimed) < self.size:
             claimed.extend(bytes(max(64, 2 * self.size) - len(claimed)))
-        return np.frombuffer(claimed, dtype=bool)
+        return claimed
 
     def record_claim(self, i: int, claimer: str, amount: int) -> None:
         self.claimable[i] -= amount
         self.num_claims_of[i] += 1
         self.num_claims[i] = self.num_claims_of[i]
         self.has_claimable[i] = self.claimable[i] > 0
-        claimed = self.claimed.get(claimer)
-        if claimed is None or len(claimed) <= i:
-            self.claimed_by(claimer)
-            claimed = self.claimed[claimer]
-        claimed[i] = 1
+        self._claimed_bytes(claimer)[i] = 1
 
 
 def _grown(array: np.ndarray) -> np.ndarray:
